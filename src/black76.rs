@@ -1,0 +1,222 @@
+//! Black-76 on the forward: price and Greeks per 1 coin of a long option, in USD terms
+//! (docs/CONVENTIONS.md, "Valuation and Greeks"), and implied volatility with typed outcomes.
+
+use crate::error::{Error, ErrorCode, Result};
+use implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility};
+
+const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+
+/// Standard normal cdf, accurate to about 1 ulp through `erfc` (musl's, via `libm`).
+#[inline]
+pub fn norm_cdf(x: f64) -> f64 {
+    0.5 * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2)
+}
+
+#[inline]
+pub fn norm_pdf(x: f64) -> f64 {
+    INV_SQRT_2PI * (-0.5 * x * x).exp()
+}
+
+/// Price and Greeks of one long option on 1 coin, USD terms. Units as in docs/CONVENTIONS.md:
+/// `delta` ∂V/∂F (coin), `gamma` 1/USD, `vega` per vol point, `theta` per calendar day,
+/// `rho` per 1 % of rate, `vanna`/`volga` per vol point.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct OptionGreeks {
+    pub price: f64,
+    pub delta: f64,
+    pub gamma: f64,
+    pub vega: f64,
+    pub theta: f64,
+    pub rho: f64,
+    pub vanna: f64,
+    pub volga: f64,
+}
+
+/// Black-76 price only (the scenario sweep's inner loop). `t_years > 0`, `sigma > 0`.
+#[inline]
+pub fn price(forward: f64, strike: f64, t_years: f64, sigma: f64, rate: f64, is_call: bool) -> f64 {
+    let sd = sigma * t_years.sqrt();
+    let d1 = (forward / strike).ln() / sd + 0.5 * sd;
+    let d2 = d1 - sd;
+    let discount = (-rate * t_years).exp();
+    // Value the out-of-the-money side directly and reach the other by parity: no cancellation.
+    let otm_call = forward <= strike;
+    let otm = if otm_call {
+        forward * norm_cdf(d1) - strike * norm_cdf(d2)
+    } else {
+        strike * norm_cdf(-d2) - forward * norm_cdf(-d1)
+    };
+    let undiscounted = if is_call == otm_call {
+        otm
+    } else if is_call {
+        otm + (forward - strike)
+    } else {
+        otm + (strike - forward)
+    };
+    discount * undiscounted.max(0.0)
+}
+
+/// Price and all Greeks.
+pub fn greeks(
+    forward: f64,
+    strike: f64,
+    t_years: f64,
+    sigma: f64,
+    rate: f64,
+    is_call: bool,
+) -> OptionGreeks {
+    let sqrt_t = t_years.sqrt();
+    let sd = sigma * sqrt_t;
+    let d1 = (forward / strike).ln() / sd + 0.5 * sd;
+    let d2 = d1 - sd;
+    let discount = (-rate * t_years).exp();
+    let pdf = norm_pdf(d1);
+    let value = price(forward, strike, t_years, sigma, rate, is_call);
+    let delta = if is_call {
+        discount * norm_cdf(d1)
+    } else {
+        -discount * norm_cdf(-d1)
+    };
+    let gamma = discount * pdf / (forward * sd);
+    let vega_raw = discount * forward * pdf * sqrt_t; // ∂V/∂σ per unit vol
+    let vega = vega_raw / 100.0;
+    let theta = (rate * value - discount * forward * pdf * sigma / (2.0 * sqrt_t)) / 365.0;
+    let rho = -t_years * value / 100.0;
+    let vanna = -discount * pdf * d2 / sigma / 100.0;
+    let volga = vega * d1 * d2 / sigma / 100.0;
+    OptionGreeks {
+        price: value,
+        delta,
+        gamma,
+        vega,
+        theta,
+        rho,
+        vanna,
+        volga,
+    }
+}
+
+/// Value of an option at (or past) expiry: its intrinsic value.
+pub fn intrinsic(forward: f64, strike: f64, is_call: bool) -> f64 {
+    if is_call {
+        (forward - strike).max(0.0)
+    } else {
+        (strike - forward).max(0.0)
+    }
+}
+
+/// Implied volatility from a discounted USD price. Typed outcomes: `NO_TIME_LEFT` (T ≤ 0),
+/// `BELOW_INTRINSIC` (no time value), `ABOVE_MAXIMUM` (call ≥ D·F, put ≥ D·K).
+/// Uses Jäckel's "Let's Be Rational" (the `implied-vol` crate), then one Newton polish step.
+pub fn implied_vol(
+    price_usd: f64,
+    forward: f64,
+    strike: f64,
+    t_years: f64,
+    rate: f64,
+    is_call: bool,
+) -> Result<f64> {
+    for (v, what) in [
+        (price_usd, "price"),
+        (forward, "forward"),
+        (strike, "strike"),
+        (t_years, "time to expiry"),
+        (rate, "rate"),
+    ] {
+        if !v.is_finite() {
+            return Err(Error::new(
+                ErrorCode::BadNumber,
+                format!("{what} must be a finite number"),
+            ));
+        }
+    }
+    if forward <= 0.0 || strike <= 0.0 {
+        return Err(Error::new(
+            ErrorCode::BadNumber,
+            "forward and strike must be positive",
+        ));
+    }
+    if t_years <= 0.0 {
+        return Err(Error::new(
+            ErrorCode::NoTimeLeft,
+            "the option has no time left: no implied volatility",
+        ));
+    }
+    let discount = (-rate * t_years).exp();
+    let undiscounted = price_usd / discount;
+    let maximum = if is_call { forward } else { strike };
+    if undiscounted >= maximum {
+        return Err(Error::new(
+            ErrorCode::AboveMaximum,
+            format!(
+                "price {price_usd} is at or above the most the option can be worth ({})",
+                maximum * discount
+            ),
+        ));
+    }
+    if undiscounted <= intrinsic(forward, strike, is_call) {
+        return Err(Error::new(
+            ErrorCode::BelowIntrinsic,
+            format!(
+                "price {price_usd} leaves no time value above intrinsic {}",
+                intrinsic(forward, strike, is_call) * discount
+            ),
+        ));
+    }
+    let sigma = ImpliedBlackVolatility::builder()
+        .forward(forward)
+        .strike(strike)
+        .expiry(t_years)
+        .is_call(is_call)
+        .option_price(undiscounted)
+        .build()
+        .and_then(|iv| iv.calculate::<DefaultSpecialFn>())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::BelowIntrinsic,
+                format!("no volatility reproduces price {price_usd}"),
+            )
+        })?;
+    Ok(sigma)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parity_and_known_value() {
+        // F = K = 100, T = 1, σ = 0.2: ATM call = F(2Φ(σ/2) − 1) = 7.965567455405804
+        let c = price(100.0, 100.0, 1.0, 0.2, 0.0, true);
+        assert!((c - 7.965_567_455_405_804).abs() < 1e-12, "{c}");
+        let (f, k, t, s, r) = (95_000.0, 120_000.0, 0.3, 0.7, 0.03);
+        let parity = price(f, k, t, s, r, true) - price(f, k, t, s, r, false);
+        assert!((parity - (-r * t).exp() * (f - k)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn implied_vol_round_trip_and_outcomes() {
+        let p = price(3400.0, 3000.0, 0.1, 0.8, 0.0, false);
+        let iv = implied_vol(p, 3400.0, 3000.0, 0.1, 0.0, false).unwrap();
+        assert!((iv - 0.8).abs() < 1e-12);
+        assert_eq!(
+            implied_vol(1.0, 100.0, 90.0, 0.1, 0.0, true)
+                .unwrap_err()
+                .code,
+            ErrorCode::BelowIntrinsic
+        );
+        assert_eq!(
+            implied_vol(100.0, 100.0, 90.0, 0.1, 0.0, true)
+                .unwrap_err()
+                .code,
+            ErrorCode::AboveMaximum
+        );
+        assert_eq!(
+            implied_vol(5.0, 100.0, 90.0, 0.0, 0.0, true)
+                .unwrap_err()
+                .code,
+            ErrorCode::NoTimeLeft
+        );
+    }
+}

@@ -1,0 +1,441 @@
+//! The single core entry: request in, report out.
+
+use crate::error::{Error, ErrorCode, Result, Warning};
+use crate::instrument::{Kind, Settlement};
+use crate::market::{Market, MarketInput};
+use crate::models::risk_matrix::{pool_risk, PoolScenarios, VOL_STATES};
+use crate::models::{Model, ModelInput, ModelKind};
+use crate::positions::{parse_text, positions_from_json, PositionInput};
+use crate::report::*;
+use crate::valuation::{value_positions, PositionGreeks, ValuedPosition};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Documented bound on the request JSON size (bytes).
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// A request (SPEC §2). `positions` is pasted text or an array of position objects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Request {
+    pub positions: serde_json::Value,
+    #[serde(default)]
+    pub market: Option<MarketInput>,
+    #[serde(default)]
+    pub model: Option<ModelInput>,
+    #[serde(default)]
+    pub account: Option<serde_json::Value>,
+    #[serde(default)]
+    pub analysis: Option<serde_json::Value>,
+}
+
+/// Parse a request from JSON text; errors carry the JSON path (or line/column for bad JSON).
+pub fn parse_request(json: &str) -> Result<Request> {
+    if json.len() > MAX_REQUEST_BYTES {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "the request is larger than {} MB",
+                MAX_REQUEST_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    let request: Request = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            let mut err = Error::new(
+                ErrorCode::BadRequest,
+                format!("the request is not valid JSON: {inner}"),
+            );
+            err.line = Some(inner.line());
+            err.column = Some(inner.column());
+            err.issues[0].line = err.line;
+            err.issues[0].column = err.column;
+            err
+        } else {
+            let shown = if path == "." {
+                "request".to_string()
+            } else {
+                path.clone()
+            };
+            Error::at_path(
+                ErrorCode::BadRequest,
+                if path == "." { String::new() } else { path },
+                format!("{shown}: {inner}"),
+            )
+        }
+    })?;
+    de.end().map_err(|e| {
+        Error::new(
+            ErrorCode::BadRequest,
+            format!("unexpected text after the request JSON: {e}"),
+        )
+    })?;
+    Ok(request)
+}
+
+/// The core entry for callers holding JSON text (the CLI and the wasm facade).
+pub fn report_json(json: &str) -> Result<String> {
+    let request = parse_request(json)?;
+    let report = report(&request)?;
+    serde_json::to_string(&report).map_err(|e| {
+        Error::new(
+            ErrorCode::Numeric,
+            format!("could not write the report: {e}"),
+        )
+    })
+}
+
+/// Positions of a request: pasted text (every bad line reported) or a JSON array.
+pub fn request_positions(value: &serde_json::Value) -> Result<Vec<PositionInput>> {
+    match value {
+        serde_json::Value::String(text) => {
+            let parsed = parse_text(text);
+            if parsed.errors.is_empty() {
+                Ok(parsed.positions)
+            } else {
+                Err(Error::from_issues(parsed.errors))
+            }
+        }
+        serde_json::Value::Array(_) => positions_from_json(value, "positions"),
+        _ => Err(Error::at_path(
+            ErrorCode::BadRequest,
+            "positions",
+            "positions must be pasted text (a string) or an array of positions",
+        )),
+    }
+}
+
+/// The market of a request, or the embedded default.
+pub fn request_market(input: Option<&MarketInput>) -> Result<(Market, &'static str)> {
+    match input {
+        Some(m) => Ok((
+            Market::from_input(m).map_err(|e| e.under("market"))?,
+            "request",
+        )),
+        None => Ok((Market::from_input(&Market::default_input()?)?, "default")),
+    }
+}
+
+/// Compute the report for a request (SPEC §6).
+pub fn report(request: &Request) -> Result<Report> {
+    let inputs = request_positions(&request.positions)?;
+    let (market, source) = request_market(request.market.as_ref())?;
+    let model = Model::resolve(request.model.as_ref())?;
+    let mut warnings = Vec::new();
+    for (field, value) in [
+        ("account", &request.account),
+        ("analysis", &request.analysis),
+    ] {
+        if value.is_some() {
+            warnings.push(Warning {
+                code: "NOT_COMPUTED",
+                message: format!("'{field}' is accepted but not computed by this version; see the README for what is built"),
+                line: None,
+                path: Some(field.to_string()),
+            });
+        }
+    }
+    let valued = value_positions(&inputs, &market, &mut warnings)?;
+    for (i, p) in valued.iter().enumerate() {
+        if p.quantity == 0.0 {
+            warnings.push(Warning {
+                code: "ZERO_QUANTITY",
+                message: format!("{} has quantity 0", p.input.instrument.name),
+                line: p.input.line,
+                path: p.input.line.is_none().then(|| format!("positions[{i}]")),
+            });
+        }
+    }
+    build_report(&valued, &market, source, &model, warnings)
+}
+
+fn build_report(
+    valued: &[ValuedPosition],
+    market: &Market,
+    source: &'static str,
+    model: &Model,
+    warnings: Vec<Warning>,
+) -> Result<Report> {
+    // positions and standalone standard margin
+    let mut positions = Vec::with_capacity(valued.len());
+    let mut standard_by_position = Vec::with_capacity(valued.len());
+    for p in valued {
+        let (im, mm) = model.standard.position_margin(p);
+        standard_by_position.push((im, mm));
+        positions.push(position_report(p, im, mm));
+    }
+    // Greeks per underlying and expiry
+    let mut greeks: BTreeMap<String, UnderlyingGreeks> = BTreeMap::new();
+    for p in valued {
+        let entry = greeks
+            .entry(p.input.instrument.underlying.clone())
+            .or_default();
+        entry.total.add(&p.greeks);
+        let key = match (p.input.instrument.kind, p.input.instrument.expiry) {
+            (Kind::Spot, _) => "SPOT".to_string(),
+            (_, Some(e)) => e.iso(),
+            _ => "PERPETUAL".to_string(),
+        };
+        entry.by_expiry.entry(key).or_default().add(&p.greeks);
+    }
+    // pools
+    let mut pool_members: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, p) in valued.iter().enumerate() {
+        pool_members.entry(p.pool.clone()).or_default().push(i);
+    }
+    let mut pools = Vec::with_capacity(pool_members.len());
+    let mut total = TotalUsd::default();
+    for (pool, members) in &pool_members {
+        let Some(first) = members.first().and_then(|i| valued.get(*i)) else {
+            continue;
+        };
+        let inst = &first.input.instrument;
+        let settlement = inst.settlement;
+        let index = first.index;
+        let to_usd = if settlement == Settlement::Inverse {
+            index
+        } else {
+            1.0
+        };
+        let mut standard = PoolStandard::default();
+        for i in members {
+            if let Some((im, mm)) = standard_by_position.get(*i) {
+                standard.initial += im;
+                standard.maintenance += mm;
+            }
+        }
+        let members_ref: Vec<&ValuedPosition> =
+            members.iter().filter_map(|i| valued.get(*i)).collect();
+        let mut report = PoolReport {
+            pool: pool.clone(),
+            currency: inst.settlement_currency.clone(),
+            underlying: inst.underlying.clone(),
+            settlement,
+            index,
+            positions: members.clone(),
+            initial: standard.initial,
+            maintenance: standard.maintenance,
+            worst_case: None,
+            worst_scenario: None,
+            roll_shock: None,
+            delta_shock: None,
+            risk_matrix: None,
+            extended: None,
+            standard,
+            initial_usd: 0.0,
+            maintenance_usd: 0.0,
+        };
+        if let ModelKind::RiskMatrix(params) = &model.kind {
+            let shock = params.shock_for(&inst.underlying);
+            let currency = params.currency_for(settlement, &inst.underlying);
+            let scen = PoolScenarios {
+                price_moves: params.price_moves(shock.price_range),
+                extended_moves: params.extended_moves.clone(),
+                range: shock.price_range,
+                inverse: settlement == Settlement::Inverse,
+            };
+            let cells = scen.cells();
+            // one sweep: every position's vector, summed into the pool's aggregate
+            let mut aggregated = vec![0.0; cells];
+            let mut vector = vec![0.0; cells];
+            for p in &members_ref {
+                scen.position_vector(params, shock, p, &mut vector);
+                for (a, v) in aggregated.iter_mut().zip(&vector) {
+                    *a += v;
+                }
+            }
+            let risk = pool_risk(&scen, currency, shock, index, &aggregated, &members_ref);
+            let n = scen.price_moves.len();
+            let rows = |cells: &[f64]| {
+                (0..3)
+                    .map(|v| cells.get(v * n..(v + 1) * n).unwrap_or(&[]).to_vec())
+                    .collect::<Vec<_>>()
+            };
+            report.initial = risk.initial;
+            report.maintenance = risk.maintenance;
+            report.worst_case = Some(risk.worst_case);
+            report.worst_scenario = Some(scen.describe_cell(risk.worst_cell));
+            report.roll_shock = Some(risk.roll_shock);
+            report.delta_shock = Some(risk.delta_shock);
+            report.risk_matrix = Some(RiskMatrixReport {
+                price_moves: scen.price_moves.clone(),
+                vol_states: VOL_STATES.to_vec(),
+                pnl: rows(&risk.pnl),
+                pnl_raw: rows(&risk.pnl_raw),
+            });
+            report.extended = Some(ExtendedReport {
+                price_moves: scen.extended_moves.clone(),
+                pnl: risk.pnl.get(3 * n..).unwrap_or(&[]).to_vec(),
+                pnl_raw: risk.pnl_raw.get(3 * n..).unwrap_or(&[]).to_vec(),
+            });
+        }
+        report.standard.saving = report.standard.initial - report.initial;
+        report.initial_usd = report.initial * to_usd;
+        report.maintenance_usd = report.maintenance * to_usd;
+        total.initial += report.initial_usd;
+        total.maintenance += report.maintenance_usd;
+        total.standard_initial += report.standard.initial * to_usd;
+        total.standard_maintenance += report.standard.maintenance * to_usd;
+        pools.push(report);
+    }
+    total.saving = total.standard_initial - total.initial;
+    let report = Report {
+        as_of: market.as_of_text.clone(),
+        model: ModelReport {
+            name: model.name.clone(),
+            params: model.params_json.clone(),
+        },
+        market: MarketReport {
+            source,
+            description: market.description.clone(),
+            index: market
+                .underlyings
+                .iter()
+                .map(|(k, u)| (k.clone(), u.index))
+                .collect(),
+        },
+        positions,
+        greeks,
+        margin: MarginReport {
+            pools,
+            total_usd: total,
+        },
+        warnings,
+    };
+    check_finite(&report)?;
+    Ok(report)
+}
+
+fn position_report(
+    p: &ValuedPosition,
+    standard_initial: f64,
+    standard_maintenance: f64,
+) -> PositionReport {
+    let inst = &p.input.instrument;
+    let (mark, mark_usd) = match inst.kind {
+        Kind::Option if p.is_inverse() => (p.unit_price_usd / p.forward, p.unit_price_usd),
+        Kind::Option => (p.unit_price_usd, p.unit_price_usd),
+        _ => (p.forward, p.forward),
+    };
+    PositionReport {
+        instrument: inst.name.clone(),
+        underlying: inst.underlying.clone(),
+        kind: inst.kind,
+        settlement: inst.settlement,
+        pool: p.pool.clone(),
+        expiry: inst.expiry.map(|e| e.iso()),
+        strike: inst.strike,
+        option_type: inst.option_type,
+        quantity: p.quantity,
+        quantity_unit: inst.quantity_unit,
+        quantity_coin: p.quantity_coin,
+        mark,
+        mark_usd,
+        forward: p.forward,
+        iv: p.sigma,
+        iv_source: p.iv_source,
+        t_years: p.t_years,
+        dte_days: p.dte_days(),
+        value_usd: p.value_usd,
+        value: p.value_pool,
+        greeks: p.greeks,
+        standard_margin: StandardMargin {
+            initial: standard_initial,
+            maintenance: standard_maintenance,
+        },
+        line: p.input.line,
+    }
+}
+
+/// Guard: a report never carries NaN or Infinity. A non-finite figure is a bug or an input far
+/// outside any market; either way the caller gets an error rather than a wrong number.
+fn check_finite(report: &Report) -> Result<()> {
+    let bad = |what: String| {
+        Err(Error::new(
+            ErrorCode::Numeric,
+            format!("{what} is not a finite number; check the inputs for extreme values"),
+        ))
+    };
+    let g_ok = |g: &PositionGreeks| {
+        [
+            g.delta,
+            g.delta_usd,
+            g.gamma,
+            g.gamma_usd_1pct,
+            g.vega,
+            g.theta,
+            g.rho,
+            g.vanna,
+            g.volga,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
+            && [g.delta_coin_account, g.vega_coin, g.theta_coin, g.rho_coin]
+                .iter()
+                .flatten()
+                .all(|v| v.is_finite())
+    };
+    for p in &report.positions {
+        if !([
+            p.quantity,
+            p.quantity_coin,
+            p.mark,
+            p.mark_usd,
+            p.forward,
+            p.value_usd,
+            p.value,
+            p.standard_margin.initial,
+            p.standard_margin.maintenance,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
+            && g_ok(&p.greeks)
+            && p.iv.is_none_or(f64::is_finite))
+        {
+            return bad(format!("a figure of {}", p.instrument));
+        }
+    }
+    for (u, g) in &report.greeks {
+        if !g_ok(&g.total) {
+            return bad(format!("the Greeks of {u}"));
+        }
+    }
+    for pool in &report.margin.pools {
+        let mut all = vec![
+            pool.initial,
+            pool.maintenance,
+            pool.standard.initial,
+            pool.standard.maintenance,
+            pool.initial_usd,
+            pool.maintenance_usd,
+        ];
+        all.extend(pool.worst_case);
+        all.extend(pool.roll_shock);
+        all.extend(pool.delta_shock);
+        if let Some(m) = &pool.risk_matrix {
+            all.extend(m.pnl.iter().flatten());
+        }
+        if let Some(e) = &pool.extended {
+            all.extend(&e.pnl);
+        }
+        if !all.iter().all(|v| v.is_finite()) {
+            return bad(format!("the margin of pool {}", pool.pool));
+        }
+    }
+    let t = &report.margin.total_usd;
+    if ![
+        t.initial,
+        t.maintenance,
+        t.standard_initial,
+        t.standard_maintenance,
+    ]
+    .iter()
+    .all(|v| v.is_finite())
+    {
+        return bad("the total margin".into());
+    }
+    Ok(())
+}

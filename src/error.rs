@@ -1,0 +1,215 @@
+//! One error type for the whole core: a stable machine code, a message for people, and the place.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Stable error codes. The string form (`code.as_str()`) is part of the public contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The request is not valid JSON, or a field has the wrong type or an unknown name.
+    BadRequest,
+    /// A number is missing, not a number, not finite, or out of its allowed range.
+    BadNumber,
+    /// An instrument name (or explicit instrument object) could not be understood.
+    UnknownInstrument,
+    /// A pasted line could not be read (missing quantity, unknown field, bad CSV header…).
+    BadLine,
+    /// A position needs market data (index, volatility) that the market does not have.
+    MissingMarket,
+    /// A date or time could not be read.
+    BadDate,
+    /// A model name or model field is unknown or invalid.
+    BadModel,
+    /// A documented size limit was exceeded.
+    LimitExceeded,
+    /// Implied volatility: the price is below the option's intrinsic value.
+    BelowIntrinsic,
+    /// Implied volatility: the price is at or above the largest possible option value.
+    AboveMaximum,
+    /// Implied volatility: the option has no time left.
+    NoTimeLeft,
+    /// A computation produced a non-finite number (a bug guard; never expected).
+    Numeric,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::BadNumber => "BAD_NUMBER",
+            ErrorCode::UnknownInstrument => "UNKNOWN_INSTRUMENT",
+            ErrorCode::BadLine => "BAD_LINE",
+            ErrorCode::MissingMarket => "MISSING_MARKET",
+            ErrorCode::BadDate => "BAD_DATE",
+            ErrorCode::BadModel => "BAD_MODEL",
+            ErrorCode::LimitExceeded => "LIMIT_EXCEEDED",
+            ErrorCode::BelowIntrinsic => "BELOW_INTRINSIC",
+            ErrorCode::AboveMaximum => "ABOVE_MAXIMUM",
+            ErrorCode::NoTimeLeft => "NO_TIME_LEFT",
+            ErrorCode::Numeric => "NUMERIC",
+        }
+    }
+}
+
+/// One problem, with where it is: `line`/`column` (1-based) in pasted text, or a JSON `path`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Issue {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// The error returned by the core. The first issue is the headline; `issues` holds all of them
+/// (pasted text reports every bad line, not only the first).
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub issues: Vec<Issue>,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl Issue {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Issue {
+            code,
+            message: message.into(),
+            line: None,
+            column: None,
+            path: None,
+        }
+    }
+    pub fn at_line(mut self, line: usize, column: usize) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+    pub fn at_path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error::from(Issue::new(code, message))
+    }
+    pub fn at_path(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::from(Issue::new(code, message).at_path(path))
+    }
+    /// Several issues as one error (the first is the headline). `issues` must not be empty.
+    pub fn from_issues(mut issues: Vec<Issue>) -> Self {
+        if issues.is_empty() {
+            issues.push(Issue::new(ErrorCode::BadRequest, "invalid input"));
+        }
+        let first = issues[0].clone();
+        let message = if issues.len() > 1 {
+            format!(
+                "{} (and {} more problem{})",
+                first.message,
+                issues.len() - 1,
+                if issues.len() > 2 { "s" } else { "" }
+            )
+        } else {
+            first.message.clone()
+        };
+        Error {
+            code: first.code,
+            message,
+            line: first.line,
+            column: first.column,
+            path: first.path,
+            issues,
+        }
+    }
+    pub fn code_str(&self) -> &'static str {
+        self.code.as_str()
+    }
+    /// Prefix the JSON path (e.g. nest `index` under `market.underlyings.BTC`).
+    pub fn under(mut self, prefix: &str) -> Self {
+        let join = |p: &Option<String>| match p {
+            Some(p) if p.starts_with('[') => Some(format!("{prefix}{p}")),
+            Some(p) => Some(format!("{prefix}.{p}")),
+            None => Some(prefix.to_string()),
+        };
+        if self.line.is_none() {
+            self.path = join(&self.path);
+        }
+        for issue in &mut self.issues {
+            if issue.line.is_none() {
+                issue.path = join(&issue.path);
+            }
+        }
+        self
+    }
+    /// The error as JSON (what the CLI prints on stderr and what the JS `Error` carries).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| format!("{{\"code\":\"{}\"}}", self.code.as_str()))
+    }
+}
+
+impl From<Issue> for Error {
+    fn from(issue: Issue) -> Self {
+        Error::from_issues(vec![issue])
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A finite number check with a path for the message.
+pub fn finite(value: f64, path: &str) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::at_path(
+            ErrorCode::BadNumber,
+            path,
+            format!("{path} must be a finite number"),
+        ))
+    }
+}
+
+pub fn positive(value: f64, path: &str) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::at_path(
+            ErrorCode::BadNumber,
+            path,
+            format!("{path} must be a positive number, got {value}"),
+        ))
+    }
+}
+
+/// Something suspicious but computable, reported in the report's `warnings` with a stable code
+/// (`EXPIRED`, `ZERO_QUANTITY`, …).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}

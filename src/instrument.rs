@@ -1,0 +1,430 @@
+//! Instruments: Deribit-style names parsed into one explicit object.
+
+use crate::error::{ErrorCode, Issue};
+use crate::time::Date;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Option,
+    Future,
+    Perpetual,
+    Spot,
+}
+
+/// How an instrument settles: in the coin (inverse, coin-margined) or in a USD stablecoin (linear).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Settlement {
+    Inverse,
+    Linear,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum OptionType {
+    Call,
+    Put,
+}
+
+/// The unit a quantity is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuantityUnit {
+    Coin,
+    Usd,
+}
+
+/// One instrument, explicit. Every pasted name becomes one of these; JSON may give it directly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Instrument {
+    /// Canonical Deribit-style name, e.g. `BTC-27DEC26-100000-C`.
+    pub name: String,
+    /// The coin, e.g. `BTC`.
+    pub underlying: String,
+    pub kind: Kind,
+    pub settlement: Settlement,
+    /// Settlement currency: the coin (inverse) or `USDC`/`USDT` (linear).
+    pub settlement_currency: String,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_date"
+    )]
+    pub expiry: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strike: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option_type: Option<OptionType>,
+    /// The unit a bare quantity is in: coin, except USD notional for inverse futures and perpetuals.
+    pub quantity_unit: QuantityUnit,
+}
+
+fn serialize_date<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(d) => s.serialize_str(&d.iso()),
+        None => s.serialize_none(),
+    }
+}
+
+/// The explicit JSON form of an instrument (`{"underlying": "BTC", "kind": "option", …}`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InstrumentSpec {
+    pub underlying: String,
+    pub kind: Kind,
+    #[serde(default)]
+    pub settlement: Option<Settlement>,
+    /// For linear instruments: `USDC` (default) or `USDT`.
+    #[serde(default)]
+    pub quote: Option<String>,
+    #[serde(default)]
+    pub expiry: Option<String>,
+    #[serde(default)]
+    pub strike: Option<f64>,
+    #[serde(default)]
+    pub option_type: Option<OptionType>,
+}
+
+const LINEAR_QUOTES: [&str; 2] = ["USDC", "USDT"];
+
+fn valid_coin(coin: &str) -> bool {
+    (2..=10).contains(&coin.len())
+        && coin
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && coin.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+/// Parse a strike: digits with an optional `d` or `.` decimal point (`0d625`, `100000`).
+pub fn parse_strike(text: &str) -> Option<f64> {
+    let normal = text.replace(['d', 'D'], ".");
+    if normal.is_empty()
+        || normal.matches('.').count() > 1
+        || !normal.chars().all(|c| c.is_ascii_digit() || c == '.')
+    {
+        return None;
+    }
+    let strike: f64 = normal.parse().ok()?;
+    (strike.is_finite() && strike > 0.0).then_some(strike)
+}
+
+fn format_strike(strike: f64) -> String {
+    let s = format!("{strike}");
+    s.replace('.', "d")
+}
+
+impl Instrument {
+    fn build(
+        underlying: &str,
+        linear_quote: Option<&str>,
+        kind: Kind,
+        expiry: Option<Date>,
+        strike: Option<f64>,
+        option_type: Option<OptionType>,
+    ) -> Instrument {
+        let settlement = if linear_quote.is_some() || kind == Kind::Spot {
+            Settlement::Linear
+        } else {
+            Settlement::Inverse
+        };
+        let settlement_currency = match linear_quote {
+            Some(q) => q.to_string(),
+            None if kind == Kind::Spot => "USDC".to_string(),
+            None => underlying.to_string(),
+        };
+        let prefix = match linear_quote {
+            Some(q) => format!("{underlying}_{q}"),
+            None => underlying.to_string(),
+        };
+        let name = match (kind, expiry, strike, option_type) {
+            (Kind::Spot, ..) => prefix.clone(),
+            (Kind::Perpetual, ..) => format!("{prefix}-PERPETUAL"),
+            (Kind::Future, Some(e), ..) => format!("{prefix}-{}", e.deribit_code()),
+            (Kind::Option, Some(e), Some(k), Some(t)) => format!(
+                "{prefix}-{}-{}-{}",
+                e.deribit_code(),
+                format_strike(k),
+                if t == OptionType::Call { "C" } else { "P" }
+            ),
+            _ => prefix.clone(),
+        };
+        let quantity_unit = match (kind, settlement) {
+            (Kind::Future | Kind::Perpetual, Settlement::Inverse) => QuantityUnit::Usd,
+            _ => QuantityUnit::Coin,
+        };
+        Instrument {
+            name,
+            underlying: underlying.to_string(),
+            kind,
+            settlement,
+            settlement_currency,
+            expiry,
+            strike,
+            option_type,
+            quantity_unit,
+        }
+    }
+
+    /// The margin pool: the coin for inverse instruments, `COIN_QUOTE` for linear ones.
+    pub fn pool(&self) -> String {
+        match self.settlement {
+            Settlement::Inverse => self.underlying.clone(),
+            Settlement::Linear => format!("{}_{}", self.underlying, self.settlement_currency),
+        }
+    }
+
+    /// Parse a Deribit-style name. On failure the issue carries the 1-based column (within the
+    /// name) of the part that is wrong; the caller shifts it to the line.
+    pub fn parse(name: &str) -> Result<Instrument, Issue> {
+        let upper = name.trim().to_ascii_uppercase();
+        let bad = |col: usize, why: &str| {
+            Issue::new(
+                ErrorCode::UnknownInstrument,
+                format!("unknown instrument '{}': {why}", name.trim()),
+            )
+            .at_line(0, col)
+        };
+        let parts: Vec<&str> = upper.split('-').collect();
+        // column (1-based) where part i starts
+        let col_of = |i: usize| 1 + parts.iter().take(i).map(|p| p.len() + 1).sum::<usize>();
+        let head = parts.first().copied().unwrap_or("");
+        let (coin, quote) = match head.split_once('_') {
+            Some((c, q)) => (c, Some(q)),
+            None => (head, None),
+        };
+        if !valid_coin(coin) {
+            return Err(bad(
+                1,
+                "expected a coin such as BTC, ETH or SOL at the start",
+            ));
+        }
+        if let Some(q) = quote {
+            if !LINEAR_QUOTES.contains(&q) {
+                return Err(bad(
+                    coin.len() + 2,
+                    "linear instruments are quoted in USDC or USDT (e.g. BTC_USDC-PERPETUAL)",
+                ));
+            }
+        }
+        let expiry_at = |i: usize| -> Result<Date, Issue> {
+            Date::parse_deribit(parts[i]).ok_or_else(|| {
+                bad(
+                    col_of(i),
+                    &format!("'{}' is not an expiry date like 27DEC26", parts[i]),
+                )
+            })
+        };
+        match parts.len() {
+            1 => Ok(Instrument::build(coin, quote, Kind::Spot, None, None, None)),
+            2 if parts[1] == "PERPETUAL" || parts[1] == "PERP" => Ok(Instrument::build(
+                coin,
+                quote,
+                Kind::Perpetual,
+                None,
+                None,
+                None,
+            )),
+            2 => {
+                let expiry = expiry_at(1)?;
+                Ok(Instrument::build(
+                    coin,
+                    quote,
+                    Kind::Future,
+                    Some(expiry),
+                    None,
+                    None,
+                ))
+            }
+            4 => {
+                let expiry = expiry_at(1)?;
+                let strike = parse_strike(parts[2]).ok_or_else(|| {
+                    bad(
+                        col_of(2),
+                        &format!(
+                            "'{}' is not a strike (use d for a decimal point: 0d625)",
+                            parts[2]
+                        ),
+                    )
+                })?;
+                let option_type = match parts[3] {
+                    "C" | "CALL" => OptionType::Call,
+                    "P" | "PUT" => OptionType::Put,
+                    other => return Err(bad(col_of(3), &format!("'{other}' is not C or P"))),
+                };
+                Ok(Instrument::build(
+                    coin,
+                    quote,
+                    Kind::Option,
+                    Some(expiry),
+                    Some(strike),
+                    Some(option_type),
+                ))
+            }
+            3 => Err(bad(
+                col_of(2),
+                "an option needs expiry, strike and C/P, e.g. BTC-27DEC26-100000-C",
+            )),
+            _ => Err(bad(
+                col_of(parts.len().min(4)),
+                "too many parts; expected e.g. BTC-27DEC26-100000-C",
+            )),
+        }
+    }
+
+    /// Build from the explicit JSON form; errors carry paths relative to the object.
+    pub fn from_spec(spec: &InstrumentSpec) -> Result<Instrument, Issue> {
+        let coin = spec.underlying.trim().to_ascii_uppercase();
+        if !valid_coin(&coin) {
+            return Err(Issue::new(
+                ErrorCode::UnknownInstrument,
+                format!("'{}' is not a coin such as BTC", spec.underlying),
+            )
+            .at_path("underlying"));
+        }
+        let settlement = spec.settlement.unwrap_or(if spec.kind == Kind::Spot {
+            Settlement::Linear
+        } else {
+            Settlement::Inverse
+        });
+        let quote = match settlement {
+            Settlement::Inverse => {
+                if spec.kind == Kind::Spot {
+                    return Err(Issue::new(
+                        ErrorCode::UnknownInstrument,
+                        "a spot holding is linear (valued in USD)",
+                    )
+                    .at_path("settlement"));
+                }
+                None
+            }
+            Settlement::Linear => {
+                let q = spec
+                    .quote
+                    .clone()
+                    .unwrap_or_else(|| "USDC".into())
+                    .to_ascii_uppercase();
+                if !LINEAR_QUOTES.contains(&q.as_str()) {
+                    return Err(Issue::new(
+                        ErrorCode::UnknownInstrument,
+                        "quote must be USDC or USDT",
+                    )
+                    .at_path("quote"));
+                }
+                Some(q)
+            }
+        };
+        let expiry = match (&spec.expiry, spec.kind) {
+            (Some(text), Kind::Option | Kind::Future) => Some(
+                Date::parse_iso(text)
+                    .or_else(|| Date::parse_deribit(text))
+                    .ok_or_else(|| {
+                        Issue::new(
+                            ErrorCode::BadDate,
+                            format!("'{text}' is not a date (YYYY-MM-DD)"),
+                        )
+                        .at_path("expiry")
+                    })?,
+            ),
+            (None, Kind::Option | Kind::Future) => {
+                return Err(Issue::new(
+                    ErrorCode::UnknownInstrument,
+                    "an option or future needs an expiry",
+                )
+                .at_path("expiry"))
+            }
+            _ => None,
+        };
+        let (strike, option_type) = if spec.kind == Kind::Option {
+            let strike = spec
+                .strike
+                .filter(|k| k.is_finite() && *k > 0.0)
+                .ok_or_else(|| {
+                    Issue::new(ErrorCode::BadNumber, "an option needs a positive strike")
+                        .at_path("strike")
+                })?;
+            let t = spec.option_type.ok_or_else(|| {
+                Issue::new(
+                    ErrorCode::UnknownInstrument,
+                    "an option needs optionType call or put",
+                )
+                .at_path("optionType")
+            })?;
+            (Some(strike), Some(t))
+        } else {
+            (None, None)
+        };
+        Ok(Instrument::build(
+            &coin,
+            quote.as_deref(),
+            spec.kind,
+            expiry,
+            strike,
+            option_type,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        let i = Instrument::parse("BTC-27DEC26-100000-C").unwrap();
+        assert_eq!(
+            (i.kind, i.settlement, i.strike, i.option_type),
+            (
+                Kind::Option,
+                Settlement::Inverse,
+                Some(100000.0),
+                Some(OptionType::Call)
+            )
+        );
+        assert_eq!(i.pool(), "BTC");
+        let i = Instrument::parse("xrp_usdc-5jan27-0d625-p").unwrap();
+        assert_eq!(i.name, "XRP_USDC-5JAN27-0d625-P");
+        assert_eq!(
+            (i.settlement, i.strike, i.pool().as_str()),
+            (Settlement::Linear, Some(0.625), "XRP_USDC")
+        );
+        assert_eq!(
+            Instrument::parse("BTC-PERPETUAL").unwrap().quantity_unit,
+            QuantityUnit::Usd
+        );
+        assert_eq!(
+            Instrument::parse("BTC_USDC-PERPETUAL")
+                .unwrap()
+                .quantity_unit,
+            QuantityUnit::Coin
+        );
+        assert_eq!(Instrument::parse("ETH-28MAR25").unwrap().kind, Kind::Future);
+        assert_eq!(Instrument::parse("BTC").unwrap().pool(), "BTC_USDC");
+    }
+
+    #[test]
+    fn bad_names_point_at_the_part() {
+        assert_eq!(
+            Instrument::parse("BTC-32DEC26-1-C").unwrap_err().column,
+            Some(5)
+        );
+        assert_eq!(
+            Instrument::parse("BTC-27DEC26-abc-C").unwrap_err().column,
+            Some(13)
+        );
+        assert_eq!(
+            Instrument::parse("BTC-27DEC26-100-X").unwrap_err().column,
+            Some(17)
+        );
+        assert_eq!(
+            Instrument::parse("BTC_EUR-PERPETUAL").unwrap_err().column,
+            Some(5)
+        );
+        assert_eq!(
+            Instrument::parse("B").unwrap_err().code,
+            ErrorCode::UnknownInstrument
+        );
+        assert!(Instrument::parse("BTC-27DEC26-100000").is_err());
+    }
+}

@@ -1,0 +1,420 @@
+//! Market data: index, forward curve (futures marks or carry), volatility (flat or smiles).
+
+use crate::error::{finite, positive, Error, ErrorCode, Result};
+use crate::time::{parse_instant, year_fraction, Date, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The embedded default market snapshot (see data/README.md for what it is modelled on).
+pub const DEFAULT_MARKET_JSON: &str = include_str!("../data/default-market.json");
+/// The sample portfolio that uses the default market.
+pub const SAMPLE_POSITIONS: &str = include_str!("../data/sample-portfolio.txt");
+
+/// Market as given in a request (SPEC §2).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MarketInput {
+    pub as_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    pub underlyings: BTreeMap<String, UnderlyingInput>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub correlations: BTreeMap<String, f64>,
+    /// Free text: where the numbers come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UnderlyingInput {
+    pub index: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub futures: Option<BTreeMap<String, f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carry: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iv: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smiles: Option<BTreeMap<String, Vec<[f64; 2]>>>,
+}
+
+/// One expiry's smile: points in log-moneyness `k = ln(K/F)`, sorted.
+#[derive(Debug, Clone)]
+struct SmileSlice {
+    t_years: f64,
+    points: Vec<(f64, f64)>,
+}
+
+impl SmileSlice {
+    fn vol_at(&self, k: f64) -> f64 {
+        let pts = &self.points;
+        let first = pts[0];
+        let last = pts[pts.len() - 1];
+        if k <= first.0 {
+            return first.1;
+        }
+        if k >= last.0 {
+            return last.1;
+        }
+        let i = pts.partition_point(|p| p.0 <= k).clamp(1, pts.len() - 1);
+        let (a, b) = (pts[i - 1], pts[i]);
+        a.1 + (b.1 - a.1) * (k - a.0) / (b.0 - a.0)
+    }
+}
+
+/// One underlying's market, validated and ready for lookups.
+#[derive(Debug, Clone)]
+pub struct UnderlyingMarket {
+    pub index: f64,
+    /// (T, annualised basis ln(F/S)/T), sorted by T, only T > 0.
+    basis: Vec<(f64, f64)>,
+    carry: f64,
+    flat_iv: Option<f64>,
+    smiles: Vec<SmileSlice>,
+}
+
+impl UnderlyingMarket {
+    /// Forward for time `t_years` (SPEC §1): basis interpolated linearly in T, flat outside.
+    pub fn forward(&self, t_years: f64) -> f64 {
+        if t_years <= 0.0 {
+            return self.index;
+        }
+        let b = if self.basis.is_empty() {
+            self.carry
+        } else {
+            let first = self.basis[0];
+            let last = self.basis[self.basis.len() - 1];
+            if t_years <= first.0 {
+                first.1
+            } else if t_years >= last.0 {
+                last.1
+            } else {
+                let i = self
+                    .basis
+                    .partition_point(|p| p.0 <= t_years)
+                    .clamp(1, self.basis.len() - 1);
+                let (a, c) = (self.basis[i - 1], self.basis[i]);
+                a.1 + (c.1 - a.1) * (t_years - a.0) / (c.0 - a.0)
+            }
+        };
+        self.index * (b * t_years).exp()
+    }
+
+    pub fn has_vol(&self) -> bool {
+        !self.smiles.is_empty() || self.flat_iv.is_some()
+    }
+
+    /// Implied vol for strike `strike` at `t_years` (forward `forward`): smile in log-moneyness,
+    /// total variance across expiries, flat vol outside the slices; else the flat iv.
+    pub fn vol(&self, t_years: f64, strike: f64, forward: f64) -> Option<f64> {
+        if self.smiles.is_empty() {
+            return self.flat_iv;
+        }
+        let k = (strike / forward).ln();
+        let first = &self.smiles[0];
+        let last = &self.smiles[self.smiles.len() - 1];
+        if t_years <= first.t_years {
+            return Some(first.vol_at(k));
+        }
+        if t_years >= last.t_years {
+            return Some(last.vol_at(k));
+        }
+        let i = self
+            .smiles
+            .partition_point(|s| s.t_years <= t_years)
+            .clamp(1, self.smiles.len() - 1);
+        let (a, b) = (&self.smiles[i - 1], &self.smiles[i]);
+        let wa = a.vol_at(k).powi(2) * a.t_years;
+        let wb = b.vol_at(k).powi(2) * b.t_years;
+        let w = wa + (wb - wa) * (t_years - a.t_years) / (b.t_years - a.t_years);
+        Some((w / t_years).sqrt())
+    }
+}
+
+/// A validated market.
+#[derive(Debug, Clone)]
+pub struct Market {
+    pub as_of: Timestamp,
+    pub as_of_text: String,
+    pub rate: f64,
+    pub underlyings: BTreeMap<String, UnderlyingMarket>,
+    /// Pairwise correlations keyed by sorted pair `("BTC","ETH")`.
+    pub correlations: BTreeMap<(String, String), f64>,
+    pub description: Option<String>,
+}
+
+impl Market {
+    /// The embedded default snapshot.
+    pub fn default_input() -> Result<MarketInput> {
+        serde_json::from_str(DEFAULT_MARKET_JSON).map_err(|e| {
+            Error::new(
+                ErrorCode::Numeric,
+                format!("embedded market is invalid: {e}"),
+            )
+        })
+    }
+
+    /// Validate a market input. Error paths are relative to the market object.
+    pub fn from_input(input: &MarketInput) -> Result<Market> {
+        let as_of = parse_instant(&input.as_of).ok_or_else(|| {
+            Error::at_path(
+                ErrorCode::BadDate,
+                "asOf",
+                format!(
+                    "'{}' is not an ISO 8601 time such as 2026-11-24T08:00:00Z",
+                    input.as_of
+                ),
+            )
+        })?;
+        let rate = finite(input.rate.unwrap_or(0.0), "rate")?;
+        if rate.abs() > 1.0 {
+            return Err(Error::at_path(
+                ErrorCode::BadNumber,
+                "rate",
+                "rate must be a decimal between -1 and 1 (5 % is 0.05)",
+            ));
+        }
+        if input.underlyings.len() > 200 {
+            return Err(Error::at_path(
+                ErrorCode::LimitExceeded,
+                "underlyings",
+                "more than 200 underlyings",
+            ));
+        }
+        let mut underlyings = BTreeMap::new();
+        for (name, u) in &input.underlyings {
+            let at = |field: &str| format!("underlyings.{name}.{field}");
+            let index = positive(u.index, &at("index"))?;
+            let mut basis = Vec::new();
+            if let Some(futures) = &u.futures {
+                for (date_text, mark) in futures {
+                    let here = format!("{}.{date_text}", at("futures"));
+                    let date = Date::parse_iso(date_text)
+                        .or_else(|| Date::parse_deribit(date_text))
+                        .ok_or_else(|| {
+                            Error::at_path(
+                                ErrorCode::BadDate,
+                                &here,
+                                format!("'{date_text}' is not an expiry date (YYYY-MM-DD)"),
+                            )
+                        })?;
+                    let mark = positive(*mark, &here)?;
+                    let t = year_fraction(as_of, date.expiry_timestamp());
+                    if t > 0.0 {
+                        let b = (mark / index).ln() / t;
+                        if !b.is_finite() || b.abs() > 50.0 {
+                            return Err(Error::at_path(
+                                ErrorCode::BadNumber,
+                                &here,
+                                format!(
+                                    "futures mark {mark} is implausibly far from the index {index}"
+                                ),
+                            ));
+                        }
+                        basis.push((t, b));
+                    }
+                }
+                basis.sort_by(|a, b| a.0.total_cmp(&b.0));
+            }
+            let carry = finite(u.carry.unwrap_or(0.0), &at("carry"))?;
+            if carry.abs() > 5.0 {
+                return Err(Error::at_path(
+                    ErrorCode::BadNumber,
+                    at("carry"),
+                    "carry is an annualised decimal rate; |carry| must be ≤ 5",
+                ));
+            }
+            let flat_iv = match u.iv {
+                Some(v) if v.is_finite() && v > 0.0 && v <= 20.0 => Some(v),
+                Some(_) => {
+                    return Err(Error::at_path(
+                        ErrorCode::BadNumber,
+                        at("iv"),
+                        "iv must be a decimal in (0, 20] (55 % is 0.55)",
+                    ))
+                }
+                None => None,
+            };
+            let mut smiles = Vec::new();
+            if let Some(map) = &u.smiles {
+                for (date_text, points) in map {
+                    let here = format!("{}.{date_text}", at("smiles"));
+                    let date = Date::parse_iso(date_text)
+                        .or_else(|| Date::parse_deribit(date_text))
+                        .ok_or_else(|| {
+                            Error::at_path(
+                                ErrorCode::BadDate,
+                                &here,
+                                format!("'{date_text}' is not an expiry date (YYYY-MM-DD)"),
+                            )
+                        })?;
+                    let t = year_fraction(as_of, date.expiry_timestamp());
+                    if t <= 0.0 {
+                        continue;
+                    }
+                    if points.is_empty() || points.len() > 500 {
+                        return Err(Error::at_path(
+                            ErrorCode::BadNumber,
+                            &here,
+                            "a smile needs 1 to 500 [strike, iv] points",
+                        ));
+                    }
+                    let mut slice = SmileSlice {
+                        t_years: t,
+                        points: Vec::with_capacity(points.len()),
+                    };
+                    for (i, [strike, iv]) in points.iter().enumerate() {
+                        let p = format!("{here}[{i}]");
+                        positive(*strike, &p)?;
+                        if !(iv.is_finite() && *iv > 0.0 && *iv <= 20.0) {
+                            return Err(Error::at_path(
+                                ErrorCode::BadNumber,
+                                p,
+                                "smile iv must be a decimal in (0, 20]",
+                            ));
+                        }
+                        slice.points.push((*strike, *iv));
+                    }
+                    smiles.push((t, slice));
+                }
+            }
+            let mut market = UnderlyingMarket {
+                index,
+                basis,
+                carry,
+                flat_iv,
+                smiles: Vec::new(),
+            };
+            // convert smile strikes to log-moneyness with each slice's own forward
+            for (t, mut slice) in smiles {
+                let f = market.forward(t);
+                for p in &mut slice.points {
+                    p.0 = (p.0 / f).ln();
+                }
+                slice.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                slice.points.dedup_by(|a, b| a.0 == b.0);
+                market.smiles.push(slice);
+            }
+            market
+                .smiles
+                .sort_by(|a, b| a.t_years.total_cmp(&b.t_years));
+            underlyings.insert(name.to_ascii_uppercase(), market);
+        }
+        let mut correlations = BTreeMap::new();
+        for (pair, rho) in &input.correlations {
+            let here = format!("correlations.{pair}");
+            let (a, b) = pair.split_once('/').ok_or_else(|| {
+                Error::at_path(
+                    ErrorCode::BadRequest,
+                    &here,
+                    "a correlation key is a pair like \"BTC/ETH\"",
+                )
+            })?;
+            if !(rho.is_finite() && (-1.0..=1.0).contains(rho)) {
+                return Err(Error::at_path(
+                    ErrorCode::BadNumber,
+                    here,
+                    "a correlation must be between -1 and 1",
+                ));
+            }
+            let (a, b) = (a.trim().to_ascii_uppercase(), b.trim().to_ascii_uppercase());
+            let key = if a <= b { (a, b) } else { (b, a) };
+            correlations.insert(key, *rho);
+        }
+        Ok(Market {
+            as_of,
+            as_of_text: input.as_of.clone(),
+            rate,
+            underlyings,
+            correlations,
+            description: input.description.clone(),
+        })
+    }
+
+    pub fn underlying(&self, name: &str) -> Option<&UnderlyingMarket> {
+        self.underlyings.get(name)
+    }
+
+    pub fn correlation(&self, a: &str, b: &str) -> Option<f64> {
+        if a == b {
+            return Some(1.0);
+        }
+        let key = if a <= b {
+            (a.to_string(), b.to_string())
+        } else {
+            (b.to_string(), a.to_string())
+        };
+        self.correlations.get(&key).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn market(json: &str) -> Market {
+        Market::from_input(&serde_json::from_str(json).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn forward_interpolates_basis_linearly_in_t() {
+        let m = market(
+            r#"{"asOf":"2026-11-24T08:00:00Z","underlyings":{"BTC":{"index":95000,"futures":{"2026-12-24":95600,"2027-03-24":97100}}}}"#,
+        );
+        let u = m.underlying("BTC").unwrap();
+        let (t1, t2) = (30.0 / 365.0, 120.0 / 365.0);
+        assert!((u.forward(t1) - 95600.0).abs() < 1e-8);
+        assert!((u.forward(t2) - 97100.0).abs() < 1e-8);
+        let (b1, b2) = (
+            (95600f64 / 95000.0).ln() / t1,
+            (97100f64 / 95000.0).ln() / t2,
+        );
+        let tm = 75.0 / 365.0;
+        assert!((u.forward(tm) - 95000.0 * ((b1 + b2) / 2.0 * tm).exp()).abs() < 1e-8);
+        // flat basis outside
+        assert!((u.forward(1.0) - 95000.0 * b2.exp()).abs() < 1e-8);
+    }
+
+    #[test]
+    fn smile_interpolation() {
+        let m = market(
+            r#"{"asOf":"2026-11-24T08:00:00Z","underlyings":{"ETH":{"index":3400,"carry":0,"smiles":{"2026-12-24":[[3000,0.7],[3400,0.6],[3800,0.65]],"2027-03-24":[[3400,0.5]]}}}}"#,
+        );
+        let u = m.underlying("ETH").unwrap();
+        let t1 = 30.0 / 365.0;
+        assert!((u.vol(t1, 3400.0, 3400.0).unwrap() - 0.6).abs() < 1e-12);
+        assert!(
+            (u.vol(t1, 3200.0, 3400.0).unwrap()
+                - (0.7 + (0.6 - 0.7) * ((3200f64 / 3000.0).ln() / (3400f64 / 3000.0).ln())))
+            .abs()
+                < 1e-12
+        );
+        assert!((u.vol(t1, 1000.0, 3400.0).unwrap() - 0.7).abs() < 1e-12); // flat extrapolation
+        let t2 = 120.0 / 365.0;
+        let tm = 75.0 / 365.0;
+        let w = 0.36 * t1 + (0.25 * t2 - 0.36 * t1) * (tm - t1) / (t2 - t1);
+        assert!((u.vol(tm, 3400.0, 3400.0).unwrap() - (w / tm).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_market_has_a_path() {
+        let e = Market::from_input(
+            &serde_json::from_str(r#"{"asOf":"2026-11-24","underlyings":{"BTC":{"index":-1}}}"#)
+                .unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.code, e.path.as_deref()),
+            (ErrorCode::BadNumber, Some("underlyings.BTC.index"))
+        );
+    }
+
+    #[test]
+    fn default_market_loads() {
+        let m = Market::from_input(&Market::default_input().unwrap()).unwrap();
+        for coin in ["BTC", "ETH", "SOL"] {
+            assert!(m.underlying(coin).unwrap().has_vol());
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Margin models. A model is data (a JSON preset in `presets/`), overridable field by field.
+
+pub mod risk_matrix;
+pub mod standard;
+
+use crate::error::{Error, ErrorCode, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use risk_matrix::RiskMatrixParams;
+pub use standard::StandardParams;
+
+/// The presets shipped inside the package: (name, JSON).
+pub const PRESETS: [(&str, &str); 2] = [
+    ("deribit-pm", include_str!("presets/deribit-pm.json")),
+    (
+        "deribit-standard",
+        include_str!("presets/deribit-standard.json"),
+    ),
+];
+
+/// A model as the request gives it: a preset name, a preset with overrides, or a full model.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ModelInput {
+    Name(String),
+    Preset {
+        preset: String,
+        #[serde(default)]
+        overrides: Option<Value>,
+    },
+    Full(Value),
+}
+
+/// A resolved model: its name, the full parameter JSON used (reported), and the typed parameters.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub params_json: Value,
+    pub kind: ModelKind,
+    /// Standard margin is shown beside every report; its parameters are the standard preset's.
+    pub standard: StandardParams,
+}
+
+#[derive(Debug, Clone)]
+pub enum ModelKind {
+    RiskMatrix(RiskMatrixParams),
+    Standard,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInfo {
+    pub name: String,
+    pub kind: String,
+    pub description: String,
+    pub params: Value,
+}
+
+fn preset_json(name: &str) -> Result<Value> {
+    let (_, text) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        Error::at_path(
+            ErrorCode::BadModel,
+            "model",
+            format!("unknown model '{name}' (known: {})", preset_names()),
+        )
+    })?;
+    serde_json::from_str(text)
+        .map_err(|e| Error::new(ErrorCode::Numeric, format!("preset {name} is invalid: {e}")))
+}
+
+fn preset_names() -> String {
+    PRESETS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Merge `overrides` into `base` field by field (objects recursively; anything else replaces).
+/// An override naming a field the base does not have is an error: it is almost always a typo.
+pub fn merge(base: &mut Value, overrides: &Value, path: &str) -> Result<()> {
+    match (base, overrides) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (key, value) in o {
+                let here = format!("{path}.{key}");
+                if let Some(slot) = b.get_mut(key) {
+                    merge(slot, value, &here)?;
+                } else if key != "default" && b.contains_key("default") {
+                    // a new underlying/currency row: start from the preset's default row
+                    let mut row = b.get("default").cloned().unwrap_or(Value::Null);
+                    merge(&mut row, value, &here)?;
+                    b.insert(key.clone(), row);
+                } else {
+                    return Err(Error::at_path(
+                        ErrorCode::BadModel,
+                        here,
+                        format!("the model has no field '{key}'"),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        (slot, value) => {
+            *slot = value.clone();
+            Ok(())
+        }
+    }
+}
+
+/// All presets, for `listModels()`.
+pub fn list_models() -> Vec<ModelInfo> {
+    PRESETS
+        .iter()
+        .filter_map(|(name, text)| {
+            let params: Value = serde_json::from_str(text).ok()?;
+            Some(ModelInfo {
+                name: name.to_string(),
+                kind: params.get("kind")?.as_str()?.to_string(),
+                description: params
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                params,
+            })
+        })
+        .collect()
+}
+
+impl Model {
+    pub fn resolve(input: Option<&ModelInput>) -> Result<Model> {
+        let params_json = match input {
+            None => preset_json("deribit-pm")?,
+            Some(ModelInput::Name(name)) => preset_json(name)?,
+            Some(ModelInput::Preset { preset, overrides }) => {
+                let mut base = preset_json(preset).map_err(|e| Error {
+                    path: Some("model.preset".into()),
+                    ..e
+                })?;
+                if let Some(o) = overrides {
+                    if !o.is_object() {
+                        return Err(Error::at_path(
+                            ErrorCode::BadModel,
+                            "model.overrides",
+                            "overrides must be an object",
+                        ));
+                    }
+                    merge(&mut base, o, "model.overrides")?;
+                    if let (Some(n), Value::Object(map)) = (
+                        base.get("name")
+                            .and_then(Value::as_str)
+                            .map(|n| format!("{n} (overridden)")),
+                        &mut base,
+                    ) {
+                        map.insert("name".into(), Value::String(n));
+                    }
+                }
+                base
+            }
+            Some(ModelInput::Full(value)) => value.clone(),
+        };
+        let kind_name = params_json
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let name = params_json
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("custom")
+            .to_string();
+        let standard_json = if kind_name == "standard" {
+            params_json.clone()
+        } else {
+            preset_json("deribit-standard")?
+        };
+        let standard = StandardParams::from_json(&standard_json)?;
+        let kind = match kind_name {
+            "risk-matrix" => ModelKind::RiskMatrix(RiskMatrixParams::from_json(&params_json)?),
+            "standard" => ModelKind::Standard,
+            other => {
+                return Err(Error::at_path(
+                    ErrorCode::BadModel,
+                    "model.kind",
+                    format!("unknown model kind '{other}' (known: risk-matrix, standard)"),
+                ))
+            }
+        };
+        Ok(Model {
+            name,
+            params_json,
+            kind,
+            standard,
+        })
+    }
+}
+
+/// Deserialize typed parameters with the JSON path of any problem.
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = format!("model.{}", e.path());
+        Error::at_path(ErrorCode::BadModel, &path, format!("{path}: {}", e.inner()))
+    })
+}

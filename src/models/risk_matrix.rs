@@ -1,0 +1,418 @@
+//! The Deribit-style risk matrix (SPEC §3.1): per-position scenario P&L vectors in one sweep
+//! (structure of arrays), aggregated per pool, with dampener, gains haircut, roll and delta shocks.
+
+use crate::error::Result;
+use crate::instrument::{Kind, Settlement};
+use crate::valuation::ValuedPosition;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UnderlyingShock {
+    pub price_range: f64,
+    pub vol_up: f64,
+    pub vol_down: f64,
+    pub vega_power_short: f64,
+    pub vega_power_long: f64,
+    pub min_vol_for_shock_up: f64,
+    pub delta_shock_per_coin: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CurrencyParams {
+    pub annualised_move_risk: f64,
+    pub min_annualised_move: f64,
+    pub extended_dampener: f64,
+    pub pnl_offset: f64,
+    pub mm_factor: f64,
+    pub delta_total_liq_shock_threshold: f64,
+    pub max_delta_shock: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RiskMatrixParams {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub figures_as_of: String,
+    pub price_points: usize,
+    pub extended_moves: Vec<f64>,
+    pub vol_shock_reference_days: f64,
+    pub vega_power_cutoff_days: f64,
+    pub min_vol_down_factor: f64,
+    pub underlyings: BTreeMap<String, UnderlyingShock>,
+    pub currencies: BTreeMap<String, CurrencyParams>,
+}
+
+impl RiskMatrixParams {
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let p: RiskMatrixParams = super::typed(value)?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    fn validate(&self) -> Result<()> {
+        use crate::error::{Error, ErrorCode};
+        let bad = |path: String, msg: &str| {
+            Err(Error::at_path(ErrorCode::BadModel, path, msg.to_string()))
+        };
+        if !(3..=41).contains(&self.price_points) || self.price_points % 2 == 0 {
+            return bad(
+                "model.pricePoints".into(),
+                "pricePoints must be odd, between 3 and 41",
+            );
+        }
+        if self.extended_moves.len() > 40
+            || self
+                .extended_moves
+                .iter()
+                .any(|m| !m.is_finite() || *m <= -1.0 || *m == 0.0)
+        {
+            return bad(
+                "model.extendedMoves".into(),
+                "extended moves must be at most 40 finite moves, each > -1 and not 0",
+            );
+        }
+        for (k, v) in [
+            ("volShockReferenceDays", self.vol_shock_reference_days),
+            ("vegaPowerCutoffDays", self.vega_power_cutoff_days),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return bad(format!("model.{k}"), "must be a positive number of days");
+            }
+        }
+        if !(self.min_vol_down_factor.is_finite()
+            && (0.0..=1.0).contains(&self.min_vol_down_factor))
+        {
+            return bad("model.minVolDownFactor".into(), "must be in [0, 1]");
+        }
+        for (name, u) in &self.underlyings {
+            let p = |f: &str| format!("model.underlyings.{name}.{f}");
+            if !(u.price_range.is_finite() && u.price_range > 0.0 && u.price_range < 1.0) {
+                return bad(p("priceRange"), "priceRange must be in (0, 1)");
+            }
+            for (f, v) in [
+                ("volUp", u.vol_up),
+                ("volDown", u.vol_down),
+                ("vegaPowerShort", u.vega_power_short),
+                ("vegaPowerLong", u.vega_power_long),
+                ("minVolForShockUp", u.min_vol_for_shock_up),
+                ("deltaShockPerCoin", u.delta_shock_per_coin),
+            ] {
+                if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
+                    return bad(p(f), "must be a finite number in [0, 100]");
+                }
+            }
+        }
+        for (name, c) in &self.currencies {
+            let p = |f: &str| format!("model.currencies.{name}.{f}");
+            for (f, v) in [
+                ("annualisedMoveRisk", c.annualised_move_risk),
+                ("minAnnualisedMove", c.min_annualised_move),
+                ("extendedDampener", c.extended_dampener),
+                (
+                    "deltaTotalLiqShockThreshold",
+                    c.delta_total_liq_shock_threshold,
+                ),
+            ] {
+                if !(v.is_finite() && v >= 0.0 && v < 1e15) {
+                    return bad(p(f), "must be a finite number ≥ 0");
+                }
+            }
+            for (f, v) in [
+                ("pnlOffset", c.pnl_offset),
+                ("mmFactor", c.mm_factor),
+                ("maxDeltaShock", c.max_delta_shock),
+            ] {
+                if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                    return bad(p(f), "must be in [0, 1]");
+                }
+            }
+        }
+        if !self.underlyings.contains_key("default") || !self.currencies.contains_key("default") {
+            return bad(
+                "model".into(),
+                "a risk-matrix model needs 'default' rows in underlyings and currencies",
+            );
+        }
+        Ok(())
+    }
+
+    pub fn shock_for(&self, underlying: &str) -> &UnderlyingShock {
+        self.underlyings
+            .get(underlying)
+            .or_else(|| self.underlyings.get("default"))
+            .unwrap_or_else(|| unreachable_default())
+    }
+
+    /// Settlement parameters: the coin for inverse pools, `USD` for linear ones.
+    pub fn currency_for(&self, settlement: Settlement, coin: &str) -> &CurrencyParams {
+        let key = if settlement == Settlement::Linear {
+            "USD"
+        } else {
+            coin
+        };
+        self.currencies
+            .get(key)
+            .or_else(|| self.currencies.get("default"))
+            .unwrap_or_else(|| unreachable_currency())
+    }
+
+    /// The standard table's price moves: −R … +R in `pricePoints` steps.
+    pub fn price_moves(&self, range: f64) -> Vec<f64> {
+        let half = (self.price_points / 2) as f64;
+        (0..self.price_points)
+            .map(|j| (j as f64 - half) * range / half)
+            .collect()
+    }
+
+    /// Term-scaled vol shocks (SPEC §3.1 step 1): (σ_up, σ_down).
+    pub fn vol_shocks(&self, shock: &UnderlyingShock, sigma: f64, dte_days: f64) -> (f64, f64) {
+        let d = dte_days.max(1.0);
+        let p = if d < self.vega_power_cutoff_days {
+            shock.vega_power_short
+        } else {
+            shock.vega_power_long
+        };
+        let s = (self.vol_shock_reference_days / d).powf(p);
+        let up = (sigma * (1.0 + shock.vol_up * s)).max(shock.min_vol_for_shock_up);
+        let down = sigma * (1.0 - shock.vol_down * s).max(self.min_vol_down_factor);
+        (up, down)
+    }
+}
+
+// validate() guarantees the default rows exist; these keep the lookups panic-free regardless.
+fn unreachable_default() -> &'static UnderlyingShock {
+    static FALLBACK: UnderlyingShock = UnderlyingShock {
+        price_range: 0.2,
+        vol_up: 0.5,
+        vol_down: 0.25,
+        vega_power_short: 0.3,
+        vega_power_long: 0.13,
+        min_vol_for_shock_up: 0.5,
+        delta_shock_per_coin: 0.00005,
+    };
+    &FALLBACK
+}
+fn unreachable_currency() -> &'static CurrencyParams {
+    static FALLBACK: CurrencyParams = CurrencyParams {
+        annualised_move_risk: 0.1,
+        min_annualised_move: 0.01,
+        extended_dampener: 25000.0,
+        pnl_offset: 0.0,
+        mm_factor: 0.8,
+        delta_total_liq_shock_threshold: 20_000_000.0,
+        max_delta_shock: 0.1,
+    };
+    &FALLBACK
+}
+
+/// The scenario layout of one pool: 3 × n standard cells (vol up, unchanged, down), then the
+/// extended moves. Each position's vector has `cells()` entries in this order.
+#[derive(Debug, Clone)]
+pub struct PoolScenarios {
+    pub price_moves: Vec<f64>,
+    pub extended_moves: Vec<f64>,
+    pub range: f64,
+    pub inverse: bool,
+}
+
+pub const VOL_STATES: [&str; 3] = ["up", "unchanged", "down"];
+
+impl PoolScenarios {
+    pub fn cells(&self) -> usize {
+        3 * self.price_moves.len() + self.extended_moves.len()
+    }
+
+    /// Fill `out` (length `cells()`) with the position's P&L in the pool's currency.
+    pub fn position_vector(
+        &self,
+        params: &RiskMatrixParams,
+        shock: &UnderlyingShock,
+        p: &ValuedPosition,
+        out: &mut [f64],
+    ) {
+        let n = self.price_moves.len();
+        let r = self.range;
+        if p.input.instrument.kind == Kind::Option && !p.expired {
+            let sigma = p.sigma.unwrap_or(0.0);
+            let (up, down) = params.vol_shocks(shock, sigma, p.dte_days());
+            for (v, s) in [up, sigma, down].into_iter().enumerate() {
+                for (j, m) in self.price_moves.iter().enumerate() {
+                    out[v * n + j] = if v == 1 && *m == 0.0 {
+                        0.0
+                    } else {
+                        p.pnl_at(*m, s)
+                    };
+                }
+            }
+            for (e, m) in self.extended_moves.iter().enumerate() {
+                out[3 * n + e] = p.pnl_at(*m, up) * self.extended_factor(*m, r);
+            }
+        } else {
+            // delta-one (or expired): vol does not matter
+            for (j, m) in self.price_moves.iter().enumerate() {
+                let pnl = p.pnl_at(*m, 0.0);
+                out[j] = pnl;
+                out[n + j] = pnl;
+                out[2 * n + j] = pnl;
+            }
+            for (e, m) in self.extended_moves.iter().enumerate() {
+                out[3 * n + e] = p.pnl_at(*m, 0.0) * self.extended_factor(*m, r);
+            }
+        }
+    }
+
+    /// Weight `R/|m|`, and in inverse pools the re-expression at the edge price `(1+m)/(1+sign(m)R)`.
+    #[inline]
+    pub fn extended_factor(&self, m: f64, r: f64) -> f64 {
+        let weight = r / m.abs();
+        if self.inverse {
+            weight * (1.0 + m) / (1.0 + m.signum() * r)
+        } else {
+            weight
+        }
+    }
+}
+
+/// Which cell is worst.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorstScenario {
+    pub price_move: f64,
+    pub vol: String,
+    pub table: String,
+}
+
+/// A pool's aggregated matrix and the margin it implies, all in the pool's currency.
+#[derive(Debug, Clone)]
+pub struct PoolRisk {
+    pub pnl_raw: Vec<f64>,
+    pub pnl: Vec<f64>,
+    pub worst_case: f64,
+    pub worst_cell: usize,
+    pub roll_shock: f64,
+    pub delta_shock: f64,
+    pub initial: f64,
+    pub maintenance: f64,
+}
+
+/// Aggregate the pool's position vectors (SPEC §3.1 steps 4–10).
+pub fn pool_risk(
+    scen: &PoolScenarios,
+    currency: &CurrencyParams,
+    shock: &UnderlyingShock,
+    index: f64,
+    aggregated: &[f64],
+    positions: &[&ValuedPosition],
+) -> PoolRisk {
+    let n = scen.price_moves.len();
+    let r = scen.range;
+    let pnl_raw = aggregated.to_vec();
+    let mut pnl = pnl_raw.clone();
+    // 5. dampener on the extended cells: toward zero by at most the cell's own size
+    for (e, m) in scen.extended_moves.iter().enumerate() {
+        let amount = if scen.inverse {
+            (m.abs() / r - 1.0) * currency.extended_dampener / ((1.0 + m.signum() * r) * index)
+        } else {
+            (m.abs() / r - 1.0) * currency.extended_dampener
+        }
+        .max(0.0);
+        let cell = &mut pnl[3 * n + e];
+        *cell = cell.signum() * (cell.abs() - amount).max(0.0) + 0.0; // + 0.0: no negative zero
+    }
+    // 6. gains haircut on every positive cell
+    for cell in pnl.iter_mut() {
+        if *cell > 0.0 {
+            *cell *= currency.pnl_offset;
+        }
+    }
+    // 7. worst case (first minimum in table order)
+    let mut worst_cell = 0;
+    for (i, v) in pnl.iter().enumerate() {
+        if *v < pnl[worst_cell] {
+            worst_cell = i;
+        }
+    }
+    let worst_case = pnl.get(worst_cell).map_or(0.0, |v| (-v).max(0.0));
+    // 8. roll shock per futures expiry (perpetuals in one bucket at the floor rate)
+    let mut buckets: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for p in positions {
+        let key = match p.input.instrument.kind {
+            Kind::Future => p
+                .input
+                .instrument
+                .expiry
+                .map(|e| e.iso())
+                .unwrap_or_default(),
+            Kind::Perpetual => "PERPETUAL".into(),
+            _ => continue,
+        };
+        let entry = buckets.entry(key).or_insert((0.0, p.t_years.max(0.0)));
+        entry.0 += p.quantity_coin;
+    }
+    let mut roll_shock: f64 = buckets
+        .iter()
+        .map(|(key, (coin, t))| {
+            let rate = if key == "PERPETUAL" {
+                currency.min_annualised_move
+            } else {
+                currency
+                    .min_annualised_move
+                    .max((currency.annualised_move_risk * t).exp() - 1.0)
+            };
+            coin.abs() * rate
+        })
+        .sum();
+    // 9. delta shock
+    let delta: f64 = positions.iter().map(|p| p.greeks.delta).sum();
+    let excess = (delta.abs() * index - currency.delta_total_liq_shock_threshold).max(0.0);
+    let rate = currency
+        .max_delta_shock
+        .min(shock.delta_shock_per_coin * excess / index);
+    let mut delta_shock = rate * delta.abs();
+    if !scen.inverse {
+        roll_shock *= index;
+        delta_shock *= index;
+    }
+    // 10.
+    let initial = worst_case + roll_shock + delta_shock;
+    PoolRisk {
+        pnl_raw,
+        pnl,
+        worst_case,
+        worst_cell,
+        roll_shock,
+        delta_shock,
+        initial,
+        maintenance: currency.mm_factor * initial,
+    }
+}
+
+impl PoolScenarios {
+    pub fn describe_cell(&self, cell: usize) -> WorstScenario {
+        let n = self.price_moves.len();
+        if cell < 3 * n {
+            WorstScenario {
+                price_move: self.price_moves[cell % n],
+                vol: VOL_STATES[cell / n].to_string(),
+                table: "standard".into(),
+            }
+        } else {
+            WorstScenario {
+                price_move: self
+                    .extended_moves
+                    .get(cell - 3 * n)
+                    .copied()
+                    .unwrap_or(0.0),
+                vol: "up".into(),
+                table: "extended".into(),
+            }
+        }
+    }
+}

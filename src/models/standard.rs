@@ -1,0 +1,94 @@
+//! Deribit-style standard margin, position by position (SPEC §3.2).
+
+use crate::error::Result;
+use crate::instrument::Kind;
+use crate::valuation::ValuedPosition;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StandardParams {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub figures_as_of: String,
+    pub short_call_initial_base: f64,
+    pub short_call_initial_min: f64,
+    pub short_option_maintenance: f64,
+    pub futures_initial_base: f64,
+    pub futures_maintenance_base: f64,
+    pub futures_per_coin: f64,
+}
+
+impl StandardParams {
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let p: StandardParams = super::typed(value)?;
+        for (f, v) in [
+            ("shortCallInitialBase", p.short_call_initial_base),
+            ("shortCallInitialMin", p.short_call_initial_min),
+            ("shortOptionMaintenance", p.short_option_maintenance),
+            ("futuresInitialBase", p.futures_initial_base),
+            ("futuresMaintenanceBase", p.futures_maintenance_base),
+            ("futuresPerCoin", p.futures_per_coin),
+        ] {
+            if !(v.is_finite() && (0.0..=10.0).contains(&v)) {
+                return Err(crate::error::Error::at_path(
+                    crate::error::ErrorCode::BadModel,
+                    format!("model.{f}"),
+                    "must be a rate in [0, 10]",
+                ));
+            }
+        }
+        Ok(p)
+    }
+
+    /// (initial, maintenance) of one position, in its pool's currency.
+    pub fn position_margin(&self, p: &ValuedPosition) -> (f64, f64) {
+        let s = p.index;
+        let inverse = p.is_inverse();
+        match p.input.instrument.kind {
+            Kind::Option if p.quantity < 0.0 => {
+                let k = p.strike();
+                // mark per coin of underlying, in coin
+                let mark = if inverse {
+                    p.unit_price_usd / p.forward
+                } else {
+                    p.unit_price_usd / s
+                };
+                let (im, mm) = if p.is_call() {
+                    let otm = (k - s).max(0.0);
+                    let im = (self.short_call_initial_base - otm / s)
+                        .max(self.short_call_initial_min)
+                        + mark;
+                    (im, self.short_option_maintenance + mark)
+                } else {
+                    let otm = (s - k).max(0.0);
+                    let mm = self
+                        .short_option_maintenance
+                        .max(self.short_option_maintenance * mark)
+                        + mark;
+                    let im = ((self.short_call_initial_base - otm / s)
+                        .max(self.short_call_initial_min)
+                        + mark)
+                        .max(mm);
+                    (im, mm)
+                };
+                let size = p.quantity.abs();
+                let scale = if inverse { size } else { size * s };
+                (im * scale, mm * scale)
+            }
+            Kind::Option => (0.0, 0.0),
+            Kind::Spot if p.quantity >= 0.0 => (0.0, 0.0),
+            _ => {
+                let size = p.quantity_coin.abs();
+                let notional = if inverse { size } else { size * p.forward };
+                (
+                    notional * (self.futures_initial_base + self.futures_per_coin * size),
+                    notional * (self.futures_maintenance_base + self.futures_per_coin * size),
+                )
+            }
+        }
+    }
+}

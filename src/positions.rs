@@ -1,0 +1,622 @@
+//! Pasted positions: the line format, CSV with a header, or a JSON array — all into `PositionInput`.
+
+use crate::error::{Error, ErrorCode, Issue, Result};
+use crate::instrument::{Instrument, InstrumentSpec, QuantityUnit};
+use serde::{Deserialize, Serialize};
+
+/// Documented bound: at most this many positions in one request.
+pub const MAX_POSITIONS: usize = 20_000;
+/// Documented bound on pasted text (bytes).
+pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
+
+/// One position as given, before any market data is applied.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PositionInput {
+    pub instrument: Instrument,
+    /// Signed quantity in `unit` (+ long, − short).
+    pub quantity: f64,
+    pub unit: QuantityUnit,
+    /// Mark in the instrument's own quote unit (coin for inverse options, USD otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mark: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iv: Option<f64>,
+    /// Entry price (USD per coin) for unrealised P&L of futures and perpetuals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<f64>,
+    /// 1-based line in the pasted text, when it came from text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+/// The JSON object form of a position.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PositionObject {
+    pub instrument: InstrumentField,
+    pub quantity: f64,
+    #[serde(default)]
+    pub unit: Option<QuantityUnit>,
+    #[serde(default, alias = "price")]
+    pub mark: Option<f64>,
+    #[serde(default)]
+    pub iv: Option<f64>,
+    #[serde(default)]
+    pub entry: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum InstrumentField {
+    Name(String),
+    Explicit(InstrumentSpec),
+}
+
+/// What the caller gets from parsing text: the good positions and every bad line.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Parsed {
+    pub positions: Vec<PositionInput>,
+    pub errors: Vec<Issue>,
+}
+
+fn number(text: &str) -> Option<f64> {
+    let t = text.trim().trim_start_matches('+');
+    if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.to_ascii_lowercase().contains("inf") {
+        return None;
+    }
+    t.replace('_', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+/// Parse a quantity with an optional unit suffix (`-10`, `0.5BTC`, `20000USD`, `20000 usd`).
+fn quantity_with_unit(
+    text: &str,
+    instrument: &Instrument,
+) -> std::result::Result<(f64, QuantityUnit), String> {
+    let t = text.trim();
+    // the unit is the trailing run of letters ("-2ETH": the E is not an exponent; "1e3" has none)
+    let split = t.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len();
+    let (num, unit) = t.split_at(split);
+    let value = number(num).ok_or_else(|| format!("'{t}' is not a quantity"))?;
+    let unit = unit.trim().to_ascii_uppercase();
+    let unit = if unit.is_empty() {
+        instrument.quantity_unit
+    } else if unit == "USD" || unit == "USDC" || unit == "USDT" {
+        QuantityUnit::Usd
+    } else if unit == instrument.underlying || unit == "COIN" {
+        QuantityUnit::Coin
+    } else {
+        return Err(format!(
+            "unit '{unit}' does not fit {} (use {} or USD)",
+            instrument.name, instrument.underlying
+        ));
+    };
+    Ok((value, unit))
+}
+
+fn check_mark(v: f64) -> bool {
+    v.is_finite() && v >= 0.0
+}
+fn check_iv(v: f64) -> bool {
+    v.is_finite() && v > 0.0 && v <= 20.0
+}
+fn check_entry(v: f64) -> bool {
+    v.is_finite() && v > 0.0
+}
+
+/// Parse pasted text. Every bad line is reported; good lines are kept.
+pub fn parse_text(text: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    if text.len() > MAX_TEXT_BYTES {
+        parsed.errors.push(Issue::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "pasted text is larger than {} MB",
+                MAX_TEXT_BYTES / (1024 * 1024)
+            ),
+        ));
+        return parsed;
+    }
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        return parse_json_text(text);
+    }
+    let first = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    if let Some((idx, header)) = first {
+        if header.contains(',')
+            && header
+                .to_ascii_lowercase()
+                .split(',')
+                .any(|h| h.trim() == "instrument")
+        {
+            return parse_csv(text, idx);
+        }
+    }
+    for (idx, raw) in text.lines().enumerate() {
+        let line_no = idx + 1;
+        match parse_line(raw, line_no) {
+            Ok(Some(p)) => parsed.positions.push(p),
+            Ok(None) => {}
+            Err(issue) => parsed.errors.push(issue),
+        }
+        if parsed.positions.len() > MAX_POSITIONS {
+            parsed.errors.push(
+                Issue::new(
+                    ErrorCode::LimitExceeded,
+                    format!("more than {MAX_POSITIONS} positions"),
+                )
+                .at_line(line_no, 1),
+            );
+            break;
+        }
+    }
+    parsed
+}
+
+/// One line of the line format: `<instrument> <quantity> [@mark] [iv=vol] [entry=price] [# comment]`.
+fn parse_line(raw: &str, line_no: usize) -> std::result::Result<Option<PositionInput>, Issue> {
+    let content = match raw.find('#') {
+        Some(i) => &raw[..i],
+        None => raw,
+    };
+    // tokens with their 1-based columns (in characters)
+    let mut tokens: Vec<(usize, &str)> = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in content.char_indices() {
+        if c.is_whitespace() || c == '\t' {
+            if let Some(s) = start.take() {
+                tokens.push((s, &content[s..i]));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        tokens.push((s, &content[s..]));
+    }
+    if tokens.is_empty() {
+        return Ok(None);
+    }
+    let col = |byte: usize| content[..byte].chars().count() + 1;
+    let bad = |code: ErrorCode, byte: usize, msg: String| {
+        Issue::new(code, format!("line {line_no}: {msg}")).at_line(line_no, col(byte))
+    };
+
+    let (name_at, name) = tokens[0];
+    let instrument = Instrument::parse(name).map_err(|issue| {
+        let within = issue.column.unwrap_or(1);
+        Issue {
+            line: Some(line_no),
+            column: Some(col(name_at) + within - 1),
+            message: format!("line {line_no}: {}", issue.message),
+            ..issue
+        }
+    })?;
+    let mut rest = tokens[1..].iter().copied().peekable();
+    let Some((qty_at, qty_text)) = rest.next() else {
+        return Err(bad(
+            ErrorCode::BadLine,
+            content.len(),
+            format!(
+                "missing quantity after {} (e.g. {} -10)",
+                instrument.name, instrument.name
+            ),
+        ));
+    };
+    // allow a separated unit: "20000 USD"
+    let mut qty_joined = qty_text.to_string();
+    if let Some(&(_, next)) = rest.peek() {
+        if next.chars().all(|c| c.is_ascii_alphabetic()) && !next.contains('=') {
+            qty_joined.push_str(next);
+            rest.next();
+        }
+    }
+    let (quantity, unit) = quantity_with_unit(&qty_joined, &instrument)
+        .map_err(|m| bad(ErrorCode::BadNumber, qty_at, m))?;
+    let mut position = PositionInput {
+        instrument,
+        quantity,
+        unit,
+        mark: None,
+        iv: None,
+        entry: None,
+        line: Some(line_no),
+    };
+    let mut pending_at = false;
+    for (at, token) in rest {
+        let lower = token.to_ascii_lowercase();
+        if pending_at || token.starts_with('@') {
+            let value_text = if pending_at { token } else { &token[1..] };
+            if value_text.is_empty() {
+                pending_at = true;
+                continue;
+            }
+            pending_at = false;
+            let v = number(value_text)
+                .filter(|v| check_mark(*v))
+                .ok_or_else(|| {
+                    bad(
+                        ErrorCode::BadNumber,
+                        at,
+                        format!("'{token}' is not a mark price (a number ≥ 0 after @)"),
+                    )
+                })?;
+            position.mark = Some(v);
+        } else if let Some(v) = lower.strip_prefix("iv=") {
+            let mut v = number(v).ok_or_else(|| {
+                bad(
+                    ErrorCode::BadNumber,
+                    at,
+                    format!("'{token}' is not an implied vol (e.g. iv=0.55)"),
+                )
+            })?;
+            if lower.ends_with('%') {
+                v /= 100.0;
+            }
+            if !check_iv(v) {
+                return Err(bad(
+                    ErrorCode::BadNumber,
+                    at,
+                    format!("implied vol {v} is out of range (0, 20]; write 55% as 0.55"),
+                ));
+            }
+            position.iv = Some(v);
+        } else if let Some(v) = lower.strip_prefix("entry=") {
+            let v = number(v).filter(|v| check_entry(*v)).ok_or_else(|| {
+                bad(
+                    ErrorCode::BadNumber,
+                    at,
+                    format!("'{token}' is not an entry price (a positive number)"),
+                )
+            })?;
+            position.entry = Some(v);
+        } else {
+            return Err(bad(
+                ErrorCode::BadLine,
+                at,
+                format!("unexpected '{token}' (expected @mark, iv=… or entry=…)"),
+            ));
+        }
+    }
+    if pending_at {
+        return Err(bad(
+            ErrorCode::BadNumber,
+            content.len(),
+            "a mark price must follow @".to_string(),
+        ));
+    }
+    Ok(Some(position))
+}
+
+/// Split one CSV record (quotes allowed, no embedded newlines).
+fn csv_fields(line: &str) -> Vec<(usize, String)> {
+    let mut fields = Vec::new();
+    let mut current = String::new();
+    let mut start = 1;
+    let mut in_quotes = false;
+    for (i, c) in line.chars().enumerate() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => {
+                fields.push((start, current.trim().to_string()));
+                current.clear();
+                start = i + 2;
+            }
+            _ => current.push(c),
+        }
+    }
+    fields.push((start, current.trim().to_string()));
+    fields
+}
+
+fn parse_csv(text: &str, header_idx: usize) -> Parsed {
+    let mut parsed = Parsed::default();
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Vec<String> = csv_fields(lines[header_idx])
+        .into_iter()
+        .map(|(_, h)| h.to_ascii_lowercase())
+        .collect();
+    let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
+    let (Some(i_instr), Some(i_qty)) = (
+        find(&["instrument", "instrument_name", "symbol"]),
+        find(&["quantity", "size", "amount", "qty"]),
+    ) else {
+        parsed.errors.push(
+            Issue::new(
+                ErrorCode::BadLine,
+                format!(
+                    "line {}: a CSV header needs 'instrument' and 'quantity' columns",
+                    header_idx + 1
+                ),
+            )
+            .at_line(header_idx + 1, 1),
+        );
+        return parsed;
+    };
+    let i_mark = find(&["price", "mark", "mark_price"]);
+    let i_iv = find(&["iv", "mark_iv", "vol"]);
+    let i_entry = find(&["entry", "entry_price", "average_price"]);
+    for (idx, raw) in lines.iter().enumerate().skip(header_idx + 1) {
+        let line_no = idx + 1;
+        if raw.trim().is_empty() || raw.trim_start().starts_with('#') {
+            continue;
+        }
+        let fields = csv_fields(raw);
+        let get = |i: Option<usize>| i.and_then(|i| fields.get(i)).filter(|(_, v)| !v.is_empty());
+        let Some((c_name, name)) = get(Some(i_instr)) else {
+            parsed.errors.push(
+                Issue::new(
+                    ErrorCode::BadLine,
+                    format!("line {line_no}: missing instrument"),
+                )
+                .at_line(line_no, 1),
+            );
+            continue;
+        };
+        let instrument = match Instrument::parse(name) {
+            Ok(i) => i,
+            Err(issue) => {
+                let within = issue.column.unwrap_or(1);
+                parsed.errors.push(Issue {
+                    line: Some(line_no),
+                    column: Some(c_name + within - 1),
+                    message: format!("line {line_no}: {}", issue.message),
+                    ..issue
+                });
+                continue;
+            }
+        };
+        let bad = |col: usize, msg: String| {
+            Issue::new(ErrorCode::BadNumber, format!("line {line_no}: {msg}")).at_line(line_no, col)
+        };
+        let result = (|| -> std::result::Result<PositionInput, Issue> {
+            let (c_qty, qty) = get(Some(i_qty)).ok_or_else(|| {
+                Issue::new(
+                    ErrorCode::BadLine,
+                    format!("line {line_no}: missing quantity"),
+                )
+                .at_line(line_no, 1)
+            })?;
+            let (quantity, unit) =
+                quantity_with_unit(qty, &instrument).map_err(|m| bad(*c_qty, m))?;
+            let opt = |i: Option<usize>,
+                       check: fn(f64) -> bool,
+                       what: &str|
+             -> std::result::Result<Option<f64>, Issue> {
+                match get(i) {
+                    None => Ok(None),
+                    Some((c, v)) => number(v)
+                        .filter(|x| check(*x))
+                        .map(Some)
+                        .ok_or_else(|| bad(*c, format!("'{v}' is not a valid {what}"))),
+                }
+            };
+            Ok(PositionInput {
+                mark: opt(i_mark, check_mark, "price")?,
+                iv: opt(i_iv, check_iv, "implied vol")?,
+                entry: opt(i_entry, check_entry, "entry price")?,
+                instrument: instrument.clone(),
+                quantity,
+                unit,
+                line: Some(line_no),
+            })
+        })();
+        match result {
+            Ok(p) => parsed.positions.push(p),
+            Err(issue) => parsed.errors.push(issue),
+        }
+        if parsed.positions.len() > MAX_POSITIONS {
+            parsed.errors.push(
+                Issue::new(
+                    ErrorCode::LimitExceeded,
+                    format!("more than {MAX_POSITIONS} positions"),
+                )
+                .at_line(line_no, 1),
+            );
+            break;
+        }
+    }
+    parsed
+}
+
+fn parse_json_text(text: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Err(e) => parsed.errors.push(
+            Issue::new(
+                ErrorCode::BadRequest,
+                format!("the pasted JSON is not valid: {e}"),
+            )
+            .at_line(e.line(), e.column()),
+        ),
+        Ok(value) => {
+            let (positions, errors) = positions_from_json_partial(&value, "");
+            parsed.positions = positions;
+            parsed.errors = errors;
+        }
+    }
+    parsed
+}
+
+/// Positions from a JSON array of position objects; every bad element is reported with its path.
+pub fn positions_from_json(value: &serde_json::Value, path: &str) -> Result<Vec<PositionInput>> {
+    let (positions, issues) = positions_from_json_partial(value, path);
+    if issues.is_empty() {
+        Ok(positions)
+    } else {
+        Err(Error::from_issues(issues))
+    }
+}
+
+/// The good positions and the issues of the bad ones.
+fn positions_from_json_partial(
+    value: &serde_json::Value,
+    path: &str,
+) -> (Vec<PositionInput>, Vec<Issue>) {
+    let Some(items) = value.as_array() else {
+        return (
+            Vec::new(),
+            vec![Issue::new(
+                ErrorCode::BadRequest,
+                "positions must be pasted text or an array of positions",
+            )
+            .at_path(path)],
+        );
+    };
+    if items.len() > MAX_POSITIONS {
+        return (
+            Vec::new(),
+            vec![Issue::new(
+                ErrorCode::LimitExceeded,
+                format!("more than {MAX_POSITIONS} positions"),
+            )
+            .at_path(path)],
+        );
+    }
+    let mut positions = Vec::with_capacity(items.len());
+    let mut issues = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match position_from_json(item, &format!("{path}[{i}]")) {
+            Ok(p) => positions.push(p),
+            Err(issue) => issues.push(issue),
+        }
+    }
+    (positions, issues)
+}
+
+fn position_from_json(
+    item: &serde_json::Value,
+    here: &str,
+) -> std::result::Result<PositionInput, Issue> {
+    let object: PositionObject = serde_path_to_error::deserialize(item).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = if inner == "." || inner.is_empty() {
+            here.to_string()
+        } else {
+            format!("{here}.{inner}")
+        };
+        Issue::new(ErrorCode::BadRequest, format!("{path}: {}", e.inner())).at_path(path)
+    })?;
+    let instrument = match &object.instrument {
+        InstrumentField::Name(name) => Instrument::parse(name).map_err(|i| Issue {
+            line: None,
+            column: None,
+            path: Some(format!("{here}.instrument")),
+            ..i
+        })?,
+        InstrumentField::Explicit(spec) => Instrument::from_spec(spec).map_err(|i| {
+            let p = format!("{here}.instrument.{}", i.path.clone().unwrap_or_default());
+            Issue {
+                message: format!("{p}: {}", i.message),
+                path: Some(p),
+                ..i
+            }
+        })?,
+    };
+    let bad = |field: &str, what: &str| {
+        Issue::new(ErrorCode::BadNumber, format!("{here}.{field}: {what}"))
+            .at_path(format!("{here}.{field}"))
+    };
+    if !object.quantity.is_finite() {
+        return Err(bad("quantity", "must be a finite number"));
+    }
+    if object.mark.is_some_and(|v| !check_mark(v)) {
+        return Err(bad("mark", "must be a number ≥ 0"));
+    }
+    if object.iv.is_some_and(|v| !check_iv(v)) {
+        return Err(bad("iv", "must be in (0, 20] (55 % is 0.55)"));
+    }
+    if object.entry.is_some_and(|v| !check_entry(v)) {
+        return Err(bad("entry", "must be a positive price"));
+    }
+    Ok(PositionInput {
+        unit: object.unit.unwrap_or(instrument.quantity_unit),
+        instrument,
+        quantity: object.quantity,
+        mark: object.mark,
+        iv: object.iv,
+        entry: object.entry,
+        line: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_format() {
+        assert_eq!(
+            parse_text("ETH-PERPETUAL -2ETH\nETH-PERPETUAL 1e3")
+                .positions
+                .iter()
+                .map(|p| (p.quantity, p.unit))
+                .collect::<Vec<_>>(),
+            vec![(-2.0, QuantityUnit::Coin), (1000.0, QuantityUnit::Usd)]
+        );
+        let p = parse_text("# book\nBTC-27DEC26-100000-C -10 @0.05 iv=0.6 # short calls\n\nBTC-PERPETUAL 0.5BTC entry=90000\nETH_USDC-27DEC26 20000 USD");
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.positions.len(), 3);
+        assert_eq!(
+            (
+                p.positions[0].quantity,
+                p.positions[0].mark,
+                p.positions[0].iv,
+                p.positions[0].line
+            ),
+            (-10.0, Some(0.05), Some(0.6), Some(2))
+        );
+        assert_eq!(
+            (p.positions[1].unit, p.positions[1].entry),
+            (QuantityUnit::Coin, Some(90000.0))
+        );
+        assert_eq!(
+            (p.positions[2].quantity, p.positions[2].unit),
+            (20000.0, QuantityUnit::Usd)
+        );
+    }
+
+    #[test]
+    fn every_bad_line_is_reported_with_line_and_column() {
+        let p = parse_text("BTC-27DEC26-100000-C -10\nBTC-27XYZ26-100000-C 1\nETH-PERPETUAL abc\nBTC-PERPETUAL 5 foo\nSOL-PERPETUAL");
+        assert_eq!(p.positions.len(), 1);
+        let got: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| (e.code, e.line, e.column))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (ErrorCode::UnknownInstrument, Some(2), Some(5)),
+                (ErrorCode::BadNumber, Some(3), Some(15)),
+                (ErrorCode::BadNumber, Some(4), Some(15)),
+                (ErrorCode::BadLine, Some(5), Some(14)),
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_any_column_order() {
+        let p = parse_text("quantity,note,instrument,price\n-10,x,BTC-27DEC26-100000-C,0.05\n1,,BTC-PERPETUAL,\n2,,BAD-NAME,");
+        assert_eq!(p.positions.len(), 2);
+        assert_eq!(p.positions[0].mark, Some(0.05));
+        assert_eq!((p.errors[0].line, p.errors[0].column), (Some(4), Some(8)));
+    }
+
+    #[test]
+    fn json_array() {
+        let p = parse_text(
+            r#"[{"instrument":"BTC-27DEC26-100000-C","quantity":-10},{"instrument":{"underlying":"ETH","kind":"future","expiry":"2026-12-25"},"quantity":1000},{"instrument":"X","quantity":1}]"#,
+        );
+        assert_eq!(p.positions.len(), 2);
+        assert_eq!(p.positions[1].instrument.name, "ETH-25DEC26");
+        assert_eq!(p.errors[0].path.as_deref(), Some("[2].instrument"));
+    }
+}

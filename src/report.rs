@@ -1,0 +1,173 @@
+//! The report (SPEC §6): the names here are the public contract.
+
+use crate::error::Warning;
+use crate::instrument::{Kind, OptionType, QuantityUnit, Settlement};
+use crate::models::risk_matrix::WorstScenario;
+use crate::valuation::{IvSource, PositionGreeks};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub as_of: String,
+    pub model: ModelReport,
+    pub market: MarketReport,
+    pub positions: Vec<PositionReport>,
+    pub greeks: BTreeMap<String, UnderlyingGreeks>,
+    pub margin: MarginReport,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelReport {
+    pub name: String,
+    pub params: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarketReport {
+    /// `"default"` (the embedded snapshot) or `"request"`.
+    pub source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Index per underlying used.
+    pub index: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PositionReport {
+    pub instrument: String,
+    pub underlying: String,
+    pub kind: Kind,
+    pub settlement: Settlement,
+    pub pool: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strike: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option_type: Option<OptionType>,
+    /// Signed quantity in `quantityUnit` (coin, or USD notional for inverse futures/perpetuals).
+    pub quantity: f64,
+    pub quantity_unit: QuantityUnit,
+    pub quantity_coin: f64,
+    /// Mark in the instrument's quote unit: coin for inverse options, USD otherwise.
+    pub mark: f64,
+    pub mark_usd: f64,
+    /// The reference price: the forward of the expiry, or the future's/perpetual's own mark.
+    pub forward: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iv: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iv_source: Option<IvSource>,
+    pub t_years: f64,
+    pub dte_days: f64,
+    /// Options: premium value (long +, short −). Futures/perpetuals: unrealised P&L against `entry`.
+    /// Spot: holding value.
+    pub value_usd: f64,
+    /// The same in the pool's currency (coin for inverse pools).
+    pub value: f64,
+    pub greeks: PositionGreeks,
+    /// Standalone standard margin of this position, in the pool's currency.
+    pub standard_margin: StandardMargin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StandardMargin {
+    pub initial: f64,
+    pub maintenance: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnderlyingGreeks {
+    #[serde(flatten)]
+    pub total: PositionGreeks,
+    pub by_expiry: BTreeMap<String, PositionGreeks>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarginReport {
+    pub pools: Vec<PoolReport>,
+    pub total_usd: TotalUsd,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotalUsd {
+    pub initial: f64,
+    pub maintenance: f64,
+    pub standard_initial: f64,
+    pub standard_maintenance: f64,
+    /// `standardInitial − initial`: what portfolio margining saves.
+    pub saving: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolReport {
+    pub pool: String,
+    /// The pool's money: the coin (inverse) or USDC/USDT (linear).
+    pub currency: String,
+    pub underlying: String,
+    pub settlement: Settlement,
+    pub index: f64,
+    /// Indexes into `positions`.
+    pub positions: Vec<usize>,
+    pub initial: f64,
+    pub maintenance: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_case: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_scenario: Option<WorstScenario>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roll_shock: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_shock: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_matrix: Option<RiskMatrixReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extended: Option<ExtendedReport>,
+    pub standard: PoolStandard,
+    /// Pool figures converted to USD (inverse pools at the coin's index).
+    pub initial_usd: f64,
+    pub maintenance_usd: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolStandard {
+    pub initial: f64,
+    pub maintenance: f64,
+    /// `standard.initial − initial` in the pool's currency.
+    pub saving: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RiskMatrixReport {
+    pub price_moves: Vec<f64>,
+    pub vol_states: Vec<&'static str>,
+    /// `pnl[v][p]`: vol state v, price move p; after the gains haircut (as the margin uses them).
+    pub pnl: Vec<Vec<f64>>,
+    /// The plain aggregated P&L.
+    pub pnl_raw: Vec<Vec<f64>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtendedReport {
+    pub price_moves: Vec<f64>,
+    /// Weighted, re-denominated, dampened, haircut — as the margin uses them.
+    pub pnl: Vec<f64>,
+    /// Weighted and re-denominated sums, before dampener and haircut.
+    pub pnl_raw: Vec<f64>,
+}

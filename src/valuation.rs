@@ -1,0 +1,344 @@
+//! Positions valued on a market: reference price, time, volatility, value and Greeks, and the
+//! scenario revaluation every margin model uses (`pnl_at`).
+
+use crate::black76::{self, OptionGreeks};
+use crate::error::{Error, ErrorCode, Issue, Result, Warning};
+use crate::instrument::{Kind, OptionType, QuantityUnit, Settlement};
+use crate::market::Market;
+use crate::positions::PositionInput;
+use crate::time::year_fraction;
+use serde::Serialize;
+
+/// Where a position's volatility came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IvSource {
+    /// `iv=` on the position.
+    Position,
+    /// Implied from the position's `@mark`.
+    Mark,
+    /// The market's smile or flat iv.
+    Surface,
+}
+
+/// Greeks of one position (quantity applied), USD terms; `…Coin` for inverse positions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PositionGreeks {
+    pub delta: f64,
+    pub delta_usd: f64,
+    pub gamma: f64,
+    pub gamma_usd_1pct: f64,
+    pub vega: f64,
+    pub theta: f64,
+    pub rho: f64,
+    pub vanna: f64,
+    pub volga: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_coin_account: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vega_coin: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theta_coin: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rho_coin: Option<f64>,
+}
+
+impl PositionGreeks {
+    pub fn add(&mut self, o: &PositionGreeks) {
+        self.delta += o.delta;
+        self.delta_usd += o.delta_usd;
+        self.gamma += o.gamma;
+        self.gamma_usd_1pct += o.gamma_usd_1pct;
+        self.vega += o.vega;
+        self.theta += o.theta;
+        self.rho += o.rho;
+        self.vanna += o.vanna;
+        self.volga += o.volga;
+    }
+}
+
+/// A position valued on the market. All the state a scenario needs, precomputed once.
+#[derive(Debug, Clone)]
+pub struct ValuedPosition {
+    pub input: PositionInput,
+    pub pool: String,
+    /// Quantity in the instrument's native unit: coin, or USD notional for inverse futures/perpetuals.
+    pub quantity: f64,
+    /// Coin equivalent of the quantity at the reference price.
+    pub quantity_coin: f64,
+    /// Index of the underlying.
+    pub index: f64,
+    /// Reference price: the forward of the expiry (options), the mark or forward (futures), mark or
+    /// index (perpetuals), index (spot, expired instruments).
+    pub forward: f64,
+    pub t_years: f64,
+    pub sigma: Option<f64>,
+    pub iv_source: Option<IvSource>,
+    pub rate: f64,
+    pub expired: bool,
+    /// Per-coin option price in USD (discounted), 0 for delta-one instruments.
+    pub unit_price_usd: f64,
+    /// Value in USD and in the pool's currency (options: premium value; futures: P&L vs entry).
+    pub value_usd: f64,
+    pub value_pool: f64,
+    pub greeks: PositionGreeks,
+}
+
+impl ValuedPosition {
+    pub fn is_option(&self) -> bool {
+        self.input.instrument.kind == Kind::Option
+    }
+    pub fn is_inverse(&self) -> bool {
+        self.input.instrument.settlement == Settlement::Inverse
+    }
+    pub fn is_call(&self) -> bool {
+        self.input.instrument.option_type == Some(OptionType::Call)
+    }
+    pub fn strike(&self) -> f64 {
+        self.input.instrument.strike.unwrap_or(0.0)
+    }
+    pub fn dte_days(&self) -> f64 {
+        self.t_years * 365.0
+    }
+
+    /// Option value per coin in USD at forward `f` and vol `sigma` (intrinsic when expired).
+    #[inline]
+    fn option_unit_value(&self, f: f64, sigma: f64) -> f64 {
+        if self.expired {
+            black76::intrinsic(f, self.strike(), self.is_call())
+        } else {
+            black76::price(
+                f,
+                self.strike(),
+                self.t_years,
+                sigma,
+                self.rate,
+                self.is_call(),
+            )
+        }
+    }
+
+    /// P&L in the pool's currency when every price moves by `1 + move_frac` and the vol is `sigma`
+    /// (SPEC §3.1 step 2; the per-instrument formulas are in docs/CONVENTIONS.md).
+    #[inline]
+    pub fn pnl_at(&self, move_frac: f64, sigma: f64) -> f64 {
+        let mult = 1.0 + move_frac;
+        let f = self.forward;
+        match (self.input.instrument.kind, self.is_inverse()) {
+            (Kind::Option, true) => {
+                let shocked = self.option_unit_value(f * mult, sigma) / (f * mult);
+                self.quantity * (shocked - self.unit_price_usd / f)
+            }
+            (Kind::Option, false) => {
+                self.quantity * (self.option_unit_value(f * mult, sigma) - self.unit_price_usd)
+            }
+            // N (1/F − 1/F'), written without cancellation
+            (_, true) => self.quantity / f * (move_frac / mult),
+            (_, false) => self.quantity * f * move_frac,
+        }
+    }
+}
+
+/// Value every position on the market. Errors (missing market, bad mark) name the position's line
+/// or JSON path; all of them are reported together.
+pub fn value_positions(
+    inputs: &[PositionInput],
+    market: &Market,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<ValuedPosition>> {
+    let mut out = Vec::with_capacity(inputs.len());
+    let mut issues = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        match value_position(input, market, warnings) {
+            Ok(v) => out.push(v),
+            Err(mut issue) => {
+                match input.line {
+                    Some(line) => {
+                        issue.line = Some(line);
+                        issue.column.get_or_insert(1);
+                        issue.message = format!("line {line}: {}", issue.message);
+                    }
+                    None => {
+                        issue.path = Some(format!("positions[{i}]"));
+                        issue.message = format!("positions[{i}]: {}", issue.message);
+                    }
+                }
+                issues.push(issue);
+            }
+        }
+    }
+    if issues.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::from_issues(issues))
+    }
+}
+
+fn value_position(
+    input: &PositionInput,
+    market: &Market,
+    warnings: &mut Vec<Warning>,
+) -> std::result::Result<ValuedPosition, Issue> {
+    let inst = &input.instrument;
+    let und = market.underlying(&inst.underlying).ok_or_else(|| {
+        Issue::new(
+            ErrorCode::MissingMarket,
+            format!(
+                "no market for {} (add underlyings.{} with an index)",
+                inst.name, inst.underlying
+            ),
+        )
+    })?;
+    let index = und.index;
+    let t_years = inst
+        .expiry
+        .map_or(0.0, |e| year_fraction(market.as_of, e.expiry_timestamp()));
+    let dated = matches!(inst.kind, Kind::Option | Kind::Future);
+    let expired = dated && t_years <= 0.0;
+    if expired {
+        warnings.push(Warning {
+            code: "EXPIRED",
+            message: format!(
+                "{} expired before {}; valued at intrinsic against the index",
+                inst.name, market.as_of_text
+            ),
+            line: input.line,
+            path: None,
+        });
+    }
+    let forward = match inst.kind {
+        _ if expired => index,
+        Kind::Spot => index,
+        Kind::Perpetual => input.mark.filter(|m| *m > 0.0).unwrap_or(index),
+        Kind::Future => input
+            .mark
+            .filter(|m| *m > 0.0)
+            .unwrap_or_else(|| und.forward(t_years)),
+        Kind::Option => und.forward(t_years),
+    };
+    if !(forward.is_finite() && forward > 0.0) {
+        return Err(Issue::new(
+            ErrorCode::BadNumber,
+            format!("{}: the forward price is not usable", inst.name),
+        ));
+    }
+    // native quantity and its coin equivalent
+    let (quantity, quantity_coin) = match (inst.quantity_unit, input.unit) {
+        (QuantityUnit::Usd, QuantityUnit::Usd) => (input.quantity, input.quantity / forward),
+        (QuantityUnit::Usd, QuantityUnit::Coin) => (input.quantity * forward, input.quantity),
+        (QuantityUnit::Coin, QuantityUnit::Coin) => (input.quantity, input.quantity),
+        (QuantityUnit::Coin, QuantityUnit::Usd) => {
+            (input.quantity / forward, input.quantity / forward)
+        }
+    };
+    let inverse = inst.settlement == Settlement::Inverse;
+    let mut v = ValuedPosition {
+        input: input.clone(),
+        pool: inst.pool(),
+        quantity,
+        quantity_coin,
+        index,
+        forward,
+        t_years,
+        sigma: None,
+        iv_source: None,
+        rate: market.rate,
+        expired,
+        unit_price_usd: 0.0,
+        value_usd: 0.0,
+        value_pool: 0.0,
+        greeks: PositionGreeks::default(),
+    };
+    if inst.kind == Kind::Option {
+        let strike = inst.strike.unwrap_or(0.0);
+        let is_call = inst.option_type == Some(OptionType::Call);
+        let unit: OptionGreeks = if expired {
+            let value = black76::intrinsic(index, strike, is_call);
+            let itm = value > 0.0;
+            let delta = match (is_call, itm) {
+                (true, true) => 1.0,
+                (false, true) => -1.0,
+                _ => 0.0,
+            };
+            OptionGreeks {
+                price: value,
+                delta,
+                ..OptionGreeks::default()
+            }
+        } else {
+            let (sigma, source) = if let Some(iv) = input.iv {
+                (iv, IvSource::Position)
+            } else if let Some(mark) = input.mark {
+                let price_usd = if inverse { mark * forward } else { mark };
+                let iv =
+                    black76::implied_vol(price_usd, forward, strike, t_years, market.rate, is_call)
+                        .map_err(|e| {
+                            Issue::new(
+                                e.code,
+                                format!(
+                                    "{}: mark {mark} gives no implied vol: {}",
+                                    inst.name, e.message
+                                ),
+                            )
+                        })?;
+                (iv, IvSource::Mark)
+            } else {
+                let iv = und.vol(t_years, strike, forward).ok_or_else(|| {
+                    Issue::new(ErrorCode::MissingMarket, format!("no volatility for {} (give the market an iv or smiles, or the position iv= or @mark)", inst.name))
+                })?;
+                (iv, IvSource::Surface)
+            };
+            v.sigma = Some(sigma);
+            v.iv_source = Some(source);
+            black76::greeks(forward, strike, t_years, sigma, market.rate, is_call)
+        };
+        v.unit_price_usd = unit.price;
+        let q = quantity;
+        v.value_usd = q * unit.price;
+        v.value_pool = if inverse {
+            v.value_usd / forward
+        } else {
+            v.value_usd
+        };
+        let g = &mut v.greeks;
+        g.delta = q * unit.delta;
+        g.delta_usd = g.delta * index;
+        g.gamma = q * unit.gamma;
+        g.gamma_usd_1pct = g.gamma * forward * index / 100.0;
+        g.vega = q * unit.vega;
+        g.theta = q * unit.theta;
+        g.rho = q * unit.rho;
+        g.vanna = q * unit.vanna;
+        g.volga = q * unit.volga;
+        if inverse {
+            g.delta_coin_account = Some(q * (unit.delta - unit.price / forward));
+            g.vega_coin = Some(g.vega / forward);
+            g.theta_coin = Some(g.theta / forward);
+            g.rho_coin = Some(g.rho / forward);
+        }
+    } else {
+        let delta = quantity_coin;
+        v.greeks.delta = delta;
+        v.greeks.delta_usd = delta * index;
+        if inverse {
+            v.greeks.delta_coin_account = Some(delta);
+        }
+        match (inst.kind, input.entry) {
+            (Kind::Spot, _) => {
+                v.value_usd = quantity * index;
+                v.value_pool = v.value_usd;
+            }
+            (_, Some(entry)) if inverse => {
+                v.value_pool = quantity * (1.0 / entry - 1.0 / forward);
+                v.value_usd = v.value_pool * forward;
+            }
+            (_, Some(entry)) => {
+                v.value_usd = quantity * (forward - entry);
+                v.value_pool = v.value_usd;
+            }
+            _ => {}
+        }
+    }
+    Ok(v)
+}

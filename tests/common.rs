@@ -1,0 +1,65 @@
+//! Shared helpers for the integration tests (loaded with `mod common;`).
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn load(path: impl AsRef<Path>) -> Value {
+    let p = root().join(path);
+    serde_json::from_str(
+        &std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+    )
+    .unwrap()
+}
+
+/// The published fixtures live in ../shared/fixtures (beside the repo); a copy is kept in tests/fixtures.
+pub fn fixture(name: &str) -> Value {
+    let shared = root().join("../shared/fixtures").join(name);
+    if shared.exists() {
+        serde_json::from_str(&std::fs::read_to_string(shared).unwrap()).unwrap()
+    } else {
+        load(format!("tests/fixtures/{name}"))
+    }
+}
+
+pub fn report(request: &Value) -> Value {
+    let json = portfolio_margin::report_json(&request.to_string())
+        .unwrap_or_else(|e| panic!("{e}: {}", e.to_json()));
+    serde_json::from_str(&json).unwrap()
+}
+
+pub fn close(actual: f64, expected: f64, tol: f64) -> bool {
+    (actual - expected).abs() <= tol * expected.abs().max(1.0)
+}
+
+#[track_caller]
+pub fn assert_close(actual: &Value, expected: &Value, tol: f64, what: &str) {
+    match (actual, expected) {
+        (Value::Number(a), Value::Number(e)) => {
+            let (a, e) = (a.as_f64().unwrap(), e.as_f64().unwrap());
+            assert!(
+                close(a, e, tol),
+                "{what}: got {a}, expected {e} (tolerance {tol})"
+            );
+        }
+        (Value::Array(a), Value::Array(e)) => {
+            assert_eq!(a.len(), e.len(), "{what}: length");
+            for (i, (x, y)) in a.iter().zip(e).enumerate() {
+                assert_close(x, y, tol, &format!("{what}[{i}]"));
+            }
+        }
+        (Value::Object(a), Value::Object(e)) => {
+            for (k, y) in e {
+                let x = a
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{what}.{k} missing from the report"));
+                assert_close(x, y, tol, &format!("{what}.{k}"));
+            }
+        }
+        (a, e) => assert_eq!(a, e, "{what}"),
+    }
+}

@@ -1,0 +1,93 @@
+//! The published fixture and the golden margin cases (computed by tests/reference/margin_reference.py,
+//! an independent implementation) through the core entry.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+#[test]
+fn deribit_pm_fixture() {
+    let fx = fixture("deribit-pm-btc.json");
+    let tol = fx["tolerance"].as_f64().unwrap();
+    let report = report(&fx["request"]);
+    let exp = &fx["expected"];
+    let pool = &report["margin"]["pools"][0];
+    assert_eq!(pool["pool"], exp["pool"]);
+    for k in [
+        "worstCase",
+        "rollShock",
+        "deltaShock",
+        "initial",
+        "maintenance",
+    ] {
+        assert_close(&pool[k], &exp[k], tol, k);
+    }
+    assert_close(
+        &pool["worstScenario"]["priceMove"],
+        &exp["worstScenario"]["priceMove"],
+        tol,
+        "worst move",
+    );
+    assert_close(
+        &pool["riskMatrix"]["priceMoves"],
+        &exp["priceMoves"],
+        1e-12,
+        "priceMoves",
+    );
+    // per-position P&L along the price axis, vol unchanged: the position's own vector equals the
+    // pool's when it is alone in the pool
+    for (name, vector) in exp["pnlByPosition"].as_object().unwrap() {
+        let line = fx["request"]["positions"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with(name.as_str()))
+            .unwrap();
+        let mut single = fx["request"].clone();
+        single["positions"] = Value::String(line.to_string());
+        let r = common::report(&single);
+        assert_close(
+            &r["margin"]["pools"][0]["riskMatrix"]["pnlRaw"][1],
+            vector,
+            tol,
+            name,
+        );
+    }
+}
+
+#[test]
+fn golden_margin_cases() {
+    let dir = root().join("tests/golden/margin");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 30,
+        "expected at least 30 golden cases, found {}",
+        files.len()
+    );
+    for file in files {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let tol = case["tolerance"].as_f64().unwrap();
+        let report = report(&case["request"]);
+        let pools = report["margin"]["pools"].as_array().unwrap();
+        let expected = case["expected"]["pools"].as_array().unwrap();
+        assert_eq!(pools.len(), expected.len(), "{name}: pool count");
+        for (got, exp) in pools.iter().zip(expected) {
+            let what = format!("{name} {}", exp["pool"]);
+            assert_eq!(got["pool"], exp["pool"], "{what}");
+            assert_eq!(got["currency"], exp["currency"], "{what}");
+            assert_close(got, exp, tol, &what);
+        }
+        assert_close(
+            &report["margin"]["totalUsd"],
+            &case["expected"]["totalUsd"],
+            tol,
+            &format!("{name} totalUsd"),
+        );
+    }
+}
