@@ -32,13 +32,33 @@ pub struct OptionGreeks {
     pub volga: f64,
 }
 
-/// Black-76 price only (the scenario sweep's inner loop). `t_years > 0`, `sigma > 0`.
+/// Black-76 price only. `t_years > 0`, `sigma > 0`.
 #[inline]
 pub fn price(forward: f64, strike: f64, t_years: f64, sigma: f64, rate: f64, is_call: bool) -> f64 {
-    let sd = sigma * t_years.sqrt();
-    let d1 = (forward / strike).ln() / sd + 0.5 * sd;
-    let d2 = d1 - sd;
     let discount = (-rate * t_years).exp();
+    price_prepared(
+        forward,
+        strike,
+        (forward / strike).ln(),
+        sigma * t_years.sqrt(),
+        discount,
+        is_call,
+    )
+}
+
+/// The scenario sweep's inner loop: the price with `ln(F/K)`, `σ√T` and the discount factor
+/// already computed, so a cell costs two `erfc` calls and no other transcendental function.
+#[inline]
+pub fn price_prepared(
+    forward: f64,
+    strike: f64,
+    ln_f_over_k: f64,
+    sd: f64,
+    discount: f64,
+    is_call: bool,
+) -> f64 {
+    let d1 = ln_f_over_k / sd + 0.5 * sd;
+    let d2 = d1 - sd;
     // Value the out-of-the-money side directly and reach the other by parity: no cancellation.
     let otm_call = forward <= strike;
     let otm = if otm_call {

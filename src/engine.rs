@@ -231,12 +231,12 @@ fn build_report(
         if let ModelKind::RiskMatrix(params) = &model.kind {
             let shock = params.shock_for(&inst.underlying);
             let currency = params.currency_for(settlement, &inst.underlying);
-            let scen = PoolScenarios {
-                price_moves: params.price_moves(shock.price_range),
-                extended_moves: params.extended_moves.clone(),
-                range: shock.price_range,
-                inverse: settlement == Settlement::Inverse,
-            };
+            let scen = PoolScenarios::new(
+                params.price_moves(shock.price_range),
+                params.extended_moves.clone(),
+                shock.price_range,
+                settlement == Settlement::Inverse,
+            );
             let cells = scen.cells();
             // one sweep: every position's vector, summed into the pool's aggregate
             let mut aggregated = vec![0.0; cells];
@@ -438,4 +438,115 @@ fn check_finite(report: &Report) -> Result<()> {
         return bad("the total margin".into());
     }
     Ok(())
+}
+
+/// Inputs of a single-option calculation (`priceOption`, `impliedVol`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OptionQuery {
+    pub forward: f64,
+    pub strike: f64,
+    pub t_years: f64,
+    #[serde(default)]
+    pub sigma: Option<f64>,
+    #[serde(default)]
+    pub price: Option<f64>,
+    #[serde(default)]
+    pub rate: Option<f64>,
+    pub call_put: crate::instrument::OptionType,
+    #[serde(default)]
+    pub settlement: Option<Settlement>,
+}
+
+fn option_query(json: &str) -> Result<OptionQuery> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let q: OptionQuery = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        Error::at_path(
+            ErrorCode::BadRequest,
+            path.clone(),
+            format!("{path}: {}", e.inner()),
+        )
+    })?;
+    crate::error::positive(q.forward, "forward")?;
+    crate::error::positive(q.strike, "strike")?;
+    crate::error::finite(q.t_years, "tYears")?;
+    crate::error::finite(q.rate.unwrap_or(0.0), "rate")?;
+    Ok(q)
+}
+
+/// Black-76 price and Greeks per 1 coin (docs/CONVENTIONS.md), as JSON.
+pub fn price_option_json(json: &str) -> Result<String> {
+    let q = option_query(json)?;
+    let sigma = q
+        .sigma
+        .ok_or_else(|| Error::at_path(ErrorCode::BadNumber, "sigma", "sigma is required"))?;
+    if !(sigma.is_finite() && sigma > 0.0 && sigma <= 20.0) {
+        return Err(Error::at_path(
+            ErrorCode::BadNumber,
+            "sigma",
+            "sigma must be in (0, 20]",
+        ));
+    }
+    if !(q.t_years > 0.0) {
+        return Err(Error::at_path(
+            ErrorCode::NoTimeLeft,
+            "tYears",
+            "tYears must be positive",
+        ));
+    }
+    let is_call = q.call_put == crate::instrument::OptionType::Call;
+    let g = crate::black76::greeks(
+        q.forward,
+        q.strike,
+        q.t_years,
+        sigma,
+        q.rate.unwrap_or(0.0),
+        is_call,
+    );
+    let mut out = serde_json::json!({
+        "price": g.price, "delta": g.delta, "gamma": g.gamma, "vega": g.vega, "theta": g.theta,
+        "rho": g.rho, "vanna": g.vanna, "volga": g.volga,
+    });
+    if q.settlement == Some(Settlement::Inverse) {
+        out["priceCoin"] = (g.price / q.forward).into();
+        out["deltaCoinAccount"] = (g.delta - g.price / q.forward).into();
+        out["vegaCoin"] = (g.vega / q.forward).into();
+        out["thetaCoin"] = (g.theta / q.forward).into();
+    }
+    if ![
+        g.price, g.delta, g.gamma, g.vega, g.theta, g.rho, g.vanna, g.volga,
+    ]
+    .iter()
+    .all(|v| v.is_finite())
+    {
+        return Err(Error::new(
+            ErrorCode::Numeric,
+            "the inputs are too extreme for a finite result",
+        ));
+    }
+    Ok(out.to_string())
+}
+
+/// Implied volatility from a price (USD, or coin when `settlement` is inverse).
+pub fn implied_vol_json(json: &str) -> Result<f64> {
+    let q = option_query(json)?;
+    let price = q
+        .price
+        .ok_or_else(|| Error::at_path(ErrorCode::BadNumber, "price", "price is required"))?;
+    crate::error::finite(price, "price")?;
+    let price_usd = if q.settlement == Some(Settlement::Inverse) {
+        price * q.forward
+    } else {
+        price
+    };
+    let is_call = q.call_put == crate::instrument::OptionType::Call;
+    crate::black76::implied_vol(
+        price_usd,
+        q.forward,
+        q.strike,
+        q.t_years,
+        q.rate.unwrap_or(0.0),
+        is_call,
+    )
 }

@@ -11,6 +11,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod black76;
+pub mod bookgen;
 pub mod engine;
 pub mod error;
 pub mod instrument;

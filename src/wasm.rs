@@ -1,1 +1,126 @@
+//! The WebAssembly facade: JS value in → core → JS value out. No risk logic lives here.
+//!
+//! Values cross the boundary as JSON text (`JSON.stringify` / `JSON.parse`, both native in the JS
+//! engine), so the core sees exactly what the CLI sees. Errors become JS `Error`s carrying `code`,
+//! `line`, `column`, `path` and `issues`.
 
+use crate::error::{Error, ErrorCode};
+use wasm_bindgen::prelude::*;
+
+fn js_error(e: &Error) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    err.set_name("PortfolioMarginError");
+    let obj: &JsValue = err.as_ref();
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(obj, &JsValue::from_str(k), &v);
+    };
+    set("code", JsValue::from_str(e.code.as_str()));
+    if let Some(line) = e.line {
+        set("line", JsValue::from_f64(line as f64));
+    }
+    if let Some(column) = e.column {
+        set("column", JsValue::from_f64(column as f64));
+    }
+    if let Some(path) = &e.path {
+        set("path", JsValue::from_str(path));
+    }
+    let issues = serde_json::to_string(&e.issues)
+        .ok()
+        .and_then(|s| js_sys::JSON::parse(&s).ok())
+        .unwrap_or(JsValue::NULL);
+    set("issues", issues);
+    err.into()
+}
+
+/// A JS value as JSON text: strings are taken as JSON text already.
+fn to_json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    if let Some(s) = value.as_string() {
+        return Ok(s);
+    }
+    let bad = || {
+        js_error(&Error::new(
+            ErrorCode::BadRequest,
+            format!("{what} must be a JSON-compatible object"),
+        ))
+    };
+    match js_sys::JSON::stringify(value) {
+        Ok(s) => s.as_string().ok_or_else(bad),
+        Err(_) => Err(bad()),
+    }
+}
+
+fn to_js(json: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(json).map_err(|_| {
+        js_error(&Error::new(
+            ErrorCode::Numeric,
+            "internal: could not hand the result to JavaScript",
+        ))
+    })
+}
+
+fn serialize<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| js_error(&Error::new(ErrorCode::Numeric, e.to_string())))?;
+    to_js(&json)
+}
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    #[cfg(feature = "panic-hook")]
+    console_error_panic_hook::set_once();
+}
+
+/// Compute the full report for a request (SPEC §2 in, SPEC §6 out).
+#[wasm_bindgen(js_name = computeReport)]
+pub fn compute_report(request: JsValue) -> Result<JsValue, JsValue> {
+    let text = to_json_text(&request, "the request")?;
+    let json = crate::report_json(&text).map_err(|e| js_error(&e))?;
+    to_js(&json)
+}
+
+/// Parse pasted positions without valuing them: `{ positions, errors }`, every bad line listed.
+#[wasm_bindgen(js_name = parsePositions)]
+pub fn parse_positions(text: &str) -> Result<JsValue, JsValue> {
+    serialize(&crate::positions::parse_text(text))
+}
+
+/// The margin model presets shipped in the package.
+#[wasm_bindgen(js_name = listModels)]
+pub fn list_models() -> Result<JsValue, JsValue> {
+    serialize(&crate::models::list_models())
+}
+
+/// The embedded default market snapshot.
+#[wasm_bindgen(js_name = defaultMarket)]
+pub fn default_market() -> Result<JsValue, JsValue> {
+    to_js(crate::market::DEFAULT_MARKET_JSON)
+}
+
+/// The sample portfolio (pasted-text form) that goes with the default market.
+#[wasm_bindgen(js_name = samplePositions)]
+pub fn sample_positions() -> String {
+    crate::market::SAMPLE_POSITIONS.to_string()
+}
+
+/// Black-76 price and Greeks of one long option on 1 coin: `{forward, strike, tYears, sigma, rate?, callPut}`.
+#[wasm_bindgen(js_name = priceOption)]
+pub fn price_option(params: JsValue) -> Result<JsValue, JsValue> {
+    let text = to_json_text(&params, "the option")?;
+    let json = crate::engine::price_option_json(&text).map_err(|e| js_error(&e))?;
+    to_js(&json)
+}
+
+/// Implied volatility from a price: `{price, forward, strike, tYears, rate?, callPut, settlement?}`
+/// (`settlement: "inverse"` means the price is in coin). Throws with code `BELOW_INTRINSIC`,
+/// `ABOVE_MAXIMUM` or `NO_TIME_LEFT` where no volatility exists.
+#[wasm_bindgen(js_name = impliedVol)]
+pub fn implied_vol(params: JsValue) -> Result<f64, JsValue> {
+    let text = to_json_text(&params, "the option")?;
+    crate::engine::implied_vol_json(&text).map_err(|e| js_error(&e))
+}
+
+/// The package version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

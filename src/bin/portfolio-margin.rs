@@ -6,24 +6,17 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: portfolio-margin report [FILE|-]     request JSON from FILE or stdin, report JSON on stdout
        portfolio-margin models                  list the margin model presets (JSON)
-       portfolio-margin sample                  print a sample request (embedded market and portfolio)";
+       portfolio-margin sample [--generated N]  print a sample request (embedded market and portfolio,
+                                                or a generated N-position BTC/ETH book)
+       portfolio-margin bench [FILE|-] [RUNS]   time the report natively: median milliseconds as JSON";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("report") => {
-            let source = args.get(1).map(String::as_str).unwrap_or("-");
-            let text = if source == "-" {
-                let mut s = String::new();
-                if let Err(e) = std::io::stdin().read_to_string(&mut s) {
-                    return fail_io(&format!("cannot read stdin: {e}"));
-                }
-                s
-            } else {
-                match std::fs::read_to_string(source) {
-                    Ok(s) => s,
-                    Err(e) => return fail_io(&format!("cannot read {source}: {e}")),
-                }
+            let text = match read_source(args.get(1).map(String::as_str).unwrap_or("-")) {
+                Ok(t) => t,
+                Err(code) => return code,
             };
             match portfolio_margin::report_json(&text) {
                 Ok(json) => {
@@ -45,10 +38,58 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("sample") => {
-            let request = serde_json::json!({ "positions": portfolio_margin::market::SAMPLE_POSITIONS, "model": "deribit-pm" });
+            let positions = match (
+                args.get(1).map(String::as_str),
+                args.get(2).and_then(|n| n.parse::<usize>().ok()),
+            ) {
+                (Some("--generated"), Some(n)) => portfolio_margin::bookgen::generated_book(n),
+                (None, _) => portfolio_margin::market::SAMPLE_POSITIONS.to_string(),
+                _ => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(64);
+                }
+            };
+            let request = serde_json::json!({ "positions": positions, "model": "deribit-pm" });
             println!(
                 "{}",
                 serde_json::to_string_pretty(&request).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Some("bench") => {
+            let text = match read_source(args.get(1).map(String::as_str).unwrap_or("-")) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            let runs: usize = args
+                .get(2)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(50)
+                .max(1);
+            let request = match portfolio_margin::parse_request(&text) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("{}", e.to_json());
+                    return ExitCode::from(2);
+                }
+            };
+            let mut core = Vec::with_capacity(runs);
+            let mut json = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                let t = std::time::Instant::now();
+                let _ = std::hint::black_box(portfolio_margin::report(&request));
+                core.push(t.elapsed().as_secs_f64() * 1e3);
+                let t = std::time::Instant::now();
+                let _ = std::hint::black_box(portfolio_margin::report_json(&text));
+                json.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            let median = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            };
+            println!(
+                "{}",
+                serde_json::json!({ "runs": runs, "medianMsCore": median(&mut core), "medianMsJson": median(&mut json) })
             );
             ExitCode::SUCCESS
         }
@@ -60,6 +101,19 @@ fn main() -> ExitCode {
             eprintln!("{USAGE}");
             ExitCode::from(64)
         }
+    }
+}
+
+/// The request text from a file, or stdin for `-`.
+fn read_source(source: &str) -> Result<String, ExitCode> {
+    if source == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| fail_io(&format!("cannot read stdin: {e}")))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(source).map_err(|e| fail_io(&format!("cannot read {source}: {e}")))
     }
 }
 

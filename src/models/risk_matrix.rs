@@ -1,6 +1,7 @@
 //! The Deribit-style risk matrix (SPEC §3.1): per-position scenario P&L vectors in one sweep
 //! (structure of arrays), aggregated per pool, with dampener, gains haircut, roll and delta shocks.
 
+use crate::black76;
 use crate::error::Result;
 use crate::instrument::{Kind, Settlement};
 use crate::valuation::ValuedPosition;
@@ -220,11 +221,26 @@ pub struct PoolScenarios {
     pub extended_moves: Vec<f64>,
     pub range: f64,
     pub inverse: bool,
+    /// `ln(1 + m)` of each move, shared by every option of the pool.
+    ln_price_mults: Vec<f64>,
+    ln_extended_mults: Vec<f64>,
 }
 
 pub const VOL_STATES: [&str; 3] = ["up", "unchanged", "down"];
 
 impl PoolScenarios {
+    pub fn new(price_moves: Vec<f64>, extended_moves: Vec<f64>, range: f64, inverse: bool) -> Self {
+        let ln = |moves: &[f64]| moves.iter().map(|m| m.ln_1p()).collect();
+        PoolScenarios {
+            ln_price_mults: ln(&price_moves),
+            ln_extended_mults: ln(&extended_moves),
+            price_moves,
+            extended_moves,
+            range,
+            inverse,
+        }
+    }
+
     pub fn cells(&self) -> usize {
         3 * self.price_moves.len() + self.extended_moves.len()
     }
@@ -240,19 +256,47 @@ impl PoolScenarios {
         let n = self.price_moves.len();
         let r = self.range;
         if p.input.instrument.kind == Kind::Option && !p.expired {
+            // Per-position terms computed once; per cell only ln(1+m) (shared by the pool) changes.
             let sigma = p.sigma.unwrap_or(0.0);
             let (up, down) = params.vol_shocks(shock, sigma, p.dte_days());
+            let (f, k, call) = (p.forward, p.strike(), p.is_call());
+            let sqrt_t = p.t_years.sqrt();
+            let discount = (-p.rate * p.t_years).exp();
+            let ln_fk = (f / k).ln();
+            let base = p.unit_price_usd;
+            let q = p.quantity;
+            let cell_pnl = |m: f64, ln_mult: f64, sd: f64| {
+                let fm = f * (1.0 + m);
+                let value = black76::price_prepared(fm, k, ln_fk + ln_mult, sd, discount, call);
+                if self.inverse {
+                    q * (value / fm - base / f)
+                } else {
+                    q * (value - base)
+                }
+            };
             for (v, s) in [up, sigma, down].into_iter().enumerate() {
-                for (j, m) in self.price_moves.iter().enumerate() {
+                let sd = s * sqrt_t;
+                for (j, (m, ln_mult)) in self
+                    .price_moves
+                    .iter()
+                    .zip(&self.ln_price_mults)
+                    .enumerate()
+                {
                     out[v * n + j] = if v == 1 && *m == 0.0 {
                         0.0
                     } else {
-                        p.pnl_at(*m, s)
+                        cell_pnl(*m, *ln_mult, sd)
                     };
                 }
             }
-            for (e, m) in self.extended_moves.iter().enumerate() {
-                out[3 * n + e] = p.pnl_at(*m, up) * self.extended_factor(*m, r);
+            let sd_up = up * sqrt_t;
+            for (e, (m, ln_mult)) in self
+                .extended_moves
+                .iter()
+                .zip(&self.ln_extended_mults)
+                .enumerate()
+            {
+                out[3 * n + e] = cell_pnl(*m, *ln_mult, sd_up) * self.extended_factor(*m, r);
             }
         } else {
             // delta-one (or expired): vol does not matter

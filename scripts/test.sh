@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test suite. Assumes scripts/setup.sh and scripts/build.sh ran (npm test does both).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "cargo test (core unit, integration, golden, laws, reference)"
+cargo test --release
+
+step "node --test: the JS package (pkg/) against the same golden vectors"
+node --test tests/js/
+
+step "wasm-bindgen tests under node"
+wasm-pack test --node -- --test wasm
+
+step "browser: headless Chromium drives the page"
+node --test tests/browser/

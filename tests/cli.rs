@@ -1,0 +1,92 @@
+//! The native CLI: request JSON in (file or stdin), report JSON out; bad input → JSON error on stderr, exit 2.
+
+mod common;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portfolio-margin"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn fixture_through_the_cli_from_a_file_and_stdin() {
+    let fx = common::fixture("deribit-pm-btc.json");
+    let path = std::env::temp_dir().join(format!("pm-cli-{}.json", std::process::id()));
+    std::fs::write(&path, fx["request"].to_string()).unwrap();
+    for (args, stdin) in [
+        (vec!["report", path.to_str().unwrap()], String::new()),
+        (vec!["report", "-"], fx["request"].to_string()),
+        (vec!["report"], fx["request"].to_string()),
+    ] {
+        let (code, out, err) = run(&args, &stdin);
+        assert_eq!(code, 0, "{err}");
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let pool = &report["margin"]["pools"][0];
+        for k in ["worstCase", "rollShock", "initial", "maintenance"] {
+            common::assert_close(
+                &pool[k],
+                &fx["expected"][k],
+                fx["tolerance"].as_f64().unwrap(),
+                k,
+            );
+        }
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn bad_line_gives_json_error_and_exit_2() {
+    let (code, out, err) = run(
+        &["report", "-"],
+        r#"{"positions": "BTC-PERPETUAL 100\nBTC-31FEB27-90000-C 1"}"#,
+    );
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    let e: serde_json::Value = serde_json::from_str(err.trim()).unwrap();
+    assert_eq!(e["code"], "UNKNOWN_INSTRUMENT");
+    assert_eq!(e["line"], 2);
+    assert_eq!(e["column"], 5);
+    assert!(e["message"].as_str().unwrap().contains("31FEB27"));
+}
+
+#[test]
+fn invalid_json_and_missing_file() {
+    let (code, _, err) = run(&["report", "-"], "{\"positions\": ");
+    assert_eq!(code, 2);
+    let e: serde_json::Value = serde_json::from_str(err.trim()).unwrap();
+    assert_eq!(e["code"], "BAD_REQUEST");
+    assert_eq!(e["line"], 1);
+    let (code, _, err) = run(&["report", "/nonexistent/request.json"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"));
+    let (code, _, _) = run(&["frobnicate"], "");
+    assert_eq!(code, 64);
+}
+
+#[test]
+fn sample_request_round_trips() {
+    let (code, sample, _) = run(&["sample"], "");
+    assert_eq!(code, 0);
+    let (code, out, err) = run(&["report", "-"], &sample);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(report["margin"]["totalUsd"]["initial"].as_f64().unwrap() > 0.0);
+}

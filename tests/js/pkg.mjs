@@ -1,0 +1,33 @@
+// Load the built package (pkg/, --target web) in node: the same .wasm the browser gets.
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import * as pm from "../../pkg/portfolio_margin.js";
+
+pm.initSync({ module: readFileSync(new URL("../../pkg/portfolio_margin_bg.wasm", import.meta.url)) });
+export default pm;
+
+const root = new URL("../../", import.meta.url);
+export const readJson = (rel) => JSON.parse(readFileSync(new URL(rel, root), "utf8"));
+export const fixture = (name) => {
+  const shared = new URL(`../shared/fixtures/${name}`, root);
+  return existsSync(shared) ? JSON.parse(readFileSync(shared, "utf8")) : readJson(`tests/fixtures/${name}`);
+};
+export const goldenMarginFiles = () =>
+  readdirSync(new URL("tests/golden/margin/", root)).filter((f) => f.endsWith(".json")).sort();
+
+/** |actual − expected| ≤ tol · max(1, |expected|), recursively over the expected object. */
+export function assertClose(assert, actual, expected, tol, what) {
+  if (typeof expected === "number") {
+    assert.equal(typeof actual, "number", `${what}: not a number (${actual})`);
+    assert.ok(Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)), `${what}: got ${actual}, expected ${expected}`);
+  } else if (Array.isArray(expected)) {
+    assert.equal(actual.length, expected.length, `${what}: length`);
+    expected.forEach((e, i) => assertClose(assert, actual[i], e, tol, `${what}[${i}]`));
+  } else if (expected && typeof expected === "object") {
+    for (const [k, e] of Object.entries(expected)) {
+      assert.ok(actual && k in actual, `${what}.${k} missing`);
+      assertClose(assert, actual[k], e, tol, `${what}.${k}`);
+    }
+  } else {
+    assert.deepEqual(actual, expected, what);
+  }
+}
