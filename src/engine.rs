@@ -1,13 +1,14 @@
 //! The single core entry: request in, report out.
 
-use crate::error::{Error, ErrorCode, Result, Warning};
+use crate::error::{Error, ErrorCode, Result};
 use crate::instrument::{Kind, Settlement};
 use crate::market::{Market, MarketInput};
-use crate::models::risk_matrix::{pool_risk, PoolScenarios, VOL_STATES};
-use crate::models::{Model, ModelInput, ModelKind};
+use crate::models::risk_matrix::{pool_risk, VOL_STATES};
+use crate::models::ModelInput;
 use crate::positions::{parse_text, positions_from_json, PositionInput};
 use crate::report::*;
-use crate::valuation::{value_positions, PositionGreeks, ValuedPosition};
+use crate::session::Session;
+use crate::valuation::{PositionGreeks, ValuedPosition};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -121,52 +122,19 @@ pub fn request_market(input: Option<&MarketInput>) -> Result<(Market, &'static s
 
 /// Compute the report for a request (SPEC §6).
 pub fn report(request: &Request) -> Result<Report> {
-    let inputs = request_positions(&request.positions)?;
-    let (market, source) = request_market(request.market.as_ref())?;
-    let model = Model::resolve(request.model.as_ref())?;
-    let mut warnings = Vec::new();
-    for (field, value) in [
-        ("account", &request.account),
-        ("analysis", &request.analysis),
-    ] {
-        if value.is_some() {
-            warnings.push(Warning {
-                code: "NOT_COMPUTED",
-                message: format!("'{field}' is accepted but not computed by this version; see the README for what is built"),
-                line: None,
-                path: Some(field.to_string()),
-            });
-        }
-    }
-    let valued = value_positions(&inputs, &market, &mut warnings)?;
-    for (i, p) in valued.iter().enumerate() {
-        if p.quantity == 0.0 {
-            warnings.push(Warning {
-                code: "ZERO_QUANTITY",
-                message: format!("{} has quantity 0", p.input.instrument.name),
-                line: p.input.line,
-                path: p.input.line.is_none().then(|| format!("positions[{i}]")),
-            });
-        }
-    }
-    build_report(&valued, &market, source, &model, warnings)
+    Session::new(request)?.report()
 }
 
-fn build_report(
-    valued: &[ValuedPosition],
-    market: &Market,
-    source: &'static str,
-    model: &Model,
-    warnings: Vec<Warning>,
-) -> Result<Report> {
-    // positions and standalone standard margin
-    let mut positions = Vec::with_capacity(valued.len());
-    let mut standard_by_position = Vec::with_capacity(valued.len());
-    for p in valued {
-        let (im, mm) = model.standard.position_margin(p);
-        standard_by_position.push((im, mm));
-        positions.push(position_report(p, im, mm));
-    }
+/// Build the report from a session's valued, pooled book.
+pub(crate) fn build_report(session: &Session) -> Result<Report> {
+    let book = &session.book;
+    let model = &session.model;
+    let valued = &book.positions;
+    let mut positions: Vec<PositionReport> = valued
+        .iter()
+        .zip(&book.standard)
+        .map(|(p, (im, mm))| position_report(p, *im, *mm))
+        .collect();
     // Greeks per underlying and expiry
     let mut greeks: BTreeMap<String, UnderlyingGreeks> = BTreeMap::new();
     for p in valued {
@@ -181,117 +149,109 @@ fn build_report(
         };
         entry.by_expiry.entry(key).or_default().add(&p.greeks);
     }
-    // pools
-    let mut pool_members: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, p) in valued.iter().enumerate() {
-        pool_members.entry(p.pool.clone()).or_default().push(i);
-    }
-    let mut pools = Vec::with_capacity(pool_members.len());
+    let mut pools = Vec::with_capacity(book.pools.len());
     let mut total = TotalUsd::default();
-    for (pool, members) in &pool_members {
-        let Some(first) = members.first().and_then(|i| valued.get(*i)) else {
-            continue;
-        };
-        let inst = &first.input.instrument;
-        let settlement = inst.settlement;
-        let index = first.index;
-        let to_usd = if settlement == Settlement::Inverse {
-            index
-        } else {
-            1.0
-        };
-        let mut standard = PoolStandard::default();
-        for i in members {
-            if let Some((im, mm)) = standard_by_position.get(*i) {
-                standard.initial += im;
-                standard.maintenance += mm;
-            }
-        }
-        let members_ref: Vec<&ValuedPosition> =
-            members.iter().filter_map(|i| valued.get(*i)).collect();
+    for pool in &book.pools {
+        let (initial, maintenance) = pool.margin();
         let mut report = PoolReport {
-            pool: pool.clone(),
-            currency: inst.settlement_currency.clone(),
-            underlying: inst.underlying.clone(),
-            settlement,
-            index,
-            positions: members.clone(),
-            initial: standard.initial,
-            maintenance: standard.maintenance,
+            pool: pool.pool.clone(),
+            currency: pool.currency.clone(),
+            underlying: pool.underlying.clone(),
+            settlement: pool.settlement,
+            index: pool.index,
+            positions: pool.members.clone(),
+            initial,
+            maintenance,
             worst_case: None,
             worst_scenario: None,
             roll_shock: None,
             delta_shock: None,
             risk_matrix: None,
             extended: None,
-            standard,
-            initial_usd: 0.0,
-            maintenance_usd: 0.0,
+            hedge: None,
+            standard: PoolStandard {
+                initial: pool.standard.0,
+                maintenance: pool.standard.1,
+                saving: pool.standard.0 - initial,
+            },
+            initial_usd: initial * pool.to_usd(),
+            maintenance_usd: maintenance * pool.to_usd(),
         };
-        if let ModelKind::RiskMatrix(params) = &model.kind {
-            let shock = params.shock_for(&inst.underlying);
-            let currency = params.currency_for(settlement, &inst.underlying);
-            let scen = PoolScenarios::new(
-                params.price_moves(shock.price_range),
-                params.extended_moves.clone(),
-                shock.price_range,
-                settlement == Settlement::Inverse,
-            );
-            let cells = scen.cells();
-            // one sweep: every position's vector, summed into the pool's aggregate
-            let mut aggregated = vec![0.0; cells];
-            let mut vector = vec![0.0; cells];
-            for p in &members_ref {
-                scen.position_vector(params, shock, p, &mut vector);
-                for (a, v) in aggregated.iter_mut().zip(&vector) {
-                    *a += v;
-                }
-            }
-            let risk = pool_risk(&scen, currency, shock, index, &aggregated, &members_ref);
-            let n = scen.price_moves.len();
+        if let Some(m) = &pool.matrix {
+            let risk = &m.risk;
+            let n = m.scen.price_moves.len();
             let rows = |cells: &[f64]| {
                 (0..3)
                     .map(|v| cells.get(v * n..(v + 1) * n).unwrap_or(&[]).to_vec())
                     .collect::<Vec<_>>()
             };
-            report.initial = risk.initial;
-            report.maintenance = risk.maintenance;
             report.worst_case = Some(risk.worst_case);
-            report.worst_scenario = Some(scen.describe_cell(risk.worst_cell));
+            report.worst_scenario = Some(m.scen.describe_cell(risk.worst_cell));
             report.roll_shock = Some(risk.roll_shock);
             report.delta_shock = Some(risk.delta_shock);
             report.risk_matrix = Some(RiskMatrixReport {
-                price_moves: scen.price_moves.clone(),
+                price_moves: m.scen.price_moves.clone(),
                 vol_states: VOL_STATES.to_vec(),
                 pnl: rows(&risk.pnl),
                 pnl_raw: rows(&risk.pnl_raw),
             });
             report.extended = Some(ExtendedReport {
-                price_moves: scen.extended_moves.clone(),
+                price_moves: m.scen.extended_moves.clone(),
                 pnl: risk.pnl.get(3 * n..).unwrap_or(&[]).to_vec(),
                 pnl_raw: risk.pnl_raw.get(3 * n..).unwrap_or(&[]).to_vec(),
             });
+            report.hedge = crate::hedge::suggest(pool, valued, model);
+            // attribution: each member's P&L in the worst cell, its share, its standalone margin
+            let worst_raw = risk.pnl_raw.get(risk.worst_cell).copied().unwrap_or(0.0);
+            let cells = m.cells();
+            for (row, i) in pool.members.iter().enumerate() {
+                let vector = m.vector(row);
+                let pnl = vector.get(risk.worst_cell).copied().unwrap_or(0.0);
+                let share = if risk.worst_case > 0.0 && worst_raw < 0.0 {
+                    pnl / worst_raw
+                } else {
+                    0.0
+                };
+                let Some(p) = valued.get(*i) else { continue };
+                let alone = pool_risk(&m.scen, &m.currency, &m.shock, pool.index, vector, &[p]);
+                debug_assert_eq!(vector.len(), cells);
+                if let Some(pr) = positions.get_mut(*i) {
+                    pr.attribution = Some(Attribution {
+                        worst_cell_pnl: pnl,
+                        worst_case_contribution: share * risk.worst_case,
+                        share,
+                        standalone_initial: alone.initial,
+                    });
+                }
+            }
         }
-        report.standard.saving = report.standard.initial - report.initial;
-        report.initial_usd = report.initial * to_usd;
-        report.maintenance_usd = report.maintenance * to_usd;
         total.initial += report.initial_usd;
         total.maintenance += report.maintenance_usd;
-        total.standard_initial += report.standard.initial * to_usd;
-        total.standard_maintenance += report.standard.maintenance * to_usd;
+        total.standard_initial += pool.standard.0 * pool.to_usd();
+        total.standard_maintenance += pool.standard.1 * pool.to_usd();
         pools.push(report);
     }
     total.saving = total.standard_initial - total.initial;
+    let account = match &session.account {
+        Some(input) => Some(crate::account::account_report(
+            book,
+            &session.market,
+            model,
+            input,
+        )?),
+        None => None,
+    };
     let report = Report {
-        as_of: market.as_of_text.clone(),
+        as_of: session.market.as_of_text.clone(),
         model: ModelReport {
             name: model.name.clone(),
             params: model.params_json.clone(),
         },
         market: MarketReport {
-            source,
-            description: market.description.clone(),
-            index: market
+            source: session.market_source,
+            description: session.market.description.clone(),
+            index: session
+                .market
                 .underlyings
                 .iter()
                 .map(|(k, u)| (k.clone(), u.index))
@@ -303,7 +263,8 @@ fn build_report(
             pools,
             total_usd: total,
         },
-        warnings,
+        account,
+        warnings: session.warnings.clone(),
     };
     check_finite(&report)?;
     Ok(report)
@@ -346,6 +307,7 @@ fn position_report(
             initial: standard_initial,
             maintenance: standard_maintenance,
         },
+        attribution: None,
         line: p.input.line,
     }
 }
@@ -423,6 +385,26 @@ fn check_finite(report: &Report) -> Result<()> {
         }
         if !all.iter().all(|v| v.is_finite()) {
             return bad(format!("the margin of pool {}", pool.pool));
+        }
+    }
+    if let Some(a) = &report.account {
+        let mut all = vec![a.equity, a.initial, a.maintenance, a.available_funds];
+        all.extend(a.margin_ratio);
+        for c in &a.currencies {
+            all.extend([
+                c.collateral,
+                c.equity,
+                c.initial,
+                c.maintenance,
+                c.available_funds,
+                c.equity_usd,
+            ]);
+        }
+        for l in a.liquidation.values() {
+            all.extend(l.down.iter().chain(l.up.iter()));
+        }
+        if !all.iter().all(|v| v.is_finite()) {
+            return bad("an account figure".into());
         }
     }
     let t = &report.margin.total_usd;

@@ -10,15 +10,19 @@
 //! ```
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod account;
 pub mod black76;
+pub mod book;
 pub mod bookgen;
 pub mod engine;
 pub mod error;
+pub mod hedge;
 pub mod instrument;
 pub mod market;
 pub mod models;
 pub mod positions;
 pub mod report;
+pub mod session;
 pub mod time;
 pub mod valuation;
 

@@ -16,6 +16,9 @@ pub struct Report {
     pub positions: Vec<PositionReport>,
     pub greeks: BTreeMap<String, UnderlyingGreeks>,
     pub margin: MarginReport,
+    /// Present when the request has an `account` (SPEC §5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<crate::account::AccountReport>,
     pub warnings: Vec<Warning>,
 }
 
@@ -74,8 +77,25 @@ pub struct PositionReport {
     pub greeks: PositionGreeks,
     /// Standalone standard margin of this position, in the pool's currency.
     pub standard_margin: StandardMargin,
+    /// Risk-matrix models: the position's part in its pool's worst case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+}
+
+/// A position's part in its pool's worst case (SPEC §5 attribution).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attribution {
+    /// Its P&L in the pool's worst cell (before the haircut and dampener), pool currency.
+    pub worst_cell_pnl: f64,
+    /// `share × worstCase`; the contributions of a pool sum to its worst case.
+    pub worst_case_contribution: f64,
+    /// Its P&L as a fraction of the worst cell's aggregate (negative: it offsets).
+    pub share: f64,
+    /// The initial margin of the position alone, pool currency.
+    pub standalone_initial: f64,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -136,6 +156,9 @@ pub struct PoolReport {
     pub risk_matrix: Option<RiskMatrixReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extended: Option<ExtendedReport>,
+    /// The perpetual quantity that minimises this pool's initial margin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<crate::hedge::HedgeSuggestion>,
     pub standard: PoolStandard,
     /// Pool figures converted to USD (inverse pools at the coin's index).
     pub initial_usd: f64,

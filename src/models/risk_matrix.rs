@@ -346,6 +346,137 @@ pub struct PoolRisk {
     pub maintenance: f64,
 }
 
+/// A pool's contingency inputs besides the matrix: roll buckets and net delta.
+#[derive(Debug, Clone, Default)]
+pub struct Contingency {
+    /// Per futures expiry (and one bucket `PERPETUAL`): (key, net coin, roll rate).
+    pub roll_buckets: Vec<(String, f64, f64)>,
+    /// The pool's net delta in coin.
+    pub delta: f64,
+}
+
+impl Contingency {
+    /// Roll buckets and delta of a set of positions (SPEC §3.1 steps 8–9 inputs).
+    pub fn of<'a>(
+        positions: impl IntoIterator<Item = &'a ValuedPosition>,
+        currency: &CurrencyParams,
+    ) -> Contingency {
+        let mut buckets: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        let mut delta = 0.0;
+        for p in positions {
+            delta += p.greeks.delta;
+            let key = match p.input.instrument.kind {
+                Kind::Future => p
+                    .input
+                    .instrument
+                    .expiry
+                    .map(|e| e.iso())
+                    .unwrap_or_default(),
+                Kind::Perpetual => "PERPETUAL".into(),
+                _ => continue,
+            };
+            let entry = buckets.entry(key).or_insert((0.0, p.t_years.max(0.0)));
+            entry.0 += p.quantity_coin;
+        }
+        let roll_buckets = buckets
+            .into_iter()
+            .map(|(key, (coin, t))| {
+                let rate = if key == "PERPETUAL" {
+                    currency.min_annualised_move
+                } else {
+                    currency
+                        .min_annualised_move
+                        .max((currency.annualised_move_risk * t).exp() - 1.0)
+                };
+                (key, coin, rate)
+            })
+            .collect();
+        Contingency {
+            roll_buckets,
+            delta,
+        }
+    }
+
+    /// Roll shock in the pool's currency, with `extra_perp_coin` added to the perpetual bucket.
+    pub fn roll_shock(
+        &self,
+        extra_perp_coin: f64,
+        perp_rate: f64,
+        index: f64,
+        inverse: bool,
+    ) -> f64 {
+        let mut has_perp = false;
+        let mut total = 0.0;
+        for (key, coin, rate) in &self.roll_buckets {
+            if key == "PERPETUAL" {
+                has_perp = true;
+                total += (coin + extra_perp_coin).abs() * rate;
+            } else {
+                total += coin.abs() * rate;
+            }
+        }
+        if !has_perp {
+            total += extra_perp_coin.abs() * perp_rate;
+        }
+        if inverse {
+            total
+        } else {
+            total * index
+        }
+    }
+}
+
+/// Delta shock (SPEC §3.1 step 9) for net delta `delta` coin, in the pool's currency.
+pub fn delta_shock(
+    delta: f64,
+    index: f64,
+    currency: &CurrencyParams,
+    shock: &UnderlyingShock,
+    inverse: bool,
+) -> f64 {
+    let excess = (delta.abs() * index - currency.delta_total_liq_shock_threshold).max(0.0);
+    let rate = currency
+        .max_delta_shock
+        .min(shock.delta_shock_per_coin * excess / index);
+    let charge = rate * delta.abs();
+    if inverse {
+        charge
+    } else {
+        charge * index
+    }
+}
+
+/// The dampener amount of each extended cell (SPEC §3.1 step 5), in the pool's currency.
+pub fn dampener_amounts(scen: &PoolScenarios, currency: &CurrencyParams, index: f64) -> Vec<f64> {
+    let r = scen.range;
+    scen.extended_moves
+        .iter()
+        .map(|m| {
+            if scen.inverse {
+                (m.abs() / r - 1.0) * currency.extended_dampener / ((1.0 + m.signum() * r) * index)
+            } else {
+                (m.abs() / r - 1.0) * currency.extended_dampener
+            }
+            .max(0.0)
+        })
+        .collect()
+}
+
+/// One aggregated cell as the margin uses it: dampened (extended cells) then haircut.
+#[inline]
+pub fn adjusted_cell(raw: f64, dampener: f64, pnl_offset: f64) -> f64 {
+    let damped = if dampener > 0.0 {
+        raw.signum() * (raw.abs() - dampener).max(0.0) + 0.0
+    } else {
+        raw
+    };
+    if damped > 0.0 {
+        damped * pnl_offset
+    } else {
+        damped
+    }
+}
+
 /// Aggregate the pool's position vectors (SPEC §3.1 steps 4–10).
 pub fn pool_risk(
     scen: &PoolScenarios,
@@ -355,27 +486,25 @@ pub fn pool_risk(
     aggregated: &[f64],
     positions: &[&ValuedPosition],
 ) -> PoolRisk {
-    let n = scen.price_moves.len();
-    let r = scen.range;
+    let n = 3 * scen.price_moves.len();
+    let damp = dampener_amounts(scen, currency, index);
     let pnl_raw = aggregated.to_vec();
-    let mut pnl = pnl_raw.clone();
-    // 5. dampener on the extended cells: toward zero by at most the cell's own size
-    for (e, m) in scen.extended_moves.iter().enumerate() {
-        let amount = if scen.inverse {
-            (m.abs() / r - 1.0) * currency.extended_dampener / ((1.0 + m.signum() * r) * index)
-        } else {
-            (m.abs() / r - 1.0) * currency.extended_dampener
-        }
-        .max(0.0);
-        let cell = &mut pnl[3 * n + e];
-        *cell = cell.signum() * (cell.abs() - amount).max(0.0) + 0.0; // + 0.0: no negative zero
-    }
-    // 6. gains haircut on every positive cell
-    for cell in pnl.iter_mut() {
-        if *cell > 0.0 {
-            *cell *= currency.pnl_offset;
-        }
-    }
+    // 5.–6. dampener on the extended cells, then the gains haircut on every positive cell
+    let pnl: Vec<f64> = pnl_raw
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            adjusted_cell(
+                *v,
+                if i >= n {
+                    damp.get(i - n).copied().unwrap_or(0.0)
+                } else {
+                    0.0
+                },
+                currency.pnl_offset,
+            )
+        })
+        .collect();
     // 7. worst case (first minimum in table order)
     let mut worst_cell = 0;
     for (i, v) in pnl.iter().enumerate() {
@@ -384,46 +513,10 @@ pub fn pool_risk(
         }
     }
     let worst_case = pnl.get(worst_cell).map_or(0.0, |v| (-v).max(0.0));
-    // 8. roll shock per futures expiry (perpetuals in one bucket at the floor rate)
-    let mut buckets: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    for p in positions {
-        let key = match p.input.instrument.kind {
-            Kind::Future => p
-                .input
-                .instrument
-                .expiry
-                .map(|e| e.iso())
-                .unwrap_or_default(),
-            Kind::Perpetual => "PERPETUAL".into(),
-            _ => continue,
-        };
-        let entry = buckets.entry(key).or_insert((0.0, p.t_years.max(0.0)));
-        entry.0 += p.quantity_coin;
-    }
-    let mut roll_shock: f64 = buckets
-        .iter()
-        .map(|(key, (coin, t))| {
-            let rate = if key == "PERPETUAL" {
-                currency.min_annualised_move
-            } else {
-                currency
-                    .min_annualised_move
-                    .max((currency.annualised_move_risk * t).exp() - 1.0)
-            };
-            coin.abs() * rate
-        })
-        .sum();
-    // 9. delta shock
-    let delta: f64 = positions.iter().map(|p| p.greeks.delta).sum();
-    let excess = (delta.abs() * index - currency.delta_total_liq_shock_threshold).max(0.0);
-    let rate = currency
-        .max_delta_shock
-        .min(shock.delta_shock_per_coin * excess / index);
-    let mut delta_shock = rate * delta.abs();
-    if !scen.inverse {
-        roll_shock *= index;
-        delta_shock *= index;
-    }
+    // 8.–9.
+    let contingency = Contingency::of(positions.iter().copied(), currency);
+    let roll_shock = contingency.roll_shock(0.0, currency.min_annualised_move, index, scen.inverse);
+    let delta_shock = delta_shock(contingency.delta, index, currency, shock, scen.inverse);
     // 10.
     let initial = worst_case + roll_shock + delta_shock;
     PoolRisk {

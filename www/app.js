@@ -1,0 +1,525 @@
+// The page: text in → package → report out. It formats the report the package returns and never does
+// risk math itself. User text only ever reaches the DOM as text (textContent / text nodes), never as HTML.
+//
+// The engine runs on the main thread: a report of a few dozen positions takes well under 2 ms, so a
+// Web Worker would add message plumbing without making typing any smoother.
+import init, { computeReport, samplePositions, listModels, version } from "/pkg/portfolio_margin.js";
+
+const $ = (id) => document.getElementById(id);
+const app = $("app");
+const textarea = $("positions");
+const modelSelect = $("model");
+const gutter = $("gutter");
+
+// ───────────────────────────── DOM helper (text only) ─────────────────────────────
+
+/** `h("td", {class: "x", "data-pool": "BTC"}, "text", node, [more])`: strings become text nodes. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") el.className = Array.isArray(v) ? v.filter(Boolean).join(" ") : v;
+    else if (k === "style") Object.assign(el.style, v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  append(el, children);
+  return el;
+}
+function append(el, children) {
+  for (const c of children) {
+    if (c === undefined || c === null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+const clear = (el) => el.replaceChildren();
+
+// ───────────────────────────── number formatting ─────────────────────────────
+
+const MINUS = "\u2212";
+const NBSP = "\u00a0";
+const nf = (opts) => new Intl.NumberFormat("en-US", opts);
+const fmtSig4 = nf({ maximumSignificantDigits: 4 });
+const fmtInt = nf({ maximumFractionDigits: 0 });
+const fmtFix2 = nf({ minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const fmtPct1 = nf({ minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const fmtMovePct = nf({ maximumFractionDigits: 2 });
+const typographic = (s) => s.replace(/-/g, MINUS);
+const DASH = "–";
+const TINY = 1e-12;
+
+/** Coin amounts and other quantities: 4 significant digits, thousands separators, exponent when tiny. */
+function sig(x) {
+  if (typeof x !== "number" || !Number.isFinite(x)) return DASH;
+  if (Math.abs(x) < TINY) return "0";
+  if (Math.abs(x) < 1e-3) return typographic(x.toExponential(3));
+  return typographic(fmtSig4.format(x));
+}
+/** USD amounts: whole dollars from 100 up, cents below. */
+function usd(x) {
+  if (typeof x !== "number" || !Number.isFinite(x)) return DASH;
+  const a = Math.abs(x);
+  if (a < TINY) return "0";
+  if (a >= 100) return typographic(fmtInt.format(x));
+  if (a >= 0.01) return typographic(fmtFix2.format(x));
+  return sig(x);
+}
+const isUsdLike = (ccy) => ccy === "USD" || ccy === "USDC" || ccy === "USDT";
+/** An amount in a pool currency: USD-like currencies as dollars, coins to 4 significant digits. */
+const amount = (x, ccy) => (isUsdLike(ccy) ? usd(x) : sig(x));
+const money = (x) => (typeof x === "number" && Number.isFinite(x) ? (x < 0 ? MINUS : "") + "$" + usd(Math.abs(x)) : DASH);
+function move(m) {
+  if (typeof m !== "number") return DASH;
+  const pct = Math.round(m * 1e6) / 1e4; // 0.16 → 16, without 16.000000000000004
+  return (pct > 0 ? "+" : pct < 0 ? MINUS : "") + fmtMovePct.format(Math.abs(pct)) + NBSP + "%";
+}
+const VOL_LABEL = { up: "vol up", unchanged: "vol unchanged", down: "vol down" };
+function scenarioText(ws) {
+  if (!ws) return DASH;
+  if (ws.table === "extended") return `${move(ws.priceMove)}, extended table`;
+  return `${move(ws.priceMove)}, ${VOL_LABEL[ws.vol] ?? ws.vol}`;
+}
+function asOfText(asOf) {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::00(?:\.0+)?)?Z$/.exec(asOf ?? "");
+  return m ? `${m[1]} ${m[2]} UTC` : String(asOf ?? DASH);
+}
+const SOURCE_LABEL = { default: "embedded default snapshot", request: "market from the request" };
+
+// ───────────────────────────── state in the URL hash ─────────────────────────────
+
+const defaultModel = () => modelSelect.options[0]?.value ?? "deribit-pm";
+
+function readHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const positions = params.get("positions");
+  if (positions === null) return null;
+  return { positions, model: params.get("model") };
+}
+let hashTimer = 0;
+/** Debounced: Chrome ignores history updates beyond about 200 per 10 s, and fast typing gets there. */
+function scheduleHashWrite() {
+  clearTimeout(hashTimer);
+  hashTimer = setTimeout(writeHash, 250);
+}
+function writeHash() {
+  clearTimeout(hashTimer);
+  const params = new URLSearchParams({ model: modelSelect.value, positions: textarea.value });
+  history.replaceState(null, "", "#" + params.toString());
+}
+function applyState(state) {
+  textarea.value = state?.positions ?? samplePositions();
+  const wanted = state?.model;
+  modelSelect.value = [...modelSelect.options].some((o) => o.value === wanted) ? wanted : defaultModel();
+}
+
+// ───────────────────────────── compute ─────────────────────────────
+
+let lastGood = null;
+let revision = 0;
+let frame = 0;
+
+function schedule() {
+  if (!frame) frame = requestAnimationFrame(() => { frame = 0; recompute(); });
+}
+
+function recompute() {
+  const text = textarea.value;
+  const request = { positions: text, model: modelSelect.value };
+  let report = null;
+  let error = null;
+  try {
+    report = computeReport(request);
+  } catch (e) {
+    error = e;
+  }
+  revision += 1;
+  app.dataset.revision = String(revision);
+  if (report) {
+    lastGood = report;
+    renderReport(report);
+    renderIssues(null);
+    renderWarnings(report.warnings ?? []);
+    app.classList.remove("stale");
+    app.dataset.result = "ok";
+  } else {
+    renderIssues(error);
+    renderWarnings([]);
+    app.classList.toggle("stale", lastGood !== null);
+    app.dataset.result = "error";
+  }
+  renderGutter(text, report ? [] : issuesOf(error), report?.warnings ?? []);
+  app.dataset.state = "ready";
+}
+
+// ───────────────────────────── errors, warnings, gutter ─────────────────────────────
+
+/** Every problem of a thrown error as `{line, column, message}`. */
+function issuesOf(error) {
+  if (!error) return [];
+  if (Array.isArray(error.issues) && error.issues.length > 0) return error.issues;
+  return [{ code: error.code, message: error.message, line: error.line, column: error.column, path: error.path }];
+}
+/** The engine prefixes messages with "line N: "; the page shows the place separately. */
+const stripPlace = (message) => String(message ?? "").replace(/^line \d+(?:, column \d+)?: /, "");
+
+function renderIssues(error) {
+  const box = $("errors");
+  clear(box);
+  textarea.removeAttribute("aria-invalid");
+  if (!error) { box.hidden = true; return; }
+  box.hidden = false;
+  textarea.setAttribute("aria-invalid", "true");
+  if (!error.code) {
+    // not a PortfolioMarginError: the module itself failed (a trap leaves it unusable)
+    box.append(h("p", { class: "issues-title" }, "The engine failed: ", String(error.message ?? error), ". Reload the page."));
+    return;
+  }
+  const issues = issuesOf(error);
+  const n = issues.length;
+  box.append(h("p", { class: "issues-title" },
+    n === 1 ? "1 problem" : `${n} problems`, lastGood ? " — showing the results of the last valid input" : ""));
+  const list = h("ul", { class: "issues" });
+  for (const issue of issues) {
+    const place = issue.line != null
+      ? `line ${issue.line}${issue.column != null ? `, column ${issue.column}` : ""}`
+      : issue.path ?? error.path ?? null;
+    const li = h("li", { "data-code": issue.code ?? error.code });
+    if (issue.line != null) {
+      const jump = h("button", { type: "button", class: "place", title: "Go to this place in the positions" }, place);
+      jump.addEventListener("click", () => selectPlace(issue.line, issue.column));
+      li.append(jump, ": ");
+    } else if (place) {
+      li.append(h("span", { class: "place" }, place), ": ");
+    }
+    li.append(stripPlace(issue.message));
+    list.append(li);
+  }
+  box.append(list);
+}
+
+function renderWarnings(warnings) {
+  const box = $("warnings");
+  clear(box);
+  box.hidden = warnings.length === 0;
+  if (!warnings.length) return;
+  const list = h("ul", { class: "issues" });
+  for (const w of warnings) {
+    const place = w.line != null ? `line ${w.line}` : w.path ?? null;
+    list.append(h("li", { "data-code": w.code }, place ? h("span", { class: "place" }, place) : null, place ? ": " : null, w.message));
+  }
+  box.append(h("p", { class: "issues-title" }, warnings.length === 1 ? "1 warning" : `${warnings.length} warnings`), list);
+}
+
+/** Put the caret at a line and column (1-based) of the textarea. */
+function selectPlace(line, column) {
+  const lines = textarea.value.split("\n");
+  let offset = 0;
+  for (let i = 0; i < Math.min(line - 1, lines.length); i++) offset += lines[i].length + 1;
+  const lineLength = lines[line - 1]?.length ?? 0;
+  const start = offset + Math.min(Math.max((column ?? 1) - 1, 0), lineLength);
+  textarea.focus();
+  textarea.setSelectionRange(start, offset + lineLength);
+  const lineHeight = parseFloat(getComputedStyle(textarea).lineHeight) || 18;
+  textarea.scrollTop = Math.max(0, (line - 3) * lineHeight);
+  syncGutter();
+}
+
+function renderGutter(text, issues, warnings) {
+  const bad = new Set(issues.map((i) => i.line).filter((l) => l != null));
+  const warned = new Set(warnings.map((w) => w.line).filter((l) => l != null));
+  const count = text.split("\n").length;
+  const frag = document.createDocumentFragment();
+  for (let i = 1; i <= count; i++) {
+    frag.append(h("span", { class: bad.has(i) ? "bad" : warned.has(i) ? "warn" : null }, String(i)), "\n");
+  }
+  gutter.replaceChildren(frag);
+  syncGutter();
+}
+function syncGutter() { gutter.scrollTop = textarea.scrollTop; }
+
+// ───────────────────────────── report ─────────────────────────────
+
+function renderReport(report) {
+  renderSummary(report);
+  renderGreeks(report);
+  renderPools(report);
+  renderPositions(report);
+}
+
+function tile(label, value, note, cls) {
+  return h("div", { class: ["tile", cls] },
+    h("div", { class: "tile-label" }, label),
+    h("div", { class: "tile-value" }, value),
+    h("div", { class: "tile-note" }, note));
+}
+
+function renderSummary(report) {
+  const box = $("summary");
+  const total = report.margin?.totalUsd ?? {};
+  box.dataset.initialUsd = String(total.initial);
+  box.dataset.maintenanceUsd = String(total.maintenance);
+  const modelName = report.model?.name ?? modelSelect.value;
+  const isStandard = (report.model?.name ?? modelSelect.value) === "deribit-standard";
+  const saving = total.saving ?? (total.standardInitial - total.initial);
+  const savingPct = total.standardInitial > 0 ? (saving / total.standardInitial) * 100 : null;
+  clear(box);
+  box.append(
+    h("div", { class: "tiles" },
+      tile("Initial margin", money(total.initial), `model ${modelName}`, "primary"),
+      tile("Maintenance margin", money(total.maintenance), `${fmtPct1.format(total.initial > 0 ? (total.maintenance / total.initial) * 100 : 0)}${NBSP}% of initial`),
+      tile("Standard initial margin", money(total.standardInitial), `maintenance ${money(total.standardMaintenance)}`),
+      tile("Saving vs standard", money(saving),
+        isStandard ? "standard model selected" : savingPct === null ? "no standard margin"
+          : `${fmtPct1.format(savingPct)}${NBSP}% of standard initial`, saving > TINY ? "good" : saving < -TINY ? "bad" : null)),
+    h("p", { class: "meta" },
+      "Market ", h("strong", {}, asOfText(report.asOf)), " · ",
+      h("span", { title: report.market?.description ?? "" }, SOURCE_LABEL[report.market?.source] ?? String(report.market?.source ?? DASH)),
+      " · index ",
+      Object.entries(report.market?.index ?? {}).map(([u, px], i) => [i ? ", " : "", `${u} ${usd(px)}`])));
+  $("market-line").textContent = `all figures in USD unless a currency is shown`;
+}
+
+const GREEK_COLUMNS = [
+  ["delta", "Delta", "coin", sig],
+  ["deltaUsd", "Delta", "USD", usd],
+  ["gamma", "Gamma", "1/USD", sig],
+  ["gammaUsd1pct", "Gamma", "USD per 1 %", usd],
+  ["vega", "Vega", "USD / vol pt", usd],
+  ["theta", "Theta", "USD / day", usd],
+  ["vanna", "Vanna", "coin / vol pt", sig],
+  ["volga", "Volga", "USD / vol pt²", usd],
+];
+
+function renderGreeks(report) {
+  const table = $("greeks");
+  const byExpiry = $("by-expiry").checked;
+  clear(table);
+  table.append(h("thead", {}, h("tr", {},
+    h("th", { scope: "col", class: "text" }, "Underlying"),
+    GREEK_COLUMNS.map(([, name, unit]) => h("th", { scope: "col" }, name, h("span", { class: "unit" }, unit))))));
+  const body = h("tbody");
+  const entries = Object.entries(report.greeks ?? {});
+  if (!entries.length) body.append(h("tr", { class: "empty" }, h("td", { colspan: GREEK_COLUMNS.length + 1 }, "No positions")));
+  for (const [underlying, g] of entries) {
+    body.append(h("tr", { class: "underlying", "data-underlying": underlying },
+      h("th", { scope: "row", class: "text" }, underlying),
+      GREEK_COLUMNS.map(([key, , , fmt]) => numCell(g[key], fmt))));
+    if (byExpiry) {
+      for (const [expiry, e] of Object.entries(g.byExpiry ?? {})) {
+        body.append(h("tr", { class: "expiry", "data-underlying": underlying, "data-expiry": expiry },
+          h("th", { scope: "row", class: "text" }, expiryLabel(expiry)),
+          GREEK_COLUMNS.map(([key, , , fmt]) => numCell(e[key], fmt))));
+      }
+    }
+  }
+  table.append(body);
+}
+const expiryLabel = (e) => (e === "PERPETUAL" ? "perpetual" : e === "SPOT" ? "spot" : e);
+
+function numCell(x, fmt, extra = {}) {
+  const neg = typeof x === "number" && x < -TINY;
+  return h("td", { ...extra, class: [extra.class, neg ? "neg" : null] }, fmt(x));
+}
+
+// ── pools ──
+
+function renderPools(report) {
+  const box = $("pools");
+  clear(box);
+  const pools = report.margin?.pools ?? [];
+  $("pools-note").textContent = pools.some((p) => p.riskMatrix)
+    ? "scenario P&L of each pool in its currency, after the gains haircut: red losses, green gains, worst cell outlined"
+    : "standard margin is position by position: no scenarios";
+  if (!pools.length) { box.append(h("p", { class: "empty" }, "No positions")); return; }
+  const isStandard = report.model?.name === "deribit-standard";
+  for (const pool of pools) box.append(poolCard(pool, isStandard));
+}
+
+function figure(label, value, note, cls) {
+  return h("div", { class: ["fig", cls] }, h("dt", {}, label), h("dd", {}, value, note ? h("span", { class: "aside" }, note) : null));
+}
+
+function poolCard(p, isStandard) {
+  const ccy = p.currency;
+  const a = (x) => `${amount(x, ccy)} ${ccy}`;
+  const usdNote = isUsdLike(ccy) ? null : money(p.initialUsd);
+  const card = h("article", { class: "pool", "data-pool": p.pool },
+    h("header", {},
+      h("h3", {}, p.pool),
+      h("span", { class: "tag" }, `${p.settlement ?? ""} · ${ccy}`),
+      typeof p.index === "number" ? h("span", { class: "tag" }, `index ${usd(p.index)}`) : null,
+      h("span", { class: "pool-im", title: "initial margin of the pool" }, "IM ", h("strong", {}, a(p.initial)), usdNote ? ` ≈ ${usdNote}` : null)));
+
+  const dl = h("dl", { class: "figures" },
+    figure("Initial", a(p.initial), isUsdLike(ccy) ? null : money(p.initialUsd)),
+    figure("Maintenance", a(p.maintenance), isUsdLike(ccy) ? null : money(p.maintenanceUsd)),
+    p.riskMatrix ? [
+      figure("Worst case", a(p.worstCase)),
+      figure("Worst scenario", scenarioText(p.worstScenario)),
+      figure("Roll shock", a(p.rollShock)),
+      figure("Delta shock", a(p.deltaShock)),
+    ] : null,
+    isStandard ? null : figure("Standard IM", a(p.standard?.initial), `MM ${amount(p.standard?.maintenance, ccy)}`),
+    isStandard ? null : figure("Saving vs standard", a(p.standard?.saving),
+      p.standard?.initial > 0 ? `${fmtPct1.format(((p.standard.saving ?? 0) / p.standard.initial) * 100)}${NBSP}%` : null,
+      p.standard?.saving < -TINY ? "neg" : p.standard?.saving > TINY ? "good" : null));
+  const side = h("div", { class: "pool-figures" }, dl, p.riskMatrix ? compositionBar(p) : null);
+  card.append(h("div", { class: ["pool-body", p.riskMatrix ? null : "no-matrix"] }, side, p.riskMatrix ? riskTables(p) : null));
+  return card;
+}
+
+/** How the initial margin is made up: worst case + roll shock + delta shock (values from the report). */
+function compositionBar(p) {
+  const parts = [["worst", "worst case", p.worstCase], ["roll", "roll shock", p.rollShock], ["delta", "delta shock", p.deltaShock]]
+    .filter(([, , v]) => typeof v === "number" && v > TINY);
+  const total = parts.reduce((s, [, , v]) => s + v, 0);
+  const bar = h("div", { class: "composition", role: "img",
+    "aria-label": "initial margin = " + parts.map(([, label, v]) => `${label} ${amount(v, p.currency)}`).join(" + ") });
+  for (const [cls, label, v] of parts) {
+    bar.append(h("span", { class: cls, style: { flexGrow: String(v / total) }, title: `${label}: ${amount(v, p.currency)} ${p.currency}` }, label));
+  }
+  return bar;
+}
+
+/** Diverging scale: red losses, green gains, white near zero; `scale` is the largest |P&L| of the pool. */
+function cellStyle(v, scale) {
+  if (typeof v !== "number" || !(scale > 0) || Math.abs(v) < TINY) return {};
+  const t = Math.min(1, Math.abs(v) / scale);
+  const a = 0.08 + 0.8 * Math.pow(t, 0.85);
+  const [r, g, b] = v < 0 ? [200, 40, 45] : [25, 140, 75];
+  const mix = (c) => Math.round(255 + (c - 255) * a);
+  return { backgroundColor: `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`, color: a > 0.55 ? "#fff" : "" };
+}
+
+function riskTables(p) {
+  const m = p.riskMatrix;
+  const ext = p.extended;
+  const ws = p.worstScenario ?? {};
+  const all = [...(m.pnl ?? []).flat(), ...(ext?.pnl ?? [])].filter((v) => typeof v === "number");
+  const scale = Math.max(0, ...all.map(Math.abs));
+  const near = (x, y) => Math.abs(x - y) < 1e-9;
+  const fmt = (v) => amount(v, p.currency);
+  const cellTitle = (label, v, raw) =>
+    `${label}: ${fmt(v)} ${p.currency}` + (typeof raw === "number" && Math.abs(raw - v) > TINY ? ` (before haircut ${fmt(raw)})` : "");
+
+  const matrix = h("table", { class: "risk-matrix" },
+    h("caption", {}, `Scenario P&L (${p.currency})`),
+    h("thead", {}, h("tr", {},
+      h("th", { scope: "col", class: "corner" }, "vol \\ price"),
+      m.priceMoves.map((mv) => h("th", { scope: "col" }, move(mv))))));
+  const body = h("tbody");
+  m.volStates.forEach((vol, vi) => {
+    const row = h("tr", { "data-vol": vol }, h("th", { scope: "row" }, VOL_LABEL[vol] ?? vol));
+    m.priceMoves.forEach((mv, pi) => {
+      const v = m.pnl?.[vi]?.[pi];
+      const worst = ws.table !== "extended" && ws.vol === vol && near(ws.priceMove, mv);
+      row.append(h("td", {
+        class: worst ? "worst" : null, "data-move": mv, "data-pnl": v, style: cellStyle(v, scale),
+        title: cellTitle(`${move(mv)}, ${VOL_LABEL[vol] ?? vol}`, v, m.pnlRaw?.[vi]?.[pi]) + (worst ? " — worst case" : ""),
+      }, fmt(v)));
+    });
+    body.append(row);
+  });
+  matrix.append(body);
+
+  const wrap = h("div", { class: "matrices" }, h("div", { class: "scroll" }, matrix));
+  if (ext?.priceMoves?.length) {
+    const extTable = h("table", { class: "extended-table" },
+      h("caption", {}, "Extended moves (dampened)"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "corner" }, "price"), ext.priceMoves.map((mv) => h("th", { scope: "col" }, move(mv))))),
+      h("tbody", {}, h("tr", {}, h("th", { scope: "row" }, "P&L"),
+        ext.priceMoves.map((mv, i) => {
+          const v = ext.pnl?.[i];
+          const worst = ws.table === "extended" && near(ws.priceMove, mv);
+          return h("td", {
+            class: worst ? "worst" : null, "data-move": mv, "data-pnl": v, style: cellStyle(v, scale),
+            title: cellTitle(move(mv), v, ext.pnlRaw?.[i]) + (worst ? " — worst case" : ""),
+          }, fmt(v));
+        }))));
+    wrap.append(h("div", { class: "scroll" }, extTable));
+  }
+  return wrap;
+}
+
+// ── positions ──
+
+const POSITION_COLUMNS = ["#", "Instrument", "Qty", "Mark", "IV", ["Value", "USD"], ["Delta", "coin"], ["Vega", "USD / vol pt"], ["Theta", "USD / day"], ["Std IM", "pool ccy"]];
+
+function renderPositions(report) {
+  const table = $("positions-table");
+  clear(table);
+  const poolCcy = Object.fromEntries((report.margin?.pools ?? []).map((p) => [p.pool, p.currency]));
+  table.append(h("thead", {}, h("tr", {}, POSITION_COLUMNS.map((c, i) =>
+    h("th", { scope: "col", class: i === 1 ? "text" : null }, Array.isArray(c) ? [c[0], h("span", { class: "unit" }, c[1])] : c)))));
+  const body = h("tbody");
+  const positions = report.positions ?? [];
+  if (!positions.length) body.append(h("tr", { class: "empty" }, h("td", { colspan: POSITION_COLUMNS.length }, "No positions")));
+  for (const p of positions) {
+    const g = p.greeks ?? {};
+    const ccy = poolCcy[p.pool] ?? (p.settlement === "inverse" ? p.underlying : "USD");
+    const coinMark = p.settlement === "inverse" && p.kind === "option";
+    body.append(h("tr", { "data-line": p.line },
+      h("td", { class: "line" }, p.line ?? ""),
+      h("td", { class: "text instrument", title: `${p.kind ?? ""} · ${p.settlement ?? ""} · pool ${p.pool ?? ""}` }, p.instrument),
+      numCell(p.quantity, (q) => (p.quantityUnit === "usd" ? `${usd(q)} USD` : sig(q))),
+      h("td", { title: coinMark ? `${money(p.markUsd)}` : null },
+        coinMark ? `${sig(p.mark)} ${p.underlying}` : usd(p.mark)),
+      h("td", { title: p.ivSource ? `from the ${p.ivSource}` : null }, typeof p.iv === "number" ? `${fmtFix2.format(p.iv * 100)}${NBSP}%` : DASH),
+      numCell(p.valueUsd, usd),
+      numCell(g.delta, sig),
+      numCell(g.vega, usd),
+      numCell(g.theta, usd),
+      h("td", { title: p.standardMargin ? `maintenance ${amount(p.standardMargin.maintenance, ccy)} ${ccy}` : null },
+        p.standardMargin ? `${amount(p.standardMargin.initial, ccy)} ${ccy}` : DASH)));
+  }
+  table.append(body);
+}
+
+// ───────────────────────────── start ─────────────────────────────
+
+async function main() {
+  try {
+    await init();
+  } catch (e) {
+    app.dataset.state = "failed";
+    const box = $("errors");
+    box.hidden = false;
+    box.replaceChildren(h("p", { class: "issues-title" }, "Could not load the WebAssembly engine: ", String(e?.message ?? e)));
+    throw e;
+  }
+  $("version").textContent = `v${version()}`;
+  for (const m of listModels()) {
+    const kind = m.kind === "standard" ? "standard" : "portfolio";
+    modelSelect.append(h("option", { value: m.name, title: m.description ?? "" }, `${m.name} (${kind})`));
+  }
+  modelSelect.disabled = false;
+  applyState(readHash());
+
+  textarea.addEventListener("input", () => { scheduleHashWrite(); schedule(); });
+  textarea.addEventListener("scroll", syncGutter);
+  modelSelect.addEventListener("change", () => { scheduleHashWrite(); schedule(); });
+  window.addEventListener("pagehide", () => { if (hashTimer) writeHash(); });
+  $("by-expiry").addEventListener("change", () => { if (lastGood) renderGreeks(lastGood); });
+  window.addEventListener("hashchange", () => { applyState(readHash()); schedule(); });
+  $("reset").addEventListener("click", () => {
+    applyState(null);
+    clearTimeout(hashTimer);
+    history.replaceState(null, "", location.pathname + location.search);
+    schedule();
+    textarea.focus();
+  });
+  $("copy-link").addEventListener("click", async () => {
+    writeHash();
+    const status = $("status");
+    try {
+      await navigator.clipboard.writeText(location.href);
+      status.textContent = "Link copied: it holds the positions and the model.";
+    } catch {
+      status.textContent = "The address bar now holds the link (positions and model).";
+    }
+    setTimeout(() => { status.textContent = ""; }, 4000);
+  });
+  recompute();
+}
+
+main();
