@@ -48,3 +48,15 @@ console.log(`  ratio wasm/native (JSON in/out both): ${(wasmTextMs / native.medi
 
 const small = { positions: "BTC-25DEC26-100000-C -10\nBTC-PERPETUAL 250000" };
 console.log(`small report (2 positions), median of 1000: ${(time(() => pm.computeReport(small), 1000) * 1000).toFixed(1)} µs`);
+
+// pre-trade impact of a one-leg order on the standing 1 000-position book (session path)
+const session = new pm.RiskSession(request);
+const leg = "BTC-26MAR27-120000-C -5";
+for (let i = 0; i < 200; i++) session.impact(leg);
+const n = 2000;
+const impactMs = time(() => session.impact(leg), n);
+const statelessMs = time(() => pm.marginImpact(request, leg), 20);
+console.log(`pre-trade impact, one leg on the 1 000-position book, median:`);
+console.log(`  session path (RiskSession.impact): ${(impactMs * 1000).toFixed(1)} µs   [target <= 50 µs]`);
+console.log(`  stateless marginImpact (revalues the book): ${statelessMs.toFixed(3)} ms;  full report: ${wasmMs.toFixed(3)} ms`);
+session.free();

@@ -3,7 +3,7 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::instrument::{Kind, Settlement};
 use crate::market::{Market, MarketInput};
-use crate::models::risk_matrix::{pool_risk, VOL_STATES};
+use crate::models::risk_matrix::{standalone_initial, VOL_STATES};
 use crate::models::ModelInput;
 use crate::positions::{parse_text, positions_from_json, PositionInput};
 use crate::report::*;
@@ -30,51 +30,63 @@ pub struct Request {
     pub analysis: Option<serde_json::Value>,
 }
 
-/// Parse a request from JSON text; errors carry the JSON path (or line/column for bad JSON).
-pub fn parse_request(json: &str) -> Result<Request> {
+/// Parse JSON text into a value; syntax errors carry line and column.
+pub fn parse_json(json: &str, what: &str) -> Result<serde_json::Value> {
     if json.len() > MAX_REQUEST_BYTES {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
             format!(
-                "the request is larger than {} MB",
+                "{what} is larger than {} MB",
                 MAX_REQUEST_BYTES / (1024 * 1024)
             ),
         ));
     }
-    let mut de = serde_json::Deserializer::from_str(json);
-    let request: Request = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            let mut err = Error::new(
-                ErrorCode::BadRequest,
-                format!("the request is not valid JSON: {inner}"),
-            );
-            err.line = Some(inner.line());
-            err.column = Some(inner.column());
-            err.issues[0].line = err.line;
-            err.issues[0].column = err.column;
-            err
-        } else {
-            let shown = if path == "." {
-                "request".to_string()
-            } else {
-                path.clone()
-            };
-            Error::at_path(
-                ErrorCode::BadRequest,
-                if path == "." { String::new() } else { path },
-                format!("{shown}: {inner}"),
-            )
-        }
-    })?;
-    de.end().map_err(|e| {
-        Error::new(
+    serde_json::from_str(json).map_err(|e| {
+        let mut err = Error::new(
             ErrorCode::BadRequest,
-            format!("unexpected text after the request JSON: {e}"),
+            format!("{what} is not valid JSON: {e}"),
+        );
+        err.line = Some(e.line());
+        err.column = Some(e.column());
+        if let Some(issue) = err.issues.first_mut() {
+            issue.line = err.line;
+            issue.column = err.column;
+        }
+        err
+    })
+}
+
+/// Typed deserialisation from a JSON value with the path of any problem (one deserializer
+/// backend for the whole crate keeps the WebAssembly small).
+pub fn from_value<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+    prefix: &str,
+) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = match (prefix.is_empty(), inner.as_str()) {
+            (true, ".") => String::new(),
+            (true, _) => inner.clone(),
+            (false, ".") => prefix.to_string(),
+            (false, _) if inner.starts_with('[') => format!("{prefix}{inner}"),
+            (false, _) => format!("{prefix}.{inner}"),
+        };
+        let shown = if path.is_empty() {
+            "request".to_string()
+        } else {
+            path.clone()
+        };
+        Error::at_path(
+            ErrorCode::BadRequest,
+            path,
+            format!("{shown}: {}", e.inner()),
         )
-    })?;
-    Ok(request)
+    })
+}
+
+/// Parse a request from JSON text; errors carry the JSON path (or line/column for bad JSON).
+pub fn parse_request(json: &str) -> Result<Request> {
+    from_value(&parse_json(json, "the request")?, "")
 }
 
 /// The core entry for callers holding JSON text (the CLI and the wasm facade).
@@ -116,7 +128,7 @@ pub fn request_market(input: Option<&MarketInput>) -> Result<(Market, &'static s
             Market::from_input(m).map_err(|e| e.under("market"))?,
             "request",
         )),
-        None => Ok((Market::from_input(&Market::default_input()?)?, "default")),
+        None => Ok((Market::embedded_default()?, "default")),
     }
 }
 
@@ -213,14 +225,15 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
                     0.0
                 };
                 let Some(p) = valued.get(*i) else { continue };
-                let alone = pool_risk(&m.scen, &m.currency, &m.shock, pool.index, vector, &[p]);
+                let alone =
+                    standalone_initial(&m.scen, &m.currency, &m.shock, pool.index, vector, p);
                 debug_assert_eq!(vector.len(), cells);
                 if let Some(pr) = positions.get_mut(*i) {
                     pr.attribution = Some(Attribution {
                         worst_cell_pnl: pnl,
                         worst_case_contribution: share * risk.worst_case,
                         share,
-                        standalone_initial: alone.initial,
+                        standalone_initial: alone,
                     });
                 }
             }

@@ -121,7 +121,7 @@ impl HedgeProblem {
             }
         }
         points.retain(|p| p.is_finite());
-        points.sort_by(f64::total_cmp);
+        points.sort_unstable_by(f64::total_cmp);
         points.dedup();
         points
     }

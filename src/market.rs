@@ -155,6 +155,14 @@ impl Market {
         })
     }
 
+    /// The embedded default, validated once per process (or WebAssembly instance).
+    pub fn embedded_default() -> Result<Market> {
+        static DEFAULT: std::sync::OnceLock<Result<Market>> = std::sync::OnceLock::new();
+        DEFAULT
+            .get_or_init(|| Market::from_input(&Market::default_input()?))
+            .clone()
+    }
+
     /// Validate a market input. Error paths are relative to the market object.
     pub fn from_input(input: &MarketInput) -> Result<Market> {
         let as_of = parse_instant(&input.as_of).ok_or_else(|| {
@@ -215,7 +223,7 @@ impl Market {
                         basis.push((t, b));
                     }
                 }
-                basis.sort_by(|a, b| a.0.total_cmp(&b.0));
+                basis.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
             }
             let carry = finite(u.carry.unwrap_or(0.0), &at("carry"))?;
             if carry.abs() > 5.0 {
@@ -292,13 +300,13 @@ impl Market {
                 for p in &mut slice.points {
                     p.0 = (p.0 / f).ln();
                 }
-                slice.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                slice.points.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
                 slice.points.dedup_by(|a, b| a.0 == b.0);
                 market.smiles.push(slice);
             }
             market
                 .smiles
-                .sort_by(|a, b| a.t_years.total_cmp(&b.t_years));
+                .sort_unstable_by(|a, b| a.t_years.total_cmp(&b.t_years));
             underlyings.insert(name.to_ascii_uppercase(), market);
         }
         let mut correlations = BTreeMap::new();

@@ -494,14 +494,11 @@ fn position_from_json(
     item: &serde_json::Value,
     here: &str,
 ) -> std::result::Result<PositionInput, Issue> {
-    let object: PositionObject = serde_path_to_error::deserialize(item).map_err(|e| {
-        let inner = e.path().to_string();
-        let path = if inner == "." || inner.is_empty() {
-            here.to_string()
-        } else {
-            format!("{here}.{inner}")
-        };
-        Issue::new(ErrorCode::BadRequest, format!("{path}: {}", e.inner())).at_path(path)
+    let object: PositionObject = crate::engine::from_value(item, here).map_err(|e| {
+        e.issues
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Issue::new(ErrorCode::BadRequest, "bad position"))
     })?;
     let instrument = match &object.instrument {
         InstrumentField::Name(name) => Instrument::parse(name).map_err(|i| Issue {

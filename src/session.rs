@@ -4,7 +4,7 @@
 use crate::account::{currency_accounts, AccountInput};
 use crate::book::{pool_layout, position_vector, Book};
 use crate::engine::{build_report, request_market, request_positions, Request};
-use crate::error::{Error, Result, Warning};
+use crate::error::{Result, Warning};
 use crate::market::Market;
 use crate::models::risk_matrix::pool_risk;
 use crate::models::Model;
@@ -70,16 +70,7 @@ impl Session {
         let (market, market_source) = request_market(request.market.as_ref())?;
         let model = Model::resolve(request.model.as_ref())?;
         let account = match &request.account {
-            Some(v) => Some(
-                serde_path_to_error::deserialize::<_, AccountInput>(v).map_err(|e| {
-                    let path = format!("account.{}", e.path());
-                    Error::at_path(
-                        crate::error::ErrorCode::BadRequest,
-                        &path,
-                        format!("{path}: {}", e.inner()),
-                    )
-                })?,
-            ),
+            Some(v) => Some(crate::engine::from_value::<AccountInput>(v, "account")?),
             None => None,
         };
         let mut warnings = Vec::new();

@@ -124,3 +124,68 @@ pub fn implied_vol(params: JsValue) -> Result<f64, JsValue> {
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+/// JS orders (pasted text or an array of positions) as the core's JSON value.
+fn orders_value(orders: &JsValue) -> Result<serde_json::Value, JsValue> {
+    if let Some(text) = orders.as_string() {
+        return Ok(serde_json::Value::String(text));
+    }
+    let text = to_json_text(orders, "the orders")?;
+    serde_json::from_str(&text).map_err(|e| {
+        js_error(&Error::at_path(
+            ErrorCode::BadRequest,
+            "orders",
+            format!("orders: {e}"),
+        ))
+    })
+}
+
+fn parse_request_js(request: &JsValue) -> Result<crate::Request, JsValue> {
+    let text = to_json_text(request, "the request")?;
+    crate::parse_request(&text).map_err(|e| js_error(&e))
+}
+
+/// Margin impact of hypothetical orders on a request's book, in one stateless call:
+/// `{ before, after, change, pools, canAfford, orders }`.
+#[wasm_bindgen(js_name = marginImpact)]
+pub fn margin_impact(request: JsValue, orders: JsValue) -> Result<JsValue, JsValue> {
+    let request = parse_request_js(&request)?;
+    let orders = orders_value(&orders)?;
+    let session = crate::session::Session::new(&request).map_err(|e| js_error(&e))?;
+    serialize(&session.impact(&orders).map_err(|e| js_error(&e))?)
+}
+
+/// A standing book kept in WebAssembly memory: `impact(orders)` values only the new legs.
+/// Freed automatically when garbage-collected; `free()` releases it at once.
+#[wasm_bindgen]
+pub struct RiskSession {
+    inner: crate::session::Session,
+}
+
+#[wasm_bindgen]
+impl RiskSession {
+    #[wasm_bindgen(constructor)]
+    pub fn new(request: JsValue) -> Result<RiskSession, JsValue> {
+        let request = parse_request_js(&request)?;
+        Ok(RiskSession {
+            inner: crate::session::Session::new(&request).map_err(|e| js_error(&e))?,
+        })
+    }
+
+    /// The full report of the standing book.
+    pub fn report(&self) -> Result<JsValue, JsValue> {
+        serialize(&self.inner.report().map_err(|e| js_error(&e))?)
+    }
+
+    /// Margin impact of adding `orders` (pasted text or an array of positions) at their marks.
+    pub fn impact(&self, orders: JsValue) -> Result<JsValue, JsValue> {
+        let orders = orders_value(&orders)?;
+        serialize(&self.inner.impact(&orders).map_err(|e| js_error(&e))?)
+    }
+
+    /// Number of positions in the standing book.
+    #[wasm_bindgen(getter, js_name = positionCount)]
+    pub fn position_count(&self) -> usize {
+        self.inner.book.positions.len()
+    }
+}

@@ -58,15 +58,25 @@ pub struct ModelInfo {
 }
 
 fn preset_json(name: &str) -> Result<Value> {
-    let (_, text) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-        Error::at_path(
-            ErrorCode::BadModel,
-            "model",
-            format!("unknown model '{name}' (known: {})", preset_names()),
-        )
-    })?;
-    serde_json::from_str(text)
-        .map_err(|e| Error::new(ErrorCode::Numeric, format!("preset {name} is invalid: {e}")))
+    // presets are parsed once per process (or WebAssembly instance)
+    static PARSED: std::sync::OnceLock<Vec<(&'static str, Value)>> = std::sync::OnceLock::new();
+    let parsed = PARSED.get_or_init(|| {
+        PRESETS
+            .iter()
+            .filter_map(|(n, text)| Some((*n, serde_json::from_str(text).ok()?)))
+            .collect()
+    });
+    parsed
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| {
+            Error::at_path(
+                ErrorCode::BadModel,
+                "model",
+                format!("unknown model '{name}' (known: {})", preset_names()),
+            )
+        })
 }
 
 fn preset_names() -> String {
@@ -197,8 +207,8 @@ impl Model {
 
 /// Deserialize typed parameters with the JSON path of any problem.
 pub(crate) fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = format!("model.{}", e.path());
-        Error::at_path(ErrorCode::BadModel, &path, format!("{path}: {}", e.inner()))
+    crate::engine::from_value(value, "model").map_err(|e| Error {
+        code: ErrorCode::BadModel,
+        ..e
     })
 }

@@ -72,19 +72,22 @@ impl RiskMatrixParams {
             || self
                 .extended_moves
                 .iter()
-                .any(|m| !m.is_finite() || *m <= -1.0 || *m == 0.0)
+                .any(|m| !m.is_finite() || *m <= -1.0 || *m == 0.0 || *m > 100.0)
         {
             return bad(
                 "model.extendedMoves".into(),
-                "extended moves must be at most 40 finite moves, each > -1 and not 0",
+                "extended moves must be at most 40 moves, each in (-1, 100] and not 0",
             );
         }
         for (k, v) in [
             ("volShockReferenceDays", self.vol_shock_reference_days),
             ("vegaPowerCutoffDays", self.vega_power_cutoff_days),
         ] {
-            if !(v.is_finite() && v > 0.0) {
-                return bad(format!("model.{k}"), "must be a positive number of days");
+            if !(v.is_finite() && v > 0.0 && v <= 3650.0) {
+                return bad(
+                    format!("model.{k}"),
+                    "must be a number of days in (0, 3650]",
+                );
             }
         }
         if !(self.min_vol_down_factor.is_finite()
@@ -97,16 +100,17 @@ impl RiskMatrixParams {
             if !(u.price_range.is_finite() && u.price_range > 0.0 && u.price_range < 1.0) {
                 return bad(p("priceRange"), "priceRange must be in (0, 1)");
             }
-            for (f, v) in [
-                ("volUp", u.vol_up),
-                ("volDown", u.vol_down),
-                ("vegaPowerShort", u.vega_power_short),
-                ("vegaPowerLong", u.vega_power_long),
-                ("minVolForShockUp", u.min_vol_for_shock_up),
-                ("deltaShockPerCoin", u.delta_shock_per_coin),
+            // bounds keep every shocked vol finite: s = (ref/d)^p ≤ 3650², σ_up ≤ 20·(1 + 10·s)
+            for (f, v, max) in [
+                ("volUp", u.vol_up, 10.0),
+                ("volDown", u.vol_down, 10.0),
+                ("vegaPowerShort", u.vega_power_short, 2.0),
+                ("vegaPowerLong", u.vega_power_long, 2.0),
+                ("minVolForShockUp", u.min_vol_for_shock_up, 20.0),
+                ("deltaShockPerCoin", u.delta_shock_per_coin, 1.0),
             ] {
-                if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
-                    return bad(p(f), "must be a finite number in [0, 100]");
+                if !(v.is_finite() && (0.0..=max).contains(&v)) {
+                    return bad(p(f), &format!("must be a number in [0, {max}]"));
                 }
             }
         }
@@ -475,6 +479,48 @@ pub fn adjusted_cell(raw: f64, dampener: f64, pnl_offset: f64) -> f64 {
     } else {
         damped
     }
+}
+
+/// Initial margin of one position alone (its vector is the whole pool), without allocating.
+pub fn standalone_initial(
+    scen: &PoolScenarios,
+    currency: &CurrencyParams,
+    shock: &UnderlyingShock,
+    index: f64,
+    vector: &[f64],
+    p: &ValuedPosition,
+) -> f64 {
+    let n = 3 * scen.price_moves.len();
+    let r = scen.range;
+    let mut min = f64::INFINITY;
+    for (i, v) in vector.iter().enumerate() {
+        let damp = match scen.extended_moves.get(i.wrapping_sub(n)) {
+            Some(m) if i >= n => if scen.inverse {
+                (m.abs() / r - 1.0) * currency.extended_dampener / ((1.0 + m.signum() * r) * index)
+            } else {
+                (m.abs() / r - 1.0) * currency.extended_dampener
+            }
+            .max(0.0),
+            _ => 0.0,
+        };
+        min = min.min(adjusted_cell(*v, damp, currency.pnl_offset));
+    }
+    let worst = if min.is_finite() {
+        (-min).max(0.0)
+    } else {
+        0.0
+    };
+    let roll = match p.input.instrument.kind {
+        Kind::Future => {
+            p.quantity_coin.abs()
+                * currency
+                    .min_annualised_move
+                    .max((currency.annualised_move_risk * p.t_years.max(0.0)).exp() - 1.0)
+        }
+        Kind::Perpetual => p.quantity_coin.abs() * currency.min_annualised_move,
+        _ => 0.0,
+    } * if scen.inverse { 1.0 } else { index };
+    worst + roll + delta_shock(p.greeks.delta, index, currency, shock, scen.inverse)
 }
 
 /// Aggregate the pool's position vectors (SPEC §3.1 steps 4–10).
