@@ -20,6 +20,8 @@ if [ "$(cat pkg/.optimised 2>/dev/null)" != "$sum" ]; then
 fi
 # the package manifest (wasm-pack --no-pack leaves it to us: one source of truth, package.pkg.json)
 cp scripts/package.pkg.json pkg/package.json
+# the worker helper ships beside the module
+cp js/*.js js/*.d.ts pkg/
 cp README.md pkg/README.md 2>/dev/null || true
 log "pkg: $(stat -c %s "$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped"
 

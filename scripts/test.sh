@@ -14,5 +14,11 @@ node --test tests/js/
 step "wasm-bindgen tests under node"
 wasm-pack test --node -- --test wasm
 
-step "browser: headless Chromium drives the page"
+step "TypeScript consumer type-checks against the generated .d.ts"
+tsc -p tests/ts-consumer --noEmit && echo "tsc: ok"
+
+step "Vite: a bundler consumer builds and runs"
+node --test tests/vite-consumer/
+
+step "browser: headless Chromium drives the page, the package without a bundler, the worker"
 node --test tests/browser/

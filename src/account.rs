@@ -93,11 +93,11 @@ pub fn currency_accounts(
     for (name, amount) in collateral {
         let currency = name.trim().to_ascii_uppercase();
         let path = format!("account.collateral.{name}");
-        if !amount.is_finite() {
+        if !(amount.is_finite() && amount.abs() <= 1e15) {
             return Err(Error::at_path(
                 ErrorCode::BadNumber,
                 path,
-                "collateral must be a finite number",
+                "collateral must be a finite number within ±1e15",
             ));
         }
         let rate = usd_rate(&currency, market).ok_or_else(|| {

@@ -3,6 +3,7 @@
 //! incremental pre-trade impact, the hedge solver and the liquidation search all start here.
 
 use crate::instrument::Settlement;
+use crate::models::grid::{grid_risk, GridCell, GridRisk};
 use crate::models::risk_matrix::{
     pool_risk, CurrencyParams, PoolRisk, PoolScenarios, UnderlyingShock,
 };
@@ -22,6 +23,8 @@ pub struct PoolBook {
     pub members: Vec<usize>,
     /// The risk-matrix layout and parameters (None for the standard model).
     pub matrix: Option<PoolMatrix>,
+    /// The scenario-grid cells, vectors and margin (SPAN-style and custom models).
+    pub grid: Option<PoolGrid>,
     /// Standard margin (initial, maintenance), summed over members, in the pool's currency.
     pub standard: (f64, f64),
     /// Sum of the members' values in the pool's currency (equity contribution).
@@ -40,6 +43,14 @@ pub struct PoolMatrix {
     pub risk: PoolRisk,
 }
 
+#[derive(Debug, Clone)]
+pub struct PoolGrid {
+    pub cells: Vec<GridCell>,
+    pub vectors: Vec<f64>,
+    pub aggregated: Vec<f64>,
+    pub risk: GridRisk,
+}
+
 impl PoolMatrix {
     pub fn cells(&self) -> usize {
         self.scen.cells()
@@ -55,9 +66,10 @@ impl PoolMatrix {
 impl PoolBook {
     /// (initial, maintenance) under the book's model.
     pub fn margin(&self) -> (f64, f64) {
-        match &self.matrix {
-            Some(m) => (m.risk.initial, m.risk.maintenance),
-            None => self.standard,
+        match (&self.matrix, &self.grid) {
+            (Some(m), _) => (m.risk.initial, m.risk.maintenance),
+            (None, Some(g)) => (g.risk.initial, g.risk.maintenance),
+            _ => self.standard,
         }
     }
     /// Multiply pool-currency amounts by this to get USD.
@@ -136,6 +148,7 @@ impl Book {
                 index: first.index,
                 members: members.clone(),
                 matrix: None,
+                grid: None,
                 standard: (0.0, 0.0),
                 value: 0.0,
             };
@@ -167,6 +180,29 @@ impl Book {
                     scen,
                     shock,
                     currency,
+                    vectors,
+                    aggregated,
+                    risk,
+                });
+            }
+            if let ModelKind::Grid(params) = &model.kind {
+                let cells = params.cells();
+                let width = cells.len().max(1);
+                let mut vectors = vec![0.0; members.len() * width];
+                let mut aggregated = vec![0.0; cells.len()];
+                for (row, i) in vectors.chunks_exact_mut(width).zip(&members) {
+                    if let Some(p) = positions.get(*i) {
+                        params.position_vector(&cells, p, row);
+                        for (a, v) in aggregated.iter_mut().zip(row.iter()) {
+                            *a += v;
+                        }
+                    }
+                }
+                let inverse = book.settlement == Settlement::Inverse;
+                let members_iter = members.iter().filter_map(|i| positions.get(*i));
+                let risk = grid_risk(params, &aggregated, members_iter, book.index, inverse);
+                book.grid = Some(PoolGrid {
+                    cells,
                     vectors,
                     aggregated,
                     risk,

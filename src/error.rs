@@ -189,15 +189,14 @@ pub fn finite(value: f64, path: &str) -> Result<f64> {
     }
 }
 
+/// A price: positive and within the documented range [1e-8, 1e12].
 pub fn positive(value: f64, path: &str) -> Result<f64> {
-    if value.is_finite() && value > 0.0 {
+    if value.is_finite() && (1e-8..=1e12).contains(&value) {
         Ok(value)
     } else {
-        Err(Error::at_path(
-            ErrorCode::BadNumber,
-            path,
-            format!("{path} must be a positive number, got {value}"),
-        ))
+        let message =
+            format!("{path} must be a positive price between 1e-8 and 1e12, got {value:e}");
+        Err(Error::at_path(ErrorCode::BadNumber, path, message))
     }
 }
 

@@ -107,7 +107,7 @@ pub fn parse_strike(text: &str) -> Option<f64> {
         return None;
     }
     let strike: f64 = normal.parse().ok()?;
-    (strike.is_finite() && strike > 0.0).then_some(strike)
+    (strike.is_finite() && (1e-8..=1e12).contains(&strike)).then_some(strike)
 }
 
 fn format_strike(strike: f64) -> String {
@@ -339,7 +339,7 @@ impl Instrument {
         let (strike, option_type) = if spec.kind == Kind::Option {
             let strike = spec
                 .strike
-                .filter(|k| k.is_finite() && *k > 0.0)
+                .filter(|k| k.is_finite() && (1e-8..=1e12).contains(k))
                 .ok_or_else(|| {
                     Issue::new(ErrorCode::BadNumber, "an option needs a positive strike")
                         .at_path("strike")

@@ -81,6 +81,11 @@ fn quantity_with_unit(
     let split = t.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len();
     let (num, unit) = t.split_at(split);
     let value = number(num).ok_or_else(|| format!("'{t}' is not a quantity"))?;
+    if !check_quantity(value) {
+        return Err(format!(
+            "quantity {value:e} is outside ±{MAX_ABS_QUANTITY:e}"
+        ));
+    }
     let unit = unit.trim().to_ascii_uppercase();
     let unit = if unit.is_empty() {
         instrument.quantity_unit
@@ -97,14 +102,21 @@ fn quantity_with_unit(
     Ok((value, unit))
 }
 
+/// Documented input ranges: a quantity or price beyond these is a typo, not a position.
+pub const MAX_ABS_QUANTITY: f64 = 1e12;
+pub const MAX_PRICE: f64 = 1e12;
+
+fn check_quantity(v: f64) -> bool {
+    v.is_finite() && v.abs() <= MAX_ABS_QUANTITY
+}
 fn check_mark(v: f64) -> bool {
-    v.is_finite() && v >= 0.0
+    v.is_finite() && (0.0..=MAX_PRICE).contains(&v)
 }
 fn check_iv(v: f64) -> bool {
     v.is_finite() && v > 0.0 && v <= 20.0
 }
 fn check_entry(v: f64) -> bool {
-    v.is_finite() && v > 0.0
+    v.is_finite() && (1e-12..=MAX_PRICE).contains(&v)
 }
 
 /// Parse pasted text. Every bad line is reported; good lines are kept.
@@ -520,8 +532,8 @@ fn position_from_json(
         Issue::new(ErrorCode::BadNumber, format!("{here}.{field}: {what}"))
             .at_path(format!("{here}.{field}"))
     };
-    if !object.quantity.is_finite() {
-        return Err(bad("quantity", "must be a finite number"));
+    if !check_quantity(object.quantity) {
+        return Err(bad("quantity", "must be a finite number within ±1e12"));
     }
     if object.mark.is_some_and(|v| !check_mark(v)) {
         return Err(bad("mark", "must be a number ≥ 0"));

@@ -118,6 +118,25 @@ pub struct UnderlyingGreeks {
 pub struct MarginReport {
     pub pools: Vec<PoolReport>,
     pub total_usd: TotalUsd,
+    /// Correlation-aware offset across underlyings (SPEC §3.5), shown beside the pool margins.
+    pub cross_asset: Vec<CrossAssetOffset>,
+}
+
+/// `sqrt(Σᵢ Σⱼ ρᵢⱼ mᵢ mⱼ)` over per-underlying margins (ρ < 0 taken as 0), never below the largest.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrossAssetOffset {
+    /// A settlement currency holding several underlyings (e.g. `USDC`), or `ALL` (a cross-margin account, USD).
+    pub group: String,
+    pub underlyings: Vec<String>,
+    /// Per-underlying initial margin in USD.
+    pub margins: Vec<f64>,
+    pub sum: f64,
+    pub offset: f64,
+    pub saving: f64,
+    /// Pairs without a market correlation (taken as 1: no offset).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_correlations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -156,6 +175,9 @@ pub struct PoolReport {
     pub risk_matrix: Option<RiskMatrixReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extended: Option<ExtendedReport>,
+    /// Scenario-grid models (SPAN-style, custom): every scenario's weighted P&L and the terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenarios: Option<ScenarioReport>,
     /// The perpetual quantity that minimises this pool's initial margin.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hedge: Option<crate::hedge::HedgeSuggestion>,
@@ -193,4 +215,18 @@ pub struct ExtendedReport {
     pub pnl: Vec<f64>,
     /// Weighted and re-denominated sums, before dampener and haircut.
     pub pnl_raw: Vec<f64>,
+}
+
+/// A scenario-grid pool: labels, weighted P&L per scenario and the margin terms (pool currency).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioReport {
+    pub labels: Vec<String>,
+    pub price_moves: Vec<f64>,
+    pub weights: Vec<f64>,
+    /// Weighted aggregate P&L per scenario.
+    pub pnl: Vec<f64>,
+    pub scan_risk: f64,
+    pub spread_charge: f64,
+    pub short_option_minimum: f64,
 }

@@ -64,6 +64,38 @@ pub struct Impact {
     pub orders: Vec<String>,
 }
 
+impl Impact {
+    /// Like the report, an impact never carries NaN or Infinity.
+    fn check_finite(&self) -> Result<()> {
+        let states = [&self.before, &self.after, &self.change];
+        let mut all: Vec<f64> = states
+            .iter()
+            .flat_map(|s| [s.initial, s.maintenance, s.standard_initial])
+            .collect();
+        all.extend(
+            states
+                .iter()
+                .flat_map(|s| s.equity.into_iter().chain(s.available_funds)),
+        );
+        all.extend(self.pools.iter().flat_map(|p| {
+            [
+                p.initial_before,
+                p.initial_after,
+                p.maintenance_before,
+                p.maintenance_after,
+            ]
+        }));
+        if all.iter().all(|v| v.is_finite()) {
+            Ok(())
+        } else {
+            Err(crate::error::Error::new(
+                crate::error::ErrorCode::Numeric,
+                "the impact is not a finite number; check the orders for extreme values",
+            ))
+        }
+    }
+}
+
 impl Session {
     pub fn new(request: &Request) -> Result<Session> {
         let inputs = request_positions(&request.positions)?;
@@ -189,6 +221,31 @@ impl Session {
                 refs.extend_from_slice(legs_here);
                 let risk = pool_risk(&scen, &currency_params, &shock, index, &aggregated, &refs);
                 (risk.initial, risk.maintenance)
+            } else if let crate::models::ModelKind::Grid(params) = &self.model.kind {
+                let cells = params.cells();
+                let mut aggregated = standing
+                    .and_then(|p| p.grid.as_ref())
+                    .map(|g| g.aggregated.clone())
+                    .unwrap_or_else(|| vec![0.0; cells.len()]);
+                let mut vector = vec![0.0; cells.len()];
+                for leg in legs_here {
+                    params.position_vector(&cells, leg, &mut vector);
+                    for (a, v) in aggregated.iter_mut().zip(&vector) {
+                        *a += v;
+                    }
+                }
+                let members: Vec<&ValuedPosition> = standing
+                    .map(|p| {
+                        p.members
+                            .iter()
+                            .filter_map(|i| self.book.positions.get(*i))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let inverse = settlement == crate::instrument::Settlement::Inverse;
+                let all = members.into_iter().chain(legs_here.iter().copied());
+                let risk = crate::models::grid::grid_risk(params, &aggregated, all, index, inverse);
+                (risk.initial, risk.maintenance)
             } else {
                 let extra_mm: f64 = legs_here
                     .iter()
@@ -248,16 +305,19 @@ impl Session {
                 _ => None,
             },
         };
-        Ok(Impact {
+        let orders = legs
+            .iter()
+            .map(|l| l.input.instrument.name.clone())
+            .collect();
+        let impact = Impact {
             before,
             after,
             change,
             pools,
             can_afford,
-            orders: legs
-                .iter()
-                .map(|l| l.input.instrument.name.clone())
-                .collect(),
-        })
+            orders,
+        };
+        impact.check_finite()?;
+        Ok(impact)
     }
 }

@@ -119,6 +119,27 @@ impl ValuedPosition {
         }
     }
 
+    /// P&L when prices move by `1 + move_frac`, the vol is `sigma` and the option has `t_years`
+    /// left (a time-shifted scenario); at or past expiry an option is worth its intrinsic value.
+    pub fn pnl_at_time(&self, move_frac: f64, sigma: f64, t_years: f64) -> f64 {
+        if self.input.instrument.kind != Kind::Option || (t_years == self.t_years && !self.expired)
+        {
+            return self.pnl_at(move_frac, sigma);
+        }
+        let mult = 1.0 + move_frac;
+        let f = self.forward * mult;
+        let unit = if self.expired || t_years <= 0.0 {
+            black76::intrinsic(f, self.strike(), self.is_call())
+        } else {
+            black76::price(f, self.strike(), t_years, sigma, self.rate, self.is_call())
+        };
+        if self.is_inverse() {
+            self.quantity * (unit / f - self.unit_price_usd / self.forward)
+        } else {
+            self.quantity * (unit - self.unit_price_usd)
+        }
+    }
+
     /// P&L in the pool's currency when every price moves by `1 + move_frac` and the vol is `sigma`
     /// (SPEC §3.1 step 2; the per-instrument formulas are in docs/CONVENTIONS.md).
     #[inline]

@@ -1,5 +1,6 @@
 //! Margin models. A model is data (a JSON preset in `presets/`), overridable field by field.
 
+pub mod grid;
 pub mod risk_matrix;
 pub mod standard;
 
@@ -11,12 +12,13 @@ pub use risk_matrix::RiskMatrixParams;
 pub use standard::StandardParams;
 
 /// The presets shipped inside the package: (name, JSON).
-pub const PRESETS: [(&str, &str); 2] = [
+pub const PRESETS: [(&str, &str); 3] = [
     ("deribit-pm", include_str!("presets/deribit-pm.json")),
     (
         "deribit-standard",
         include_str!("presets/deribit-standard.json"),
     ),
+    ("span", include_str!("presets/span.json")),
 ];
 
 /// A model as the request gives it: a preset name, a preset with overrides, or a full model.
@@ -45,6 +47,8 @@ pub struct Model {
 #[derive(Debug, Clone)]
 pub enum ModelKind {
     RiskMatrix(RiskMatrixParams),
+    /// SPAN-style and custom scenario grids.
+    Grid(grid::GridParams),
     Standard,
 }
 
@@ -187,14 +191,15 @@ impl Model {
         let standard = StandardParams::from_json(&standard_json)?;
         let kind = match kind_name {
             "risk-matrix" => ModelKind::RiskMatrix(RiskMatrixParams::from_json(&params_json)?),
+            "scenario-grid" => ModelKind::Grid(grid::GridParams::from_json(&params_json)?),
             "standard" => ModelKind::Standard,
-            other => {
-                return Err(Error::at_path(
-                    ErrorCode::BadModel,
-                    "model.kind",
-                    format!("unknown model kind '{other}' (known: risk-matrix, standard)"),
-                ))
-            }
+            other => return Err(Error::at_path(
+                ErrorCode::BadModel,
+                "model.kind",
+                format!(
+                    "unknown model kind '{other}' (known: risk-matrix, scenario-grid, standard)"
+                ),
+            )),
         };
         Ok(Model {
             name,

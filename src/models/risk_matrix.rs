@@ -125,7 +125,7 @@ impl RiskMatrixParams {
                     c.delta_total_liq_shock_threshold,
                 ),
             ] {
-                if !(v.is_finite() && v >= 0.0 && v < 1e15) {
+                if !(v.is_finite() && (0.0..1e15).contains(&v)) {
                     return bad(p(f), "must be a finite number ≥ 0");
                 }
             }

@@ -1,0 +1,258 @@
+//! Scenario-grid models (SPEC §3.3 SPAN-style and §3.4 custom): any grid of price moves × vol
+//! shifts, optional term scaling, weights, a time shift, extra (e.g. extreme) scenarios counted at
+//! a weight, and the contingency terms: intra-commodity spread charge and short option minimum.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::instrument::Kind;
+use crate::valuation::ValuedPosition;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A vol shift: relative (`σ(1+x)`) or absolute (`σ + x`), floored at 1 vol point.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolShift {
+    #[serde(default)]
+    pub relative: Option<f64>,
+    #[serde(default)]
+    pub absolute: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExtraScenario {
+    #[serde(rename = "move")]
+    pub move_frac: f64,
+    pub vol: VolShift,
+    #[serde(default = "one")]
+    pub weight: f64,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GridParams {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub figures_as_of: String,
+    pub price_moves: Vec<f64>,
+    pub vol_shifts: Vec<VolShift>,
+    /// Scale relative vol shifts by `(30/max(DTE,1))^p` (p 0.30 below 30 days, 0.13 above), as deribit-pm does.
+    #[serde(default)]
+    pub term_scaled: bool,
+    /// Weights per price move (same length as `priceMoves`); default 1.
+    #[serde(default)]
+    pub weights: Option<Vec<f64>>,
+    /// Revalue this many days later (theta-aware scenarios).
+    #[serde(default)]
+    pub time_shift_days: f64,
+    #[serde(default)]
+    pub extra_scenarios: Vec<ExtraScenario>,
+    /// Charge per coin of offsetting delta between expiries (fraction of the index).
+    #[serde(default)]
+    pub intra_spread_rate: f64,
+    /// Floor per coin of short options (fraction of the index).
+    #[serde(default)]
+    pub short_option_minimum: f64,
+    pub maintenance_factor: f64,
+}
+
+/// One cell of the grid.
+#[derive(Debug, Clone)]
+pub struct GridCell {
+    pub move_frac: f64,
+    pub vol: VolShift,
+    pub weight: f64,
+    pub label: String,
+}
+
+impl GridParams {
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let p: GridParams = super::typed(value)?;
+        let bad = |path: &str, msg: &str| {
+            Err(Error::at_path(
+                ErrorCode::BadModel,
+                format!("model.{path}"),
+                msg.to_string(),
+            ))
+        };
+        let ok_move = |m: f64| m.is_finite() && m > -1.0 && m <= 100.0;
+        if p.price_moves.is_empty()
+            || p.price_moves.len() > 101
+            || !p.price_moves.iter().all(|m| ok_move(*m))
+        {
+            return bad("priceMoves", "1 to 101 moves, each in (-1, 100]");
+        }
+        if p.vol_shifts.is_empty() || p.vol_shifts.len() > 21 {
+            return bad("volShifts", "1 to 21 vol shifts");
+        }
+        let ok_shift = |v: &VolShift| {
+            v.relative
+                .is_none_or(|x| x.is_finite() && (-1.0..=10.0).contains(&x))
+                && v.absolute
+                    .is_none_or(|x| x.is_finite() && (-5.0..=5.0).contains(&x))
+        };
+        if !p.vol_shifts.iter().all(ok_shift) || !p.extra_scenarios.iter().all(|e| ok_shift(&e.vol))
+        {
+            return bad(
+                "volShifts",
+                "relative shifts in [-1, 10], absolute in [-5, 5]",
+            );
+        }
+        if let Some(w) = &p.weights {
+            if w.len() != p.price_moves.len()
+                || !w.iter().all(|x| x.is_finite() && (0.0..=100.0).contains(x))
+            {
+                return bad("weights", "one weight in [0, 100] per price move");
+            }
+        }
+        if p.extra_scenarios.len() > 40
+            || !p.extra_scenarios.iter().all(|e| {
+                ok_move(e.move_frac) && e.weight.is_finite() && (0.0..=100.0).contains(&e.weight)
+            })
+        {
+            return bad(
+                "extraScenarios",
+                "at most 40, moves in (-1, 100], weights in [0, 100]",
+            );
+        }
+        if !(p.time_shift_days.is_finite() && (0.0..=3650.0).contains(&p.time_shift_days)) {
+            return bad("timeShiftDays", "days in [0, 3650]");
+        }
+        for (f, v) in [
+            ("intraSpreadRate", p.intra_spread_rate),
+            ("shortOptionMinimum", p.short_option_minimum),
+            ("maintenanceFactor", p.maintenance_factor),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return bad(f, "must be in [0, 1]");
+            }
+        }
+        Ok(p)
+    }
+
+    pub fn cells(&self) -> Vec<GridCell> {
+        let pct = |m: f64| format!("{:+}%", (m * 1000.0).round() / 10.0);
+        let vol_label = |v: &VolShift| match (v.relative, v.absolute) {
+            (Some(r), _) if r != 0.0 => format!("vol {:+}%", (r * 1000.0).round() / 10.0),
+            (_, Some(a)) if a != 0.0 => format!("vol {:+} pts", (a * 1000.0).round() / 10.0),
+            _ => "vol unchanged".to_string(),
+        };
+        let mut cells = Vec::new();
+        for v in &self.vol_shifts {
+            for (j, m) in self.price_moves.iter().enumerate() {
+                let weight = self
+                    .weights
+                    .as_ref()
+                    .and_then(|w| w.get(j).copied())
+                    .unwrap_or(1.0);
+                cells.push(GridCell {
+                    move_frac: *m,
+                    vol: *v,
+                    weight,
+                    label: format!("{}, {}", pct(*m), vol_label(v)),
+                });
+            }
+        }
+        for e in &self.extra_scenarios {
+            let label = e
+                .label
+                .clone()
+                .unwrap_or_else(|| format!("{}, {}", pct(e.move_frac), vol_label(&e.vol)));
+            cells.push(GridCell {
+                move_frac: e.move_frac,
+                vol: e.vol,
+                weight: e.weight,
+                label,
+            });
+        }
+        cells
+    }
+
+    fn shifted_sigma(&self, sigma: f64, dte_days: f64, v: &VolShift) -> f64 {
+        let scale = if self.term_scaled {
+            let d = dte_days.max(1.0);
+            (30.0 / d).powf(if d < 30.0 { 0.30 } else { 0.13 })
+        } else {
+            1.0
+        };
+        let s = sigma * (1.0 + v.relative.unwrap_or(0.0) * scale) + v.absolute.unwrap_or(0.0);
+        s.max(0.01)
+    }
+
+    /// A position's weighted P&L in every cell, pool currency.
+    pub fn position_vector(&self, cells: &[GridCell], p: &ValuedPosition, out: &mut [f64]) {
+        let shift_years = self.time_shift_days / 365.0;
+        let sigma = p.sigma.unwrap_or(0.0);
+        for (o, c) in out.iter_mut().zip(cells) {
+            let s = self.shifted_sigma(sigma, p.dte_days(), &c.vol);
+            *o = c.weight * p.pnl_at_time(c.move_frac, s, p.t_years - shift_years);
+        }
+    }
+}
+
+/// A grid pool's margin, pool currency.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GridRisk {
+    pub scan_risk: f64,
+    pub worst_cell: usize,
+    pub spread_charge: f64,
+    pub short_option_minimum: f64,
+    pub initial: f64,
+    pub maintenance: f64,
+}
+
+/// SPEC §3.3: margin = max(scan risk + spread charge, short option minimum).
+pub fn grid_risk<'a>(
+    params: &GridParams,
+    aggregated: &[f64],
+    positions: impl IntoIterator<Item = &'a ValuedPosition>,
+    index: f64,
+    inverse: bool,
+) -> GridRisk {
+    let mut worst_cell = 0;
+    for (i, v) in aggregated.iter().enumerate() {
+        if *v < aggregated[worst_cell] {
+            worst_cell = i;
+        }
+    }
+    let scan_risk = aggregated.get(worst_cell).map_or(0.0, |v| (-v).max(0.0));
+    // intra-commodity spread: offsetting delta between expiries, per coin
+    let mut by_expiry: BTreeMap<String, f64> = BTreeMap::new();
+    let mut short_options = 0.0;
+    for p in positions {
+        let key = p
+            .input
+            .instrument
+            .expiry
+            .map(|e| e.iso())
+            .unwrap_or_else(|| "PERPETUAL".into());
+        *by_expiry.entry(key).or_default() += p.greeks.delta;
+        if p.input.instrument.kind == Kind::Option && p.quantity < 0.0 {
+            short_options += p.quantity_coin.abs();
+        }
+    }
+    let long: f64 = by_expiry.values().filter(|d| **d > 0.0).sum();
+    let short: f64 = -by_expiry.values().filter(|d| **d < 0.0).sum::<f64>();
+    let to_pool = if inverse { 1.0 } else { index };
+    let spread_charge = params.intra_spread_rate * long.min(short) * to_pool;
+    let short_option_minimum = params.short_option_minimum * short_options * to_pool;
+    let initial = (scan_risk + spread_charge).max(short_option_minimum);
+    GridRisk {
+        scan_risk,
+        worst_cell,
+        spread_charge,
+        short_option_minimum,
+        initial,
+        maintenance: params.maintenance_factor * initial,
+    }
+}
