@@ -18,6 +18,12 @@ if [ "$(cat pkg/.optimised 2>/dev/null)" != "$sum" ]; then
   mv "$wasm.opt" "$wasm"
   sha256sum "$wasm" | cut -d' ' -f1 > pkg/.optimised
 fi
+# TypeScript declarations of every request/report type, generated from the Rust types (ts-rs);
+# wasm-pack rewrites the .d.ts on every run, so they are appended on every run (incremental: ~1 s)
+log "generating TypeScript types from the Rust types"
+cargo run --quiet --features typescript --example gen_types > pkg/types.d.ts.tmp
+cat pkg/types.d.ts.tmp >> pkg/portfolio_margin.d.ts
+rm pkg/types.d.ts.tmp
 # the package manifest (wasm-pack --no-pack leaves it to us: one source of truth, package.pkg.json)
 cp scripts/package.pkg.json pkg/package.json
 # the worker helper ships beside the module

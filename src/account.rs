@@ -11,15 +11,21 @@ use crate::valuation::{value_positions, ValuedPosition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccountInput {
     /// Collateral per currency: coins (`BTC`) and quote currencies (`USDC`, `USDT`).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "typescript",
+        ts(as = "Option<BTreeMap<String, f64>>", optional)
+    )]
     pub collateral: BTreeMap<String, f64>,
 }
 
 /// One settlement currency's account: inverse pools of a coin, or the linear pools of a quote currency.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrencyAccount {
@@ -38,6 +44,7 @@ pub struct CurrencyAccount {
     pub equity_usd: f64,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Liquidation {
@@ -51,6 +58,7 @@ pub struct Liquidation {
     pub up_currency: Option<String>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountReport {
@@ -65,6 +73,7 @@ pub struct AccountReport {
     pub liquidates_first: Option<LiquidatesFirst>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiquidatesFirst {

@@ -16,9 +16,12 @@ use std::collections::BTreeMap;
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 /// A request (SPEC §2). `positions` is pasted text or an array of position objects.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Request {
+    /// Pasted text (line format, CSV or a JSON array) or an array of position objects.
+    #[cfg_attr(feature = "typescript", ts(type = "string | PositionObject[]"))]
     pub positions: serde_json::Value,
     #[serde(default)]
     pub market: Option<MarketInput>,
@@ -509,6 +512,7 @@ fn check_finite(report: &Report) -> Result<()> {
 }
 
 /// Inputs of a single-option calculation (`priceOption`, `impliedVol`).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OptionQuery {

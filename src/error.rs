@@ -4,6 +4,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// Stable error codes. The string form (`code.as_str()`) is part of the public contract.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
@@ -53,6 +54,7 @@ impl ErrorCode {
 }
 
 /// One problem, with where it is: `line`/`column` (1-based) in pasted text, or a JSON `path`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Issue {
@@ -68,6 +70,7 @@ pub struct Issue {
 
 /// The error returned by the core. The first issue is the headline; `issues` holds all of them
 /// (pasted text reports every bad line, not only the first).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
 #[serde(rename_all = "camelCase")]
 pub struct Error {
@@ -202,6 +205,7 @@ pub fn positive(value: f64, path: &str) -> Result<f64> {
 
 /// Something suspicious but computable, reported in the report's `warnings` with a stable code
 /// (`EXPIRED`, `ZERO_QUANTITY`, …).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Warning {

@@ -17,6 +17,7 @@ use crate::positions::PositionInput;
 use crate::valuation::ValuedPosition;
 use serde::Serialize;
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HedgeSuggestion {

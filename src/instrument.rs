@@ -4,6 +4,7 @@ use crate::error::{ErrorCode, Issue};
 use crate::time::Date;
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -14,6 +15,7 @@ pub enum Kind {
 }
 
 /// How an instrument settles: in the coin (inverse, coin-margined) or in a USD stablecoin (linear).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Settlement {
@@ -21,6 +23,7 @@ pub enum Settlement {
     Linear,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum OptionType {
@@ -29,6 +32,7 @@ pub enum OptionType {
 }
 
 /// The unit a quantity is written in.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum QuantityUnit {
@@ -37,6 +41,7 @@ pub enum QuantityUnit {
 }
 
 /// One instrument, explicit. Every pasted name becomes one of these; JSON may give it directly.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Instrument {
@@ -52,6 +57,7 @@ pub struct Instrument {
         skip_serializing_if = "Option::is_none",
         serialize_with = "serialize_date"
     )]
+    #[cfg_attr(feature = "typescript", ts(type = "string"))]
     pub expiry: Option<Date>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strike: Option<f64>,
@@ -69,6 +75,7 @@ fn serialize_date<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::
 }
 
 /// The explicit JSON form of an instrument (`{"underlying": "BTC", "kind": "option", …}`).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstrumentSpec {

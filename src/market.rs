@@ -11,6 +11,7 @@ pub const DEFAULT_MARKET_JSON: &str = include_str!("../data/default-market.json"
 pub const SAMPLE_POSITIONS: &str = include_str!("../data/sample-portfolio.txt");
 
 /// Market as given in a request (SPEC §2).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MarketInput {
@@ -19,12 +20,17 @@ pub struct MarketInput {
     pub rate: Option<f64>,
     pub underlyings: BTreeMap<String, UnderlyingInput>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(
+        feature = "typescript",
+        ts(as = "Option<BTreeMap<String, f64>>", optional)
+    )]
     pub correlations: BTreeMap<String, f64>,
     /// Free text: where the numbers come from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnderlyingInput {

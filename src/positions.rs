@@ -10,6 +10,7 @@ pub const MAX_POSITIONS: usize = 20_000;
 pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
 
 /// One position as given, before any market data is applied.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PositionInput {
@@ -31,6 +32,7 @@ pub struct PositionInput {
 }
 
 /// The JSON object form of a position.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PositionObject {
@@ -46,6 +48,7 @@ pub struct PositionObject {
     pub entry: Option<f64>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum InstrumentField {
@@ -54,6 +57,7 @@ pub enum InstrumentField {
 }
 
 /// What the caller gets from parsing text: the good positions and every bad line.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Parsed {
     pub positions: Vec<PositionInput>,

@@ -7,6 +7,7 @@ use crate::valuation::{IvSource, PositionGreeks};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
@@ -22,6 +23,7 @@ pub struct Report {
     pub warnings: Vec<Warning>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelReport {
@@ -29,6 +31,7 @@ pub struct ModelReport {
     pub params: serde_json::Value,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MarketReport {
@@ -40,6 +43,7 @@ pub struct MarketReport {
     pub index: BTreeMap<String, f64>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PositionReport {
@@ -85,6 +89,7 @@ pub struct PositionReport {
 }
 
 /// A position's part in its pool's worst case (SPEC §5 attribution).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attribution {
@@ -98,6 +103,7 @@ pub struct Attribution {
     pub standalone_initial: f64,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StandardMargin {
@@ -105,6 +111,7 @@ pub struct StandardMargin {
     pub maintenance: f64,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnderlyingGreeks {
@@ -113,6 +120,7 @@ pub struct UnderlyingGreeks {
     pub by_expiry: BTreeMap<String, PositionGreeks>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MarginReport {
@@ -123,6 +131,7 @@ pub struct MarginReport {
 }
 
 /// `sqrt(Σᵢ Σⱼ ρᵢⱼ mᵢ mⱼ)` over per-underlying margins (ρ < 0 taken as 0), never below the largest.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CrossAssetOffset {
@@ -139,6 +148,7 @@ pub struct CrossAssetOffset {
     pub missing_correlations: Vec<String>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TotalUsd {
@@ -150,6 +160,7 @@ pub struct TotalUsd {
     pub saving: f64,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolReport {
@@ -187,6 +198,7 @@ pub struct PoolReport {
     pub maintenance_usd: f64,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolStandard {
@@ -196,6 +208,7 @@ pub struct PoolStandard {
     pub saving: f64,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RiskMatrixReport {
@@ -207,6 +220,7 @@ pub struct RiskMatrixReport {
     pub pnl_raw: Vec<Vec<f64>>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExtendedReport {
@@ -218,6 +232,7 @@ pub struct ExtendedReport {
 }
 
 /// A scenario-grid pool: labels, weighted P&L per scenario and the margin terms (pool currency).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScenarioReport {

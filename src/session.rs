@@ -24,6 +24,7 @@ pub struct Session {
     pub warnings: Vec<Warning>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MarginState {
@@ -37,6 +38,7 @@ pub struct MarginState {
     pub available_funds: Option<f64>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolImpact {
@@ -52,6 +54,7 @@ pub struct PoolImpact {
 
 /// Before, after and the difference (all USD), per pool in the pool's currency, and whether the
 /// account can afford it (every touched currency keeps `equity − IM ≥ 0`, or its IM does not rise).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Impact {

@@ -10,6 +10,7 @@ use crate::time::year_fraction;
 use serde::Serialize;
 
 /// Where a position's volatility came from.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IvSource {
@@ -22,6 +23,7 @@ pub enum IvSource {
 }
 
 /// Greeks of one position (quantity applied), USD terms; `…Coin` for inverse positions.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PositionGreeks {

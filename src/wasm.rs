@@ -64,6 +64,25 @@ fn serialize<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     to_js(&json)
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_TYPES: &'static str = r#"
+/** What every function throws on bad input: an Error with a stable code and the place. */
+export interface PortfolioMarginError extends Error {
+  name: "PortfolioMarginError";
+  code: ErrorCode;
+  /** 1-based line and column in pasted text. */
+  line?: number;
+  column?: number;
+  /** JSON path in the request, e.g. "market.underlyings.BTC.index". */
+  path?: string;
+  /** Every problem found (pasted text reports all bad lines). */
+  issues: Issue[];
+}
+/** Price and Greeks per 1 coin (docs/CONVENTIONS.md); coin fields for inverse settlement. */
+export type OptionPrice = { price: number, delta: number, gamma: number, vega: number, theta: number, rho: number,
+  vanna: number, volga: number, priceCoin?: number, deltaCoinAccount?: number, vegaCoin?: number, thetaCoin?: number };
+"#;
+
 #[wasm_bindgen(start)]
 pub fn start() {
     #[cfg(feature = "panic-hook")]
@@ -71,27 +90,29 @@ pub fn start() {
 }
 
 /// Compute the full report for a request (SPEC §2 in, SPEC §6 out).
-#[wasm_bindgen(js_name = computeReport)]
-pub fn compute_report(request: JsValue) -> Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = computeReport, unchecked_return_type = "Report")]
+pub fn compute_report(
+    #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
+) -> Result<JsValue, JsValue> {
     let text = to_json_text(&request, "the request")?;
     let json = crate::report_json(&text).map_err(|e| js_error(&e))?;
     to_js(&json)
 }
 
 /// Parse pasted positions without valuing them: `{ positions, errors }`, every bad line listed.
-#[wasm_bindgen(js_name = parsePositions)]
+#[wasm_bindgen(js_name = parsePositions, unchecked_return_type = "Parsed")]
 pub fn parse_positions(text: &str) -> Result<JsValue, JsValue> {
     serialize(&crate::positions::parse_text(text))
 }
 
 /// The margin model presets shipped in the package.
-#[wasm_bindgen(js_name = listModels)]
+#[wasm_bindgen(js_name = listModels, unchecked_return_type = "ModelInfo[]")]
 pub fn list_models() -> Result<JsValue, JsValue> {
     serialize(&crate::models::list_models())
 }
 
 /// The embedded default market snapshot.
-#[wasm_bindgen(js_name = defaultMarket)]
+#[wasm_bindgen(js_name = defaultMarket, unchecked_return_type = "MarketInput")]
 pub fn default_market() -> Result<JsValue, JsValue> {
     to_js(crate::market::DEFAULT_MARKET_JSON)
 }
@@ -103,8 +124,10 @@ pub fn sample_positions() -> String {
 }
 
 /// Black-76 price and Greeks of one long option on 1 coin: `{forward, strike, tYears, sigma, rate?, callPut}`.
-#[wasm_bindgen(js_name = priceOption)]
-pub fn price_option(params: JsValue) -> Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = priceOption, unchecked_return_type = "OptionPrice")]
+pub fn price_option(
+    #[wasm_bindgen(unchecked_param_type = "OptionQuery")] params: JsValue,
+) -> Result<JsValue, JsValue> {
     let text = to_json_text(&params, "the option")?;
     let json = crate::engine::price_option_json(&text).map_err(|e| js_error(&e))?;
     to_js(&json)
@@ -114,7 +137,9 @@ pub fn price_option(params: JsValue) -> Result<JsValue, JsValue> {
 /// (`settlement: "inverse"` means the price is in coin). Throws with code `BELOW_INTRINSIC`,
 /// `ABOVE_MAXIMUM` or `NO_TIME_LEFT` where no volatility exists.
 #[wasm_bindgen(js_name = impliedVol)]
-pub fn implied_vol(params: JsValue) -> Result<f64, JsValue> {
+pub fn implied_vol(
+    #[wasm_bindgen(unchecked_param_type = "OptionQuery")] params: JsValue,
+) -> Result<f64, JsValue> {
     let text = to_json_text(&params, "the option")?;
     crate::engine::implied_vol_json(&text).map_err(|e| js_error(&e))
 }
@@ -147,8 +172,11 @@ fn parse_request_js(request: &JsValue) -> Result<crate::Request, JsValue> {
 
 /// Margin impact of hypothetical orders on a request's book, in one stateless call:
 /// `{ before, after, change, pools, canAfford, orders }`.
-#[wasm_bindgen(js_name = marginImpact)]
-pub fn margin_impact(request: JsValue, orders: JsValue) -> Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = marginImpact, unchecked_return_type = "Impact")]
+pub fn margin_impact(
+    #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | PositionObject[]")] orders: JsValue,
+) -> Result<JsValue, JsValue> {
     let request = parse_request_js(&request)?;
     let orders = orders_value(&orders)?;
     let session = crate::session::Session::new(&request).map_err(|e| js_error(&e))?;
@@ -165,7 +193,9 @@ pub struct RiskSession {
 #[wasm_bindgen]
 impl RiskSession {
     #[wasm_bindgen(constructor)]
-    pub fn new(request: JsValue) -> Result<RiskSession, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
+    ) -> Result<RiskSession, JsValue> {
         let request = parse_request_js(&request)?;
         Ok(RiskSession {
             inner: crate::session::Session::new(&request).map_err(|e| js_error(&e))?,
@@ -173,12 +203,17 @@ impl RiskSession {
     }
 
     /// The full report of the standing book.
+    #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> Result<JsValue, JsValue> {
         serialize(&self.inner.report().map_err(|e| js_error(&e))?)
     }
 
     /// Margin impact of adding `orders` (pasted text or an array of positions) at their marks.
-    pub fn impact(&self, orders: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Impact")]
+    pub fn impact(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | PositionObject[]")] orders: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let orders = orders_value(&orders)?;
         serialize(&self.inner.impact(&orders).map_err(|e| js_error(&e))?)
     }

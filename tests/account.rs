@@ -1,4 +1,5 @@
 //! SPEC §5 by law: liquidation prices, pre-trade impact, the hedge, attribution.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::*;

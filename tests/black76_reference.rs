@@ -13,6 +13,7 @@
 //!   volga F√T(1 + σ√T)/(10⁴σ)              — volga = vega·d1·d2/(100σ) and |φ(d1)·d1·d2| ≤ 0.25(1 + σ√T);
 //!                                            100× tighter than F√T/(100σ), and still passes.
 //! The inverse (coin) fields are the USD ones divided by F, with the scales divided by F as well.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

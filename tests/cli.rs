@@ -1,4 +1,5 @@
 //! The native CLI: request JSON in (file or stdin), report JSON out; bad input → JSON error on stderr, exit 2.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use std::io::Write;

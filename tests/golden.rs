@@ -1,5 +1,6 @@
 //! The published fixture and the golden margin cases (computed by tests/reference/margin_reference.py,
 //! an independent implementation) through the core entry.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::*;

@@ -4,6 +4,7 @@
 //! Parameters are the SPEC's (BTC R 0.16, volUp 0.5; ETH R 0.18, volUp 0.4; others R 0.20,
 //! volUp 0.5; ETH pnlOffset 0.6 and dampener 200 000; USD pnlOffset 0.4 and dampener 25 000;
 //! mmFactor 0.8), written here independently of the preset file so that the preset is checked too.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

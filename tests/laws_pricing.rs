@@ -14,6 +14,7 @@
 //! 1e-7 relative fails (checked by mutation while writing these tests).
 //!
 //! `PROPTEST_CASES=20000 cargo test --release --test laws_pricing` runs a longer search.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! SPAN-style, custom grids, overrides and the cross-asset offset (SPEC §3.3–3.5), by law.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::*;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A vol shift: relative (`σ(1+x)`) or absolute (`σ + x`), floored at 1 vol point.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VolShift {
@@ -18,6 +19,7 @@ pub struct VolShift {
     pub absolute: Option<f64>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExtraScenario {
@@ -25,6 +27,7 @@ pub struct ExtraScenario {
     pub move_frac: f64,
     pub vol: VolShift,
     #[serde(default = "one")]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
     pub weight: f64,
     #[serde(default)]
     pub label: Option<String>,
@@ -34,33 +37,44 @@ fn one() -> f64 {
     1.0
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GridParams {
     pub name: String,
     pub kind: String,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
     pub description: String,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
     pub figures_as_of: String,
     pub price_moves: Vec<f64>,
     pub vol_shifts: Vec<VolShift>,
     /// Scale relative vol shifts by `(30/max(DTE,1))^p` (p 0.30 below 30 days, 0.13 above), as deribit-pm does.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<bool>", optional))]
     pub term_scaled: bool,
     /// Weights per price move (same length as `priceMoves`); default 1.
     #[serde(default)]
     pub weights: Option<Vec<f64>>,
     /// Revalue this many days later (theta-aware scenarios).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
     pub time_shift_days: f64,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "typescript",
+        ts(as = "Option<Vec<ExtraScenario>>", optional)
+    )]
     pub extra_scenarios: Vec<ExtraScenario>,
     /// Charge per coin of offsetting delta between expiries (fraction of the index).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
     pub intra_spread_rate: f64,
     /// Floor per coin of short options (fraction of the index).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
     pub short_option_minimum: f64,
     pub maintenance_factor: f64,
 }
@@ -200,6 +214,7 @@ impl GridParams {
 }
 
 /// A grid pool's margin, pool currency.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GridRisk {

@@ -22,6 +22,7 @@ pub const PRESETS: [(&str, &str); 3] = [
 ];
 
 /// A model as the request gives it: a preset name, a preset with overrides, or a full model.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum ModelInput {
@@ -52,6 +53,7 @@ pub enum ModelKind {
     Standard,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelInfo {
@@ -193,13 +195,15 @@ impl Model {
             "risk-matrix" => ModelKind::RiskMatrix(RiskMatrixParams::from_json(&params_json)?),
             "scenario-grid" => ModelKind::Grid(grid::GridParams::from_json(&params_json)?),
             "standard" => ModelKind::Standard,
-            other => return Err(Error::at_path(
-                ErrorCode::BadModel,
-                "model.kind",
-                format!(
+            other => {
+                return Err(Error::at_path(
+                    ErrorCode::BadModel,
+                    "model.kind",
+                    format!(
                     "unknown model kind '{other}' (known: risk-matrix, scenario-grid, standard)"
                 ),
-            )),
+                ))
+            }
         };
         Ok(Model {
             name,

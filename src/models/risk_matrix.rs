@@ -8,6 +8,7 @@ use crate::valuation::ValuedPosition;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnderlyingShock {
@@ -20,6 +21,7 @@ pub struct UnderlyingShock {
     pub delta_shock_per_coin: f64,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CurrencyParams {
@@ -32,14 +34,17 @@ pub struct CurrencyParams {
     pub max_delta_shock: f64,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RiskMatrixParams {
     pub name: String,
     pub kind: String,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
     pub description: String,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
     pub figures_as_of: String,
     pub price_points: usize,
     pub extended_moves: Vec<f64>,
@@ -329,6 +334,7 @@ impl PoolScenarios {
 }
 
 /// Which cell is worst.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorstScenario {

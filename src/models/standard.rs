@@ -5,14 +5,17 @@ use crate::instrument::Kind;
 use crate::valuation::ValuedPosition;
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StandardParams {
     pub name: String,
     pub kind: String,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
     pub description: String,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
     pub figures_as_of: String,
     pub short_call_initial_base: f64,
     pub short_call_initial_min: f64,
