@@ -6,7 +6,7 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 step() { printf '\n=== %s ===\n' "$*"; }
 
 step "cargo test (core unit, integration, golden, laws, reference)"
-cargo test --release
+cargo test
 
 step "node --test: the JS package (pkg/) against the same golden vectors"
 node --test tests/js/

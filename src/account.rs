@@ -77,6 +77,8 @@ pub struct AccountReport {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiquidatesFirst {
+    /// The pool whose underlying's move liquidates the account (e.g. `BTC`, `BTC_USDC`).
+    pub pool: String,
     pub underlying: String,
     pub direction: &'static str,
     pub price: f64,
@@ -348,7 +350,13 @@ pub fn account_report(
                     .as_ref()
                     .is_none_or(|f| (1.0 + move_frac).ln().abs() < (1.0 + f.move_frac).ln().abs())
                 {
+                    let pool = book
+                        .pools
+                        .iter()
+                        .find(|p| &p.underlying == u && &p.currency == currency)
+                        .map_or_else(|| u.clone(), |p| p.pool.clone());
                     liquidates_first = Some(LiquidatesFirst {
+                        pool,
                         underlying: u.clone(),
                         direction,
                         price,

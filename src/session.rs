@@ -139,6 +139,17 @@ impl Session {
         })
     }
 
+    /// The standing positions of a pool, in member order.
+    fn members(&self, pool: Option<&crate::book::PoolBook>) -> Vec<&ValuedPosition> {
+        pool.map(|p| {
+            p.members
+                .iter()
+                .filter_map(|i| self.book.positions.get(*i))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
     pub fn report(&self) -> Result<Report> {
         build_report(self)
     }
@@ -202,49 +213,25 @@ impl Session {
                 pool_layout(&self.model, &underlying, settlement)
             {
                 let cells = scen.cells();
-                let mut aggregated = standing
+                let standing_cells = standing
                     .and_then(|p| p.matrix.as_ref())
-                    .map(|m| m.aggregated.clone())
-                    .unwrap_or_else(|| vec![0.0; cells]);
-                let mut vector = vec![0.0; cells];
-                for leg in legs_here {
-                    position_vector(&self.model, &scen, &shock, leg, &mut vector);
-                    for (a, v) in aggregated.iter_mut().zip(&vector) {
-                        *a += v;
-                    }
-                }
-                let mut refs: Vec<&ValuedPosition> = standing
-                    .map(|p| {
-                        p.members
-                            .iter()
-                            .filter_map(|i| self.book.positions.get(*i))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                    .map(|m| m.aggregated.as_slice());
+                let aggregated = with_legs(standing_cells, cells, legs_here, |leg, out| {
+                    position_vector(&self.model, &scen, &shock, leg, out)
+                });
+                let mut refs = self.members(standing);
                 refs.extend_from_slice(legs_here);
                 let risk = pool_risk(&scen, &currency_params, &shock, index, &aggregated, &refs);
                 (risk.initial, risk.maintenance)
             } else if let crate::models::ModelKind::Grid(params) = &self.model.kind {
                 let cells = params.cells();
-                let mut aggregated = standing
+                let standing_cells = standing
                     .and_then(|p| p.grid.as_ref())
-                    .map(|g| g.aggregated.clone())
-                    .unwrap_or_else(|| vec![0.0; cells.len()]);
-                let mut vector = vec![0.0; cells.len()];
-                for leg in legs_here {
-                    params.position_vector(&cells, leg, &mut vector);
-                    for (a, v) in aggregated.iter_mut().zip(&vector) {
-                        *a += v;
-                    }
-                }
-                let members: Vec<&ValuedPosition> = standing
-                    .map(|p| {
-                        p.members
-                            .iter()
-                            .filter_map(|i| self.book.positions.get(*i))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                    .map(|g| g.aggregated.as_slice());
+                let aggregated = with_legs(standing_cells, cells.len(), legs_here, |leg, out| {
+                    params.position_vector(&cells, leg, out)
+                });
+                let members = self.members(standing);
                 let inverse = settlement == crate::instrument::Settlement::Inverse;
                 let all = members.into_iter().chain(legs_here.iter().copied());
                 let risk = crate::models::grid::grid_risk(params, &aggregated, all, index, inverse);
@@ -323,4 +310,25 @@ impl Session {
         impact.check_finite()?;
         Ok(impact)
     }
+}
+
+/// A pool's aggregate with the legs' vectors added in order (so it equals a full recompute with
+/// the legs appended to the book).
+fn with_legs(
+    standing: Option<&[f64]>,
+    width: usize,
+    legs: &[&ValuedPosition],
+    vector_of: impl Fn(&ValuedPosition, &mut [f64]),
+) -> Vec<f64> {
+    let mut aggregated = standing
+        .map(<[f64]>::to_vec)
+        .unwrap_or_else(|| vec![0.0; width]);
+    let mut vector = vec![0.0; width];
+    for leg in legs {
+        vector_of(leg, &mut vector);
+        for (a, v) in aggregated.iter_mut().zip(&vector) {
+            *a += v;
+        }
+    }
+    aggregated
 }

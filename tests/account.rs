@@ -72,6 +72,10 @@ fn liquidation_prices_are_where_maintenance_meets_equity() {
     );
     let first = &r["account"]["liquidatesFirst"];
     assert_eq!(first["underlying"], "BTC");
+    assert!(
+        first["pool"] == "BTC" || first["pool"] == "BTC_USDC",
+        "{first}"
+    );
 }
 
 #[test]

@@ -327,7 +327,7 @@ function renderPools(report) {
   const box = $("pools");
   clear(box);
   const pools = report.margin?.pools ?? [];
-  $("pools-note").textContent = pools.some((p) => p.riskMatrix)
+  $("pools-note").textContent = pools.some((p) => p.riskMatrix || p.scenarios)
     ? "scenario P&L of each pool in its currency, after the gains haircut: red losses, green gains, worst cell outlined"
     : "standard margin is position by position: no scenarios";
   if (!pools.length) { box.append(h("p", { class: "empty" }, "No positions")); return; }
@@ -359,12 +359,19 @@ function poolCard(p, isStandard) {
       figure("Roll shock", a(p.rollShock)),
       figure("Delta shock", a(p.deltaShock)),
     ] : null,
+    p.scenarios ? [
+      figure("Scan risk", a(p.scenarios.scanRisk)),
+      figure("Worst scenario", p.worstScenario?.vol ?? ""),
+      figure("Spread charge", a(p.scenarios.spreadCharge)),
+      figure("Short option min.", a(p.scenarios.shortOptionMinimum)),
+    ] : null,
     isStandard ? null : figure("Standard IM", a(p.standard?.initial), `MM ${amount(p.standard?.maintenance, ccy)}`),
     isStandard ? null : figure("Saving vs standard", a(p.standard?.saving),
       p.standard?.initial > 0 ? `${fmtPct1.format(((p.standard.saving ?? 0) / p.standard.initial) * 100)}${NBSP}%` : null,
       p.standard?.saving < -TINY ? "neg" : p.standard?.saving > TINY ? "good" : null));
   const side = h("div", { class: "pool-figures" }, dl, p.riskMatrix ? compositionBar(p) : null);
-  card.append(h("div", { class: ["pool-body", p.riskMatrix ? null : "no-matrix"] }, side, p.riskMatrix ? riskTables(p) : null));
+  const tables = p.riskMatrix ? riskTables(p) : p.scenarios ? scenarioTable(p) : null;
+  card.append(h("div", { class: ["pool-body", tables ? null : "no-matrix"] }, side, tables));
   return card;
 }
 
@@ -439,6 +446,23 @@ function riskTables(p) {
     wrap.append(h("div", { class: "scroll" }, extTable));
   }
   return wrap;
+}
+
+/** Scenario-grid models (SPAN-style, custom): one row per scenario, weighted P&L, worst marked. */
+function scenarioTable(p) {
+  const sc = p.scenarios;
+  const scale = Math.max(0, ...sc.pnl.map(Math.abs));
+  const worstLabel = p.worstScenario?.vol;
+  const table = h("table", { class: "risk-matrix scenario-table" },
+    h("caption", {}, `Scenario P&L (${p.currency}), weighted`),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "corner" }, "scenario"), h("th", { scope: "col" }, "weight"), h("th", { scope: "col" }, "P&L"))),
+    h("tbody", {}, sc.labels.map((label, i) => {
+      const v = sc.pnl[i];
+      const worst = label === worstLabel && p.worstCase > 0 && Math.abs(-v - p.worstCase) < 1e-9 * Math.max(1, p.worstCase);
+      return h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, String(sc.weights[i])),
+        h("td", { class: worst ? "worst" : null, "data-pnl": v, style: cellStyle(v, scale) }, amount(v, p.currency)));
+    })));
+  return h("div", { class: "matrices" }, h("div", { class: "scroll" }, table));
 }
 
 // ── positions ──

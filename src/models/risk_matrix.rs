@@ -456,19 +456,24 @@ pub fn delta_shock(
     }
 }
 
-/// The dampener amount of each extended cell (SPEC §3.1 step 5), in the pool's currency.
-pub fn dampener_amounts(scen: &PoolScenarios, currency: &CurrencyParams, index: f64) -> Vec<f64> {
+/// The dampener amount of an extended move `m` (SPEC §3.1 step 5), in the pool's currency.
+#[inline]
+pub fn dampener_amount(scen: &PoolScenarios, currency: &CurrencyParams, index: f64, m: f64) -> f64 {
     let r = scen.range;
+    let usd = (m.abs() / r - 1.0) * currency.extended_dampener;
+    if scen.inverse {
+        usd / ((1.0 + m.signum() * r) * index)
+    } else {
+        usd
+    }
+    .max(0.0)
+}
+
+/// The dampener amount of each extended cell, in the pool's currency.
+pub fn dampener_amounts(scen: &PoolScenarios, currency: &CurrencyParams, index: f64) -> Vec<f64> {
     scen.extended_moves
         .iter()
-        .map(|m| {
-            if scen.inverse {
-                (m.abs() / r - 1.0) * currency.extended_dampener / ((1.0 + m.signum() * r) * index)
-            } else {
-                (m.abs() / r - 1.0) * currency.extended_dampener
-            }
-            .max(0.0)
-        })
+        .map(|m| dampener_amount(scen, currency, index, *m))
         .collect()
 }
 
@@ -497,16 +502,10 @@ pub fn standalone_initial(
     p: &ValuedPosition,
 ) -> f64 {
     let n = 3 * scen.price_moves.len();
-    let r = scen.range;
     let mut min = f64::INFINITY;
     for (i, v) in vector.iter().enumerate() {
         let damp = match scen.extended_moves.get(i.wrapping_sub(n)) {
-            Some(m) if i >= n => if scen.inverse {
-                (m.abs() / r - 1.0) * currency.extended_dampener / ((1.0 + m.signum() * r) * index)
-            } else {
-                (m.abs() / r - 1.0) * currency.extended_dampener
-            }
-            .max(0.0),
+            Some(m) if i >= n => dampener_amount(scen, currency, index, *m),
             _ => 0.0,
         };
         min = min.min(adjusted_cell(*v, damp, currency.pnl_offset));
