@@ -23,15 +23,21 @@ const time = (fn, runs) => {
 console.log(`machine: ${cpus()[0]?.model ?? "unknown"} (${cpus().length} cores), node ${process.version}`);
 console.log(`wasm size: ${(wasmBytes.length / 1024).toFixed(1)} KB raw, ${(gzipSync(wasmBytes, { level: 9 }).length / 1024).toFixed(1)} KB gzipped`);
 
-// cold instantiate: compile + instantiate + init, median of 20 (fresh module each time)
-const cold = [];
-for (let i = 0; i < 20; i++) {
-  const t = performance.now();
-  const module = new WebAssembly.Module(wasmBytes);
-  pm.initSync({ module });
-  cold.push(performance.now() - t);
-}
-console.log(`cold instantiate (compile + init), median of 20: ${median(cold).toFixed(2)} ms`);
+// cold instantiate: compile + instantiate + init in a fresh node process each time (within one
+// process V8 reuses the compiled code of identical bytes), median of 20; and the first report after it
+const probe = `
+  const { readFileSync } = await import("node:fs");
+  const pm = await import(${JSON.stringify(new URL("pkg/portfolio_margin.js", root).href)});
+  const bytes = readFileSync(${JSON.stringify(new URL("pkg/portfolio_margin_bg.wasm", root).pathname)});
+  const t0 = performance.now();
+  pm.initSync({ module: new WebAssembly.Module(bytes) });
+  const t1 = performance.now();
+  pm.computeReport({ positions: "BTC-25DEC26-100000-C -10" });
+  const t2 = performance.now();
+  console.log(JSON.stringify([t1 - t0, t2 - t1]));`;
+const colds = [];
+for (let i = 0; i < 20; i++) colds.push(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" })));
+console.log(`cold instantiate (compile + init, fresh process), median of 20: ${median(colds.map((c) => c[0])).toFixed(2)} ms; first report after it: ${median(colds.map((c) => c[1])).toFixed(2)} ms`);
 
 const requestJson = execFileSync(cli, ["sample", "--generated", "1000"], { encoding: "utf8" });
 const request = JSON.parse(requestJson);
