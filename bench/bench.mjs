@@ -39,6 +39,7 @@ const colds = [];
 for (let i = 0; i < 20; i++) colds.push(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" })));
 console.log(`cold instantiate (compile + init, fresh process), median of 20: ${median(colds.map((c) => c[0])).toFixed(2)} ms; first report after it: ${median(colds.map((c) => c[1])).toFixed(2)} ms`);
 
+pm.initSync({ module: new WebAssembly.Module(wasmBytes) });
 const requestJson = execFileSync(cli, ["sample", "--generated", "1000"], { encoding: "utf8" });
 const request = JSON.parse(requestJson);
 for (let i = 0; i < 20; i++) pm.computeReport(request); // warm up

@@ -24,6 +24,15 @@ pub struct AccountInput {
     pub collateral: BTreeMap<String, f64>,
 }
 
+impl AccountInput {
+    pub fn from_json(v: &serde_json::Value) -> Result<AccountInput> {
+        let o = crate::json::Obj::new(v, "account", &["collateral"])?;
+        Ok(AccountInput {
+            collateral: o.opt_f64_map("collateral")?.unwrap_or_default(),
+        })
+    }
+}
+
 /// One settlement currency's account: inverse pools of a coin, or the linear pools of a quote currency.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]

@@ -28,6 +28,7 @@ pub struct Request {
     #[serde(default)]
     pub model: Option<ModelInput>,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(type = "AccountInput"))]
     pub account: Option<serde_json::Value>,
     #[serde(default)]
     pub analysis: Option<serde_json::Value>,
@@ -59,37 +60,37 @@ pub fn parse_json(json: &str, what: &str) -> Result<serde_json::Value> {
     })
 }
 
-/// Typed deserialisation from a JSON value with the path of any problem (one deserializer
-/// backend for the whole crate keeps the WebAssembly small).
-pub fn from_value<T: serde::de::DeserializeOwned>(
-    value: &serde_json::Value,
-    prefix: &str,
-) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let inner = e.path().to_string();
-        let path = match (prefix.is_empty(), inner.as_str()) {
-            (true, ".") => String::new(),
-            (true, _) => inner.clone(),
-            (false, ".") => prefix.to_string(),
-            (false, _) if inner.starts_with('[') => format!("{prefix}{inner}"),
-            (false, _) => format!("{prefix}.{inner}"),
-        };
-        let shown = if path.is_empty() {
-            "request".to_string()
-        } else {
-            path.clone()
-        };
-        Error::at_path(
-            ErrorCode::BadRequest,
-            path,
-            format!("{shown}: {}", e.inner()),
-        )
-    })
+impl Request {
+    /// Read a request from JSON; errors carry the JSON path of the problem.
+    pub fn from_json(v: &serde_json::Value) -> Result<Request> {
+        let o = crate::json::Obj::new(
+            v,
+            "",
+            &["positions", "market", "model", "account", "analysis"],
+        )?;
+        let positions = o.map.get("positions").cloned().ok_or_else(|| {
+            Error::at_path(
+                ErrorCode::BadRequest,
+                "positions",
+                "positions: missing field `positions` (pasted text or an array)",
+            )
+        })?;
+        Ok(Request {
+            positions,
+            market: o
+                .get("market")
+                .map(|m| MarketInput::from_json(m, "market"))
+                .transpose()?,
+            model: o.get("model").map(ModelInput::from_json).transpose()?,
+            account: o.get("account").cloned(),
+            analysis: o.get("analysis").cloned(),
+        })
+    }
 }
 
 /// Parse a request from JSON text; errors carry the JSON path (or line/column for bad JSON).
 pub fn parse_request(json: &str) -> Result<Request> {
-    from_value(&parse_json(json, "the request")?, "")
+    Request::from_json(&parse_json(json, "the request")?)
 }
 
 /// The core entry for callers holding JSON text (the CLI and the wasm facade).
@@ -531,15 +532,41 @@ pub struct OptionQuery {
 }
 
 fn option_query(json: &str) -> Result<OptionQuery> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    let q: OptionQuery = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        Error::at_path(
-            ErrorCode::BadRequest,
-            path.clone(),
-            format!("{path}: {}", e.inner()),
-        )
-    })?;
+    let v = parse_json(json, "the option")?;
+    let o = crate::json::Obj::new(
+        &v,
+        "",
+        &[
+            "forward",
+            "strike",
+            "tYears",
+            "sigma",
+            "price",
+            "rate",
+            "callPut",
+            "settlement",
+        ],
+    )?;
+    use crate::instrument::OptionType;
+    let q = OptionQuery {
+        forward: o.f64("forward")?,
+        strike: o.f64("strike")?,
+        t_years: o.f64("tYears")?,
+        sigma: o.opt_f64("sigma")?,
+        price: o.opt_f64("price")?,
+        rate: o.opt_f64("rate")?,
+        call_put: o.enum_of(
+            "callPut",
+            &[("call", OptionType::Call), ("put", OptionType::Put)],
+        )?,
+        settlement: o.opt_enum(
+            "settlement",
+            &[
+                ("inverse", Settlement::Inverse),
+                ("linear", Settlement::Linear),
+            ],
+        )?,
+    };
     crate::error::positive(q.forward, "forward")?;
     crate::error::positive(q.strike, "strike")?;
     crate::error::finite(q.t_years, "tYears")?;

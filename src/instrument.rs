@@ -435,3 +435,47 @@ mod tests {
         assert!(Instrument::parse("BTC-27DEC26-100000").is_err());
     }
 }
+
+impl InstrumentSpec {
+    pub fn from_json(v: &serde_json::Value, path: &str) -> crate::error::Result<InstrumentSpec> {
+        let o = crate::json::Obj::new(
+            v,
+            path,
+            &[
+                "underlying",
+                "kind",
+                "settlement",
+                "quote",
+                "expiry",
+                "strike",
+                "optionType",
+            ],
+        )?;
+        Ok(InstrumentSpec {
+            underlying: o.str("underlying")?.to_string(),
+            kind: o.enum_of(
+                "kind",
+                &[
+                    ("option", Kind::Option),
+                    ("future", Kind::Future),
+                    ("perpetual", Kind::Perpetual),
+                    ("spot", Kind::Spot),
+                ],
+            )?,
+            settlement: o.opt_enum(
+                "settlement",
+                &[
+                    ("inverse", Settlement::Inverse),
+                    ("linear", Settlement::Linear),
+                ],
+            )?,
+            quote: o.opt_str("quote")?.map(str::to_string),
+            expiry: o.opt_str("expiry")?.map(str::to_string),
+            strike: o.opt_f64("strike")?,
+            option_type: o.opt_enum(
+                "optionType",
+                &[("call", OptionType::Call), ("put", OptionType::Put)],
+            )?,
+        })
+    }
+}

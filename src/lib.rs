@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod hedge;
 pub mod instrument;
+pub mod json;
 pub mod market;
 pub mod models;
 pub mod positions;

@@ -153,12 +153,10 @@ pub struct Market {
 impl Market {
     /// The embedded default snapshot.
     pub fn default_input() -> Result<MarketInput> {
-        serde_json::from_str(DEFAULT_MARKET_JSON).map_err(|e| {
-            Error::new(
-                ErrorCode::Numeric,
-                format!("embedded market is invalid: {e}"),
-            )
-        })
+        MarketInput::from_json(
+            &crate::engine::parse_json(DEFAULT_MARKET_JSON, "the embedded market")?,
+            "defaultMarket",
+        )
     }
 
     /// The embedded default, validated once per process (or WebAssembly instance).
@@ -430,5 +428,75 @@ mod tests {
         for coin in ["BTC", "ETH", "SOL"] {
             assert!(m.underlying(coin).unwrap().has_vol());
         }
+    }
+}
+
+impl MarketInput {
+    /// Read a market from JSON; errors carry paths under `path` (e.g. `market.underlyings.BTC.index`).
+    pub fn from_json(v: &serde_json::Value, path: &str) -> Result<MarketInput> {
+        use crate::json::{as_array, as_f64, Obj};
+        let o = Obj::new(
+            v,
+            path,
+            &["asOf", "rate", "underlyings", "correlations", "description"],
+        )?;
+        let underlyings_obj = Obj::map(
+            o.get("underlyings").unwrap_or(&serde_json::Value::Null),
+            &o.at("underlyings"),
+        )?;
+        let mut underlyings = BTreeMap::new();
+        for (name, u) in underlyings_obj.map {
+            let u = Obj::new(
+                u,
+                &underlyings_obj.at(name),
+                &["index", "futures", "carry", "iv", "smiles"],
+            )?;
+            let smiles = match u.get("smiles") {
+                None => None,
+                Some(sv) => {
+                    let sm = Obj::map(sv, &u.at("smiles"))?;
+                    let mut out = BTreeMap::new();
+                    for (date, points) in sm.map {
+                        let here = sm.at(date);
+                        let mut pts = Vec::new();
+                        for (i, p) in as_array(points, &here)?.iter().enumerate() {
+                            let at = format!("{here}[{i}]");
+                            let pair = as_array(p, &at)?;
+                            let (Some(k), Some(iv), 2) = (pair.first(), pair.get(1), pair.len())
+                            else {
+                                return Err(Error::at_path(
+                                    ErrorCode::BadRequest,
+                                    &at,
+                                    format!("{at}: expected a [strike, iv] pair"),
+                                ));
+                            };
+                            pts.push([
+                                as_f64(k, &format!("{at}[0]"))?,
+                                as_f64(iv, &format!("{at}[1]"))?,
+                            ]);
+                        }
+                        out.insert(date.clone(), pts);
+                    }
+                    Some(out)
+                }
+            };
+            underlyings.insert(
+                name.clone(),
+                UnderlyingInput {
+                    index: u.f64("index")?,
+                    futures: u.opt_f64_map("futures")?,
+                    carry: u.opt_f64("carry")?,
+                    iv: u.opt_f64("iv")?,
+                    smiles,
+                },
+            );
+        }
+        Ok(MarketInput {
+            as_of: o.str("asOf")?.to_string(),
+            rate: o.opt_f64("rate")?,
+            underlyings,
+            correlations: o.opt_f64_map("correlations")?.unwrap_or_default(),
+            description: o.opt_str("description")?.map(str::to_string),
+        })
     }
 }

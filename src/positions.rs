@@ -56,6 +56,60 @@ pub enum InstrumentField {
     Explicit(InstrumentSpec),
 }
 
+impl PositionObject {
+    /// Read a position object; errors carry paths under `path` (e.g. `positions[3].quantity`).
+    pub fn from_json(v: &serde_json::Value, path: &str) -> Result<PositionObject> {
+        let o = crate::json::Obj::new(
+            v,
+            path,
+            &[
+                "instrument",
+                "quantity",
+                "unit",
+                "mark",
+                "price",
+                "iv",
+                "entry",
+            ],
+        )?;
+        let instrument = match o.get("instrument") {
+            Some(serde_json::Value::String(name)) => InstrumentField::Name(name.clone()),
+            Some(spec @ serde_json::Value::Object(_)) => {
+                InstrumentField::Explicit(InstrumentSpec::from_json(spec, &o.at("instrument"))?)
+            }
+            Some(other) => {
+                return Err(crate::json::expected(
+                    &o.at("instrument"),
+                    "an instrument name or object",
+                    other,
+                ))
+            }
+            None => {
+                let here = o.at("instrument");
+                return Err(Error::at_path(
+                    ErrorCode::BadRequest,
+                    &here,
+                    format!("{here}: missing field `instrument`"),
+                ));
+            }
+        };
+        Ok(PositionObject {
+            instrument,
+            quantity: o.f64("quantity")?,
+            unit: o.opt_enum(
+                "unit",
+                &[("coin", QuantityUnit::Coin), ("usd", QuantityUnit::Usd)],
+            )?,
+            mark: match o.opt_f64("mark")? {
+                Some(m) => Some(m),
+                None => o.opt_f64("price")?,
+            },
+            iv: o.opt_f64("iv")?,
+            entry: o.opt_f64("entry")?,
+        })
+    }
+}
+
 /// What the caller gets from parsing text: the good positions and every bad line.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default, Serialize)]
@@ -510,12 +564,13 @@ fn position_from_json(
     item: &serde_json::Value,
     here: &str,
 ) -> std::result::Result<PositionInput, Issue> {
-    let object: PositionObject = crate::engine::from_value(item, here).map_err(|e| {
+    let first_issue = |e: Error| {
         e.issues
             .into_iter()
             .next()
             .unwrap_or_else(|| Issue::new(ErrorCode::BadRequest, "bad position"))
-    })?;
+    };
+    let object = PositionObject::from_json(item, here).map_err(first_issue)?;
     let instrument = match &object.instrument {
         InstrumentField::Name(name) => Instrument::parse(name).map_err(|i| Issue {
             line: None,

@@ -105,7 +105,7 @@ impl Session {
         let (market, market_source) = request_market(request.market.as_ref())?;
         let model = Model::resolve(request.model.as_ref())?;
         let account = match &request.account {
-            Some(v) => Some(crate::engine::from_value::<AccountInput>(v, "account")?),
+            Some(v) => Some(AccountInput::from_json(v)?),
             None => None,
         };
         let mut warnings = Vec::new();

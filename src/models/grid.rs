@@ -90,7 +90,7 @@ pub struct GridCell {
 
 impl GridParams {
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
-        let p: GridParams = super::typed(value)?;
+        let p = GridParams::read(value).map_err(super::model_error)?;
         let bad = |path: &str, msg: &str| {
             Err(Error::at_path(
                 ErrorCode::BadModel,
@@ -269,5 +269,86 @@ pub fn grid_risk<'a>(
         short_option_minimum,
         initial,
         maintenance: params.maintenance_factor * initial,
+    }
+}
+
+impl VolShift {
+    fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
+        let o = crate::json::Obj::new(v, path, &["relative", "absolute"])?;
+        Ok(VolShift {
+            relative: o.opt_f64("relative")?,
+            absolute: o.opt_f64("absolute")?,
+        })
+    }
+}
+
+impl GridParams {
+    fn read(v: &serde_json::Value) -> Result<Self> {
+        use crate::json::{as_array, Obj};
+        let o = Obj::new(
+            v,
+            "model",
+            &[
+                "name",
+                "kind",
+                "description",
+                "figuresAsOf",
+                "priceMoves",
+                "volShifts",
+                "termScaled",
+                "weights",
+                "timeShiftDays",
+                "extraScenarios",
+                "intraSpreadRate",
+                "shortOptionMinimum",
+                "maintenanceFactor",
+            ],
+        )?;
+        let list = |key: &str| -> Result<Vec<(&serde_json::Value, String)>> {
+            match o.get(key) {
+                None => Ok(Vec::new()),
+                Some(v) => Ok(as_array(v, &o.at(key))?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| (x, format!("{}[{i}]", o.at(key))))
+                    .collect()),
+            }
+        };
+        let extra = list("extraScenarios")?
+            .into_iter()
+            .map(|(x, path)| {
+                let e = Obj::new(x, &path, &["move", "vol", "weight", "label"])?;
+                Ok(ExtraScenario {
+                    move_frac: e.f64("move")?,
+                    vol: VolShift::read(
+                        e.get("vol").unwrap_or(&serde_json::Value::Null),
+                        &e.at("vol"),
+                    )?,
+                    weight: e.f64_or("weight", 1.0)?,
+                    label: e.opt_str("label")?.map(str::to_string),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(GridParams {
+            name: o.str("name")?.to_string(),
+            kind: o.str("kind")?.to_string(),
+            description: o.string_or("description")?,
+            figures_as_of: o.string_or("figuresAsOf")?,
+            price_moves: o.f64_vec("priceMoves")?,
+            vol_shifts: list("volShifts")?
+                .into_iter()
+                .map(|(x, path)| VolShift::read(x, &path))
+                .collect::<Result<_>>()?,
+            term_scaled: o.bool_or("termScaled", false)?,
+            weights: match o.get("weights") {
+                None => None,
+                Some(_) => Some(o.f64_vec("weights")?),
+            },
+            time_shift_days: o.f64_or("timeShiftDays", 0.0)?,
+            extra_scenarios: extra,
+            intra_spread_rate: o.f64_or("intraSpreadRate", 0.0)?,
+            short_option_minimum: o.f64_or("shortOptionMinimum", 0.0)?,
+            maintenance_factor: o.f64("maintenanceFactor")?,
+        })
     }
 }

@@ -214,10 +214,34 @@ impl Model {
     }
 }
 
-/// Deserialize typed parameters with the JSON path of any problem.
-pub(crate) fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T> {
-    crate::engine::from_value(value, "model").map_err(|e| Error {
-        code: ErrorCode::BadModel,
-        ..e
-    })
+/// Problems in a model's parameters are `BAD_MODEL`.
+pub(crate) fn model_error(e: Error) -> Error {
+    let mut e = e;
+    e.code = ErrorCode::BadModel;
+    for issue in &mut e.issues {
+        issue.code = ErrorCode::BadModel;
+    }
+    e
+}
+
+impl ModelInput {
+    /// `"deribit-pm"`, `{"preset": …, "overrides": {…}}`, or a full model object.
+    pub fn from_json(v: &Value) -> Result<ModelInput> {
+        match v {
+            Value::String(name) => Ok(ModelInput::Name(name.clone())),
+            Value::Object(map) if map.contains_key("preset") => {
+                let o = crate::json::Obj::new(v, "model", &["preset", "overrides"])?;
+                Ok(ModelInput::Preset {
+                    preset: o.str("preset")?.to_string(),
+                    overrides: o.get("overrides").cloned(),
+                })
+            }
+            Value::Object(_) => Ok(ModelInput::Full(v.clone())),
+            other => Err(crate::json::expected(
+                "model",
+                "a preset name or a model object",
+                other,
+            )),
+        }
+    }
 }

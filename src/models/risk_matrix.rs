@@ -57,7 +57,7 @@ pub struct RiskMatrixParams {
 
 impl RiskMatrixParams {
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
-        let p: RiskMatrixParams = super::typed(value)?;
+        let p = RiskMatrixParams::read(value).map_err(super::model_error)?;
         p.validate()?;
         Ok(p)
     }
@@ -602,5 +602,105 @@ impl PoolScenarios {
                 table: "extended".into(),
             }
         }
+    }
+}
+
+impl UnderlyingShock {
+    fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
+        let o = crate::json::Obj::new(
+            v,
+            path,
+            &[
+                "priceRange",
+                "volUp",
+                "volDown",
+                "vegaPowerShort",
+                "vegaPowerLong",
+                "minVolForShockUp",
+                "deltaShockPerCoin",
+            ],
+        )?;
+        Ok(UnderlyingShock {
+            price_range: o.f64("priceRange")?,
+            vol_up: o.f64("volUp")?,
+            vol_down: o.f64("volDown")?,
+            vega_power_short: o.f64("vegaPowerShort")?,
+            vega_power_long: o.f64("vegaPowerLong")?,
+            min_vol_for_shock_up: o.f64("minVolForShockUp")?,
+            delta_shock_per_coin: o.f64("deltaShockPerCoin")?,
+        })
+    }
+}
+
+impl CurrencyParams {
+    fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
+        let o = crate::json::Obj::new(
+            v,
+            path,
+            &[
+                "annualisedMoveRisk",
+                "minAnnualisedMove",
+                "extendedDampener",
+                "pnlOffset",
+                "mmFactor",
+                "deltaTotalLiqShockThreshold",
+                "maxDeltaShock",
+            ],
+        )?;
+        Ok(CurrencyParams {
+            annualised_move_risk: o.f64("annualisedMoveRisk")?,
+            min_annualised_move: o.f64("minAnnualisedMove")?,
+            extended_dampener: o.f64("extendedDampener")?,
+            pnl_offset: o.f64("pnlOffset")?,
+            mm_factor: o.f64("mmFactor")?,
+            delta_total_liq_shock_threshold: o.f64("deltaTotalLiqShockThreshold")?,
+            max_delta_shock: o.f64("maxDeltaShock")?,
+        })
+    }
+}
+
+impl RiskMatrixParams {
+    fn read(v: &serde_json::Value) -> Result<Self> {
+        let o = crate::json::Obj::new(
+            v,
+            "model",
+            &[
+                "name",
+                "kind",
+                "description",
+                "figuresAsOf",
+                "pricePoints",
+                "extendedMoves",
+                "volShockReferenceDays",
+                "vegaPowerCutoffDays",
+                "minVolDownFactor",
+                "underlyings",
+                "currencies",
+            ],
+        )?;
+        let rows = |key: &str| -> Result<Vec<(String, &serde_json::Value, String)>> {
+            let m =
+                crate::json::Obj::map(o.get(key).unwrap_or(&serde_json::Value::Null), &o.at(key))?;
+            Ok(m.map.iter().map(|(k, v)| (k.clone(), v, m.at(k))).collect())
+        };
+        Ok(RiskMatrixParams {
+            name: o.str("name")?.to_string(),
+            kind: o.str("kind")?.to_string(),
+            description: o.string_or("description")?,
+            figures_as_of: o.string_or("figuresAsOf")?,
+            price_points: o.usize("pricePoints")?,
+            extended_moves: o.f64_vec("extendedMoves")?,
+            vol_shock_reference_days: o.f64("volShockReferenceDays")?,
+            vega_power_cutoff_days: o.f64("vegaPowerCutoffDays")?,
+            min_vol_down_factor: o.f64("minVolDownFactor")?,
+            underlyings: rows("underlyings")?
+                .into_iter()
+                .map(|(k, v, p)| Ok((k, UnderlyingShock::read(v, &p)?)))
+                .collect::<Result<_>>()?,
+            currencies: rows("currencies")?
+                .into_iter()
+                .map(|(k, v, p)| Ok((k, CurrencyParams::read(v, &p)?)))
+                .collect::<Result<_>>()?,
+        })
     }
 }

@@ -27,7 +27,37 @@ pub struct StandardParams {
 
 impl StandardParams {
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
-        let p: StandardParams = super::typed(value)?;
+        let read = || -> Result<StandardParams> {
+            let o = crate::json::Obj::new(
+                value,
+                "model",
+                &[
+                    "name",
+                    "kind",
+                    "description",
+                    "figuresAsOf",
+                    "shortCallInitialBase",
+                    "shortCallInitialMin",
+                    "shortOptionMaintenance",
+                    "futuresInitialBase",
+                    "futuresMaintenanceBase",
+                    "futuresPerCoin",
+                ],
+            )?;
+            Ok(StandardParams {
+                name: o.str("name")?.to_string(),
+                kind: o.str("kind")?.to_string(),
+                description: o.string_or("description")?,
+                figures_as_of: o.string_or("figuresAsOf")?,
+                short_call_initial_base: o.f64("shortCallInitialBase")?,
+                short_call_initial_min: o.f64("shortCallInitialMin")?,
+                short_option_maintenance: o.f64("shortOptionMaintenance")?,
+                futures_initial_base: o.f64("futuresInitialBase")?,
+                futures_maintenance_base: o.f64("futuresMaintenanceBase")?,
+                futures_per_coin: o.f64("futuresPerCoin")?,
+            })
+        };
+        let p = read().map_err(super::model_error)?;
         for (f, v) in [
             ("shortCallInitialBase", p.short_call_initial_base),
             ("shortCallInitialMin", p.short_call_initial_min),
