@@ -28,7 +28,7 @@ pub struct Request {
     #[serde(default)]
     pub model: Option<ModelInput>,
     #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(type = "AccountInput"))]
+    #[cfg_attr(feature = "typescript", ts(type = "AccountInput", optional))]
     pub account: Option<serde_json::Value>,
     #[serde(default)]
     pub analysis: Option<serde_json::Value>,
