@@ -2,6 +2,7 @@
 //! (docs/CONVENTIONS.md, "Valuation and Greeks"), and implied volatility with typed outcomes.
 
 use crate::error::{Error, ErrorCode, Result};
+#[cfg(test)]
 use implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility};
 
 const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
@@ -127,7 +128,7 @@ pub fn intrinsic(forward: f64, strike: f64, is_call: bool) -> f64 {
 
 /// Implied volatility from a discounted USD price. Typed outcomes: `NO_TIME_LEFT` (T ≤ 0),
 /// `BELOW_INTRINSIC` (no time value), `ABOVE_MAXIMUM` (call ≥ D·F, put ≥ D·K).
-/// Uses Jäckel's "Let's Be Rational" (the `implied-vol` crate), then one Newton polish step.
+/// Solved in log-price space on the out-of-the-money part (see `solve_total_deviation`).
 pub fn implied_vol(
     price_usd: f64,
     forward: f64,
@@ -183,6 +184,29 @@ pub fn implied_vol(
             ),
         ));
     }
+    let sigma = solve_total_deviation(undiscounted, forward, strike, is_call)
+        .map(|sd| sd / t_years.sqrt())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::AboveMaximum,
+                format!("price {price_usd} is too close to the most the option can be worth"),
+            )
+        })?;
+    Ok(sigma)
+}
+
+/// Implied volatility with the `implied-vol` crate (Jäckel's "Let's Be Rational"), kept for comparison in tests.
+#[cfg(test)]
+pub fn implied_vol_lbr(
+    price_usd: f64,
+    forward: f64,
+    strike: f64,
+    t_years: f64,
+    rate: f64,
+    is_call: bool,
+) -> Option<f64> {
+    let undiscounted = price_usd / (-rate * t_years).exp();
     let sigma = ImpliedBlackVolatility::builder()
         .forward(forward)
         .strike(strike)
@@ -190,15 +214,87 @@ pub fn implied_vol(
         .is_call(is_call)
         .option_price(undiscounted)
         .build()
-        .and_then(|iv| iv.calculate::<DefaultSpecialFn>())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::BelowIntrinsic,
-                format!("no volatility reproduces price {price_usd}"),
-            )
-        })?;
-    Ok(sigma)
+        .and_then(|iv| iv.calculate::<DefaultSpecialFn>());
+    sigma
+}
+
+/// Undiscounted out-of-the-money price (call when `otm_call`) as a function of the total
+/// deviation `sd = σ√T`, and its derivative `F·φ(d1)`.
+#[inline]
+fn otm_price_and_slope(
+    forward: f64,
+    strike: f64,
+    ln_fk: f64,
+    sd: f64,
+    otm_call: bool,
+) -> (f64, f64) {
+    let d1 = ln_fk / sd + 0.5 * sd;
+    let d2 = d1 - sd;
+    let price = if otm_call {
+        forward * norm_cdf(d1) - strike * norm_cdf(d2)
+    } else {
+        strike * norm_cdf(-d2) - forward * norm_cdf(-d1)
+    };
+    (price.max(0.0), forward * norm_pdf(d1))
+}
+
+/// The total deviation `σ√T` at which the undiscounted Black price equals `price`. The price is
+/// first reduced to its out-of-the-money part (parity), whose logarithm is solved by Newton's
+/// method — in log space the slope `vega/price` stays large for deep out-of-the-money options, so
+/// steps are well conditioned — inside a bracket that bisection keeps whenever a step leaves it.
+/// None when the price cannot be told apart from the maximum.
+fn solve_total_deviation(price: f64, forward: f64, strike: f64, is_call: bool) -> Option<f64> {
+    let otm_call = forward <= strike;
+    let target = if is_call == otm_call {
+        price
+    } else if is_call {
+        price - (forward - strike)
+    } else {
+        price - (strike - forward)
+    };
+    if !(target > 0.0) {
+        return None;
+    }
+    let ln_fk = (forward / strike).ln();
+    let ln_target = target.ln();
+    const MAX_SD: f64 = 60.0; // Φ(−30): the price equals its maximum to machine precision
+    let (mut lo, mut hi) = (0.0f64, MAX_SD);
+    if otm_price_and_slope(forward, strike, ln_fk, hi, otm_call).0 < target {
+        return None;
+    }
+    // start at the inflection point √(2|ln F/K|), or at the at-the-money approximation
+    // σ√T ≈ √(2π)·price/F when that is larger
+    let atm_guess = 2.506_628_274_631_000_5 * target / forward.min(strike);
+    let mut sd = (2.0 * ln_fk.abs())
+        .sqrt()
+        .max(atm_guess)
+        .clamp(1e-8, MAX_SD / 2.0);
+    for _ in 0..200 {
+        let (p, slope) = otm_price_and_slope(forward, strike, ln_fk, sd, otm_call);
+        if p < target {
+            lo = sd;
+        } else {
+            hi = sd;
+        }
+        let step = if p > 0.0 && slope > 0.0 {
+            (p.ln() - ln_target) * p / slope
+        } else {
+            f64::NAN
+        };
+        let newton = sd - step;
+        let next = if newton.is_finite() && newton > lo && newton < hi {
+            newton
+        } else if lo > 0.0 {
+            (lo * hi).sqrt()
+        } else {
+            0.5 * hi
+        };
+        if (next - sd).abs() <= 4.0 * f64::EPSILON * sd || hi - lo <= 4.0 * f64::EPSILON * hi {
+            return Some(next);
+        }
+        sd = next;
+    }
+    Some(sd)
 }
 
 #[cfg(test)]
@@ -213,6 +309,40 @@ mod tests {
         let (f, k, t, s, r) = (95_000.0, 120_000.0, 0.3, 0.7, 0.03);
         let parity = price(f, k, t, s, r, true) - price(f, k, t, s, r, false);
         assert!((parity - (-r * t).exp() * (f - k)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn agrees_with_lets_be_rational_on_a_wide_grid() {
+        let mut worst = 0.0f64;
+        for &f in &[0.6, 240.0, 3400.0, 95_000.0] {
+            for &m in &[0.3, 0.6, 0.9, 0.99, 1.0, 1.01, 1.1, 1.5, 2.5, 3.0] {
+                for &t in &[1.0 / 8760.0, 0.01, 0.1, 0.5, 1.0, 3.0] {
+                    for &sigma in &[0.05, 0.2, 0.6, 1.0, 2.0, 5.0] {
+                        for call in [true, false] {
+                            let k = f * m;
+                            let p = price(f, k, t, sigma, 0.0, call);
+                            let tv = p - intrinsic(f, k, call);
+                            if tv < 1e-8 * f || p > (if call { f } else { k }) * (1.0 - 1e-8) {
+                                continue;
+                            }
+                            let ours = implied_vol(p, f, k, t, 0.0, call).unwrap();
+                            let lbr = implied_vol_lbr(p, f, k, t, 0.0, call).unwrap();
+                            // both solve the same rounded price; they agree where the problem is well posed
+                            let tol = 1e-10
+                                + 4.0 * f64::EPSILON * p
+                                    / greeks(f, k, t, sigma, 0.0, call).vega.max(1e-300)
+                                    / 100.0;
+                            assert!(
+                                (ours - lbr).abs() <= tol,
+                                "F {f} K {k} T {t} σ {sigma} call {call}: {ours} vs {lbr}"
+                            );
+                            worst = worst.max((ours - sigma).abs());
+                        }
+                    }
+                }
+            }
+        }
+        eprintln!("worst |IV - σ| on the grid: {worst:e}");
     }
 
     #[test]
