@@ -2,7 +2,7 @@
 //! (docs/CONVENTIONS.md, "Valuation and Greeks"), and implied volatility with typed outcomes.
 
 use crate::error::{Error, ErrorCode, Result};
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 use implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility};
 
 const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
@@ -197,7 +197,7 @@ pub fn implied_vol(
 }
 
 /// Implied volatility with the `implied-vol` crate (Jäckel's "Let's Be Rational"), kept for comparison in tests.
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 pub fn implied_vol_lbr(
     price_usd: f64,
     forward: f64,
@@ -312,6 +312,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(target_arch = "wasm32"))]
     fn agrees_with_lets_be_rational_on_a_wide_grid() {
         let mut worst = 0.0f64;
         for &f in &[0.6, 240.0, 3400.0, 95_000.0] {
