@@ -218,70 +218,81 @@ pub fn implied_vol_lbr(
     sigma
 }
 
-/// Undiscounted out-of-the-money price (call when `otm_call`) as a function of the total
-/// deviation `sd = σ√T`, and its derivative `F·φ(d1)`.
+/// Normalised out-of-the-money call `b(s) = e^(x/2)Φ(x/s + s/2) − e^(−x/2)Φ(x/s − s/2)` for
+/// `x = ln(F/K) ≤ 0` (the price over √(FK)), and its slope `∂b/∂s = e^(x/2)φ(x/s + s/2)`.
 #[inline]
-fn otm_price_and_slope(
-    forward: f64,
-    strike: f64,
-    ln_fk: f64,
-    sd: f64,
-    otm_call: bool,
-) -> (f64, f64) {
-    let d1 = ln_fk / sd + 0.5 * sd;
-    let d2 = d1 - sd;
-    let price = if otm_call {
-        forward * norm_cdf(d1) - strike * norm_cdf(d2)
-    } else {
-        strike * norm_cdf(-d2) - forward * norm_cdf(-d1)
-    };
-    (price.max(0.0), forward * norm_pdf(d1))
+fn normalised_otm_call(x: f64, s: f64) -> (f64, f64) {
+    let d1 = x / s + 0.5 * s;
+    let half = (0.5 * x).exp();
+    let b = half * norm_cdf(d1) - norm_cdf(d1 - s) / half;
+    (b.max(0.0), half * norm_pdf(d1))
 }
 
-/// The total deviation `σ√T` at which the undiscounted Black price equals `price`. The price is
-/// first reduced to its out-of-the-money part (parity), whose logarithm is solved by Newton's
-/// method — in log space the slope `vega/price` stays large for deep out-of-the-money options, so
-/// steps are well conditioned — inside a bracket that bisection keeps whenever a step leaves it.
+/// The total deviation `σ√T` at which the undiscounted Black price equals `price`.
+///
+/// After parity and the call/put symmetry the problem is a normalised out-of-the-money call
+/// `b(s) = target` with `x = −|ln(F/K)|` (Jäckel's set-up). `b` has its inflection at
+/// `s_c = √(2|x|)`. Below it (`ln b ≈ −x²/2s²`) Newton runs on `ln b` as a function of `1/s²`,
+/// which is nearly linear, from the asymptotic start `|x|/√(−2 ln b)`; above it `b` is concave,
+/// so Newton on `b` from the left converges monotonically, and close to the maximum `e^(x/2)`
+/// Newton runs on `ln(e^(x/2) − b)` as a function of `s²`. A bracket kept by bisection guards
+/// every step. Quadratic convergence: a step below 1e-12 relative leaves an error below an ulp.
 /// None when the price cannot be told apart from the maximum.
 fn solve_total_deviation(price: f64, forward: f64, strike: f64, is_call: bool) -> Option<f64> {
     let otm_call = forward <= strike;
-    let target = if is_call == otm_call {
+    let time_value = if is_call == otm_call {
         price
     } else if is_call {
         price - (forward - strike)
     } else {
         price - (strike - forward)
     };
-    if !(target > 0.0) {
+    if !(time_value > 0.0) {
         return None;
     }
-    let ln_fk = (forward / strike).ln();
-    let ln_target = target.ln();
+    let x = -(forward / strike).ln().abs();
+    let target = time_value / (forward * strike).sqrt();
+    let b_max = (0.5 * x).exp();
     const MAX_SD: f64 = 60.0; // Φ(−30): the price equals its maximum to machine precision
-    let (mut lo, mut hi) = (0.0f64, MAX_SD);
-    if otm_price_and_slope(forward, strike, ln_fk, hi, otm_call).0 < target {
+    if normalised_otm_call(x, MAX_SD).0 < target {
         return None;
     }
-    // start at the inflection point √(2|ln F/K|), or at the at-the-money approximation
-    // σ√T ≈ √(2π)·price/F when that is larger
-    let atm_guess = 2.506_628_274_631_000_5 * target / forward.min(strike);
-    let mut sd = (2.0 * ln_fk.abs())
-        .sqrt()
-        .max(atm_guess)
-        .clamp(1e-8, MAX_SD / 2.0);
-    for _ in 0..200 {
-        let (p, slope) = otm_price_and_slope(forward, strike, ln_fk, sd, otm_call);
-        if p < target {
-            lo = sd;
+    let s_c = (-2.0 * x).sqrt();
+    let left_branch = s_c > 0.0 && target <= normalised_otm_call(x, s_c).0;
+    let near_max = !left_branch && b_max - target < 0.5 * b_max;
+    let ln_target = target.ln();
+    let mut s = if left_branch {
+        (x.abs() / (-2.0 * ln_target).sqrt()).min(s_c)
+    } else if near_max {
+        (-8.0 * (0.5 * (b_max - target) / b_max).ln())
+            .sqrt()
+            .max(s_c)
+    } else {
+        s_c.max(target * 2.506_628_274_631_000_5)
+    }
+    .clamp(1e-12, MAX_SD - 1.0);
+    let (mut lo, mut hi) = (0.0f64, MAX_SD);
+    for _ in 0..100 {
+        let (b, slope) = normalised_otm_call(x, s);
+        if b < target {
+            lo = s;
         } else {
-            hi = sd;
+            hi = s;
         }
-        let step = if p > 0.0 && slope > 0.0 {
-            (p.ln() - ln_target) * p / slope
-        } else {
+        let newton = if !(slope > 0.0) {
             f64::NAN
+        } else if left_branch {
+            // ln b against w = 1/s²: d ln b / dw = (slope/b)·(−s³/2)
+            let w = 1.0 / (s * s) - (b.ln() - ln_target) / (slope / b * (-0.5 * s * s * s));
+            1.0 / w.sqrt()
+        } else if near_max && b < b_max {
+            // ln(b_max − b) against u = s²: d/du = −slope/(b_max − b)/(2s)
+            let rest = b_max - b;
+            let u = s * s - ((rest).ln() - (b_max - target).ln()) / (-slope / rest / (2.0 * s));
+            u.sqrt()
+        } else {
+            s - (b - target) / slope
         };
-        let newton = sd - step;
         let next = if newton.is_finite() && newton > lo && newton < hi {
             newton
         } else if lo > 0.0 {
@@ -289,12 +300,12 @@ fn solve_total_deviation(price: f64, forward: f64, strike: f64, is_call: bool) -
         } else {
             0.5 * hi
         };
-        if (next - sd).abs() <= 4.0 * f64::EPSILON * sd || hi - lo <= 4.0 * f64::EPSILON * hi {
+        if (next - s).abs() <= 1e-12 * s {
             return Some(next);
         }
-        sd = next;
+        s = next;
     }
-    Some(sd)
+    Some(s)
 }
 
 #[cfg(test)]
