@@ -547,7 +547,6 @@ fn option_query(json: &str) -> Result<OptionQuery> {
             "settlement",
         ],
     )?;
-    use crate::instrument::OptionType;
     let q = OptionQuery {
         forward: o.f64("forward")?,
         strike: o.f64("strike")?,
@@ -555,17 +554,8 @@ fn option_query(json: &str) -> Result<OptionQuery> {
         sigma: o.opt_f64("sigma")?,
         price: o.opt_f64("price")?,
         rate: o.opt_f64("rate")?,
-        call_put: o.enum_of(
-            "callPut",
-            &[("call", OptionType::Call), ("put", OptionType::Put)],
-        )?,
-        settlement: o.opt_enum(
-            "settlement",
-            &[
-                ("inverse", Settlement::Inverse),
-                ("linear", Settlement::Linear),
-            ],
-        )?,
+        call_put: o.enum_of("callPut", &crate::instrument::OPTION_TYPE_NAMES)?,
+        settlement: o.opt_enum("settlement", &crate::instrument::SETTLEMENT_NAMES)?,
     };
     crate::error::positive(q.forward, "forward")?;
     crate::error::positive(q.strike, "strike")?;

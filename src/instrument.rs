@@ -74,6 +74,20 @@ fn serialize_date<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::
     }
 }
 
+/// JSON names of the enums, for the input reader (`src/json.rs`).
+pub const KIND_NAMES: [(&str, Kind); 4] = [
+    ("option", Kind::Option),
+    ("future", Kind::Future),
+    ("perpetual", Kind::Perpetual),
+    ("spot", Kind::Spot),
+];
+pub const SETTLEMENT_NAMES: [(&str, Settlement); 2] = [
+    ("inverse", Settlement::Inverse),
+    ("linear", Settlement::Linear),
+];
+pub const OPTION_TYPE_NAMES: [(&str, OptionType); 2] =
+    [("call", OptionType::Call), ("put", OptionType::Put)];
+
 /// The explicit JSON form of an instrument (`{"underlying": "BTC", "kind": "option", …}`).
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize)]
@@ -453,29 +467,12 @@ impl InstrumentSpec {
         )?;
         Ok(InstrumentSpec {
             underlying: o.str("underlying")?.to_string(),
-            kind: o.enum_of(
-                "kind",
-                &[
-                    ("option", Kind::Option),
-                    ("future", Kind::Future),
-                    ("perpetual", Kind::Perpetual),
-                    ("spot", Kind::Spot),
-                ],
-            )?,
-            settlement: o.opt_enum(
-                "settlement",
-                &[
-                    ("inverse", Settlement::Inverse),
-                    ("linear", Settlement::Linear),
-                ],
-            )?,
+            kind: o.enum_of("kind", &KIND_NAMES)?,
+            settlement: o.opt_enum("settlement", &SETTLEMENT_NAMES)?,
             quote: o.opt_str("quote")?.map(str::to_string),
             expiry: o.opt_str("expiry")?.map(str::to_string),
             strike: o.opt_f64("strike")?,
-            option_type: o.opt_enum(
-                "optionType",
-                &[("call", OptionType::Call), ("put", OptionType::Put)],
-            )?,
+            option_type: o.opt_enum("optionType", &OPTION_TYPE_NAMES)?,
         })
     }
 }
