@@ -61,6 +61,7 @@ fn main() {
         decl::<portfolio_margin::session::Impact>(&cfg),
         decl::<portfolio_margin::engine::Request>(&cfg),
         decl::<portfolio_margin::engine::OptionQuery>(&cfg),
+        decl::<portfolio_margin::models::ModelMeta>(&cfg),
         decl::<portfolio_margin::models::ModelInput>(&cfg),
         decl::<portfolio_margin::models::ModelInfo>(&cfg),
         decl::<portfolio_margin::models::risk_matrix::UnderlyingShock>(&cfg),

@@ -39,16 +39,11 @@ fn one() -> f64 {
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct GridParams {
-    pub name: String,
-    pub kind: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
-    pub description: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
-    pub figures_as_of: String,
+    /// Name, kind, description and the date of the figures.
+    #[serde(flatten)]
+    pub meta: super::ModelMeta,
     pub price_moves: Vec<f64>,
     pub vol_shifts: Vec<VolShift>,
     /// Scale relative vol shifts by `(30/max(DTE,1))^p` (p 0.30 below 30 days, 0.13 above), as deribit-pm does.
@@ -330,10 +325,7 @@ impl GridParams {
             })
             .collect::<Result<_>>()?;
         Ok(GridParams {
-            name: o.str("name")?.to_string(),
-            kind: o.str("kind")?.to_string(),
-            description: o.string_or("description")?,
-            figures_as_of: o.string_or("figuresAsOf")?,
+            meta: super::ModelMeta::read(&o)?,
             price_moves: o.f64_vec("priceMoves")?,
             vol_shifts: list("volShifts")?
                 .into_iter()

@@ -36,16 +36,11 @@ pub struct CurrencyParams {
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct RiskMatrixParams {
-    pub name: String,
-    pub kind: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
-    pub description: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
-    pub figures_as_of: String,
+    /// Name, kind, description and the date of the figures.
+    #[serde(flatten)]
+    pub meta: super::ModelMeta,
     pub price_points: usize,
     pub extended_moves: Vec<f64>,
     pub vol_shock_reference_days: f64,
@@ -684,10 +679,7 @@ impl RiskMatrixParams {
             Ok(m.map.iter().map(|(k, v)| (k.clone(), v, m.at(k))).collect())
         };
         Ok(RiskMatrixParams {
-            name: o.str("name")?.to_string(),
-            kind: o.str("kind")?.to_string(),
-            description: o.string_or("description")?,
-            figures_as_of: o.string_or("figuresAsOf")?,
+            meta: super::ModelMeta::read(&o)?,
             price_points: o.usize("pricePoints")?,
             extended_moves: o.f64_vec("extendedMoves")?,
             vol_shock_reference_days: o.f64("volShockReferenceDays")?,

@@ -7,16 +7,11 @@ use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct StandardParams {
-    pub name: String,
-    pub kind: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
-    pub description: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
-    pub figures_as_of: String,
+    /// Name, kind, description and the date of the figures.
+    #[serde(flatten)]
+    pub meta: super::ModelMeta,
     pub short_call_initial_base: f64,
     pub short_call_initial_min: f64,
     pub short_option_maintenance: f64,
@@ -45,10 +40,7 @@ impl StandardParams {
                 ],
             )?;
             Ok(StandardParams {
-                name: o.str("name")?.to_string(),
-                kind: o.str("kind")?.to_string(),
-                description: o.string_or("description")?,
-                figures_as_of: o.string_or("figuresAsOf")?,
+                meta: super::ModelMeta::read(&o)?,
                 short_call_initial_base: o.f64("shortCallInitialBase")?,
                 short_call_initial_min: o.f64("shortCallInitialMin")?,
                 short_option_maintenance: o.f64("shortOptionMaintenance")?,
