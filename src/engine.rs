@@ -564,8 +564,13 @@ fn option_query(json: &str) -> Result<OptionQuery> {
     Ok(q)
 }
 
-/// Black-76 price and Greeks per 1 coin (docs/CONVENTIONS.md), as JSON.
+/// Black-76 price and Greeks per 1 coin (docs/CONVENTIONS.md), as JSON text.
 pub fn price_option_json(json: &str) -> Result<String> {
+    Ok(price_option(json)?.to_string())
+}
+
+/// Black-76 price and Greeks per 1 coin (docs/CONVENTIONS.md).
+pub fn price_option(json: &str) -> Result<serde_json::Value> {
     let q = option_query(json)?;
     let sigma = q
         .sigma
@@ -614,7 +619,7 @@ pub fn price_option_json(json: &str) -> Result<String> {
             "the inputs are too extreme for a finite result",
         ));
     }
-    Ok(out.to_string())
+    Ok(out)
 }
 
 /// Implied volatility from a price (USD, or coin when `settlement` is inverse).

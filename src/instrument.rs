@@ -132,8 +132,10 @@ pub fn parse_strike(text: &str) -> Option<f64> {
 }
 
 fn format_strike(strike: f64) -> String {
-    let s = format!("{strike}");
-    s.replace('.', "d")
+    if strike.fract() == 0.0 && strike < 1e15 {
+        return (strike as u64).to_string(); // the usual case, without float formatting
+    }
+    format!("{strike}").replace('.', "d")
 }
 
 impl Instrument {
@@ -159,18 +161,20 @@ impl Instrument {
             Some(q) => format!("{underlying}_{q}"),
             None => underlying.to_string(),
         };
-        let name = match (kind, expiry, strike, option_type) {
-            (Kind::Spot, ..) => prefix.clone(),
-            (Kind::Perpetual, ..) => format!("{prefix}-PERPETUAL"),
-            (Kind::Future, Some(e), ..) => format!("{prefix}-{}", e.deribit_code()),
-            (Kind::Option, Some(e), Some(k), Some(t)) => format!(
-                "{prefix}-{}-{}-{}",
-                e.deribit_code(),
-                format_strike(k),
-                if t == OptionType::Call { "C" } else { "P" }
-            ),
-            _ => prefix.clone(),
+        let parts: &[&str] = match (kind, expiry, strike, option_type) {
+            (Kind::Perpetual, ..) => &[&prefix, "-PERPETUAL"],
+            (Kind::Future, Some(e), ..) => &[&prefix, "-", &e.deribit_code()],
+            (Kind::Option, Some(e), Some(k), Some(t)) => &[
+                &prefix,
+                "-",
+                &e.deribit_code(),
+                "-",
+                &format_strike(k),
+                if t == OptionType::Call { "-C" } else { "-P" },
+            ],
+            _ => &[&prefix],
         };
+        let name = parts.concat();
         let quantity_unit = match (kind, settlement) {
             (Kind::Future | Kind::Perpetual, Settlement::Inverse) => QuantityUnit::Usd,
             _ => QuantityUnit::Coin,

@@ -24,6 +24,7 @@ pub mod models;
 pub mod positions;
 pub mod report;
 pub mod session;
+pub mod tape;
 pub mod time;
 pub mod valuation;
 

@@ -11,6 +11,13 @@ const MONTHS: [&str; 12] = [
     "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
 ];
 
+/// The last `width` decimal digits of `n`, zero-padded.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10u32.pow(i) % 10) as u8));
+    }
+}
+
 /// A calendar date (proleptic Gregorian).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -61,7 +68,14 @@ impl Date {
     }
     /// `YYYY-MM-DD`.
     pub fn iso(self) -> String {
-        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        // written by hand: called per position per report, where `format!` showed in profiles
+        let mut out = String::with_capacity(10);
+        push_digits(&mut out, self.year.unsigned_abs(), 4);
+        out.push('-');
+        push_digits(&mut out, self.month, 2);
+        out.push('-');
+        push_digits(&mut out, self.day, 2);
+        out
     }
     /// Deribit code `27DEC26`.
     pub fn deribit_code(self) -> String {
@@ -69,7 +83,11 @@ impl Date {
             .get(self.month as usize - 1)
             .copied()
             .unwrap_or("???");
-        format!("{}{}{:02}", self.day, month, self.year % 100)
+        let mut out = String::with_capacity(7);
+        push_digits(&mut out, self.day, if self.day < 10 { 1 } else { 2 });
+        out.push_str(month);
+        push_digits(&mut out, self.year.unsigned_abs() % 100, 2);
+        out
     }
     /// Parse `27DEC26` / `5JAN27` (case-insensitive).
     pub fn parse_deribit(code: &str) -> Option<Date> {

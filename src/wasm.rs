@@ -1,7 +1,8 @@
 //! The WebAssembly facade: JS value in → core → JS value out. No risk logic lives here.
 //!
-//! Values cross the boundary as JSON text (`JSON.stringify` / `JSON.parse`, both native in the JS
-//! engine), so the core sees exactly what the CLI sees. Errors become JS `Error`s carrying `code`,
+//! Inputs cross the boundary as JSON text (`JSON.stringify`, native in the JS engine), so the core
+//! sees exactly what the CLI sees. Results cross as a tape (src/tape.rs, decoded by src/tape.js): the
+//! same value as the CLI's JSON, without decimal text on either side. Errors become JS `Error`s carrying `code`,
 //! `line`, `column`, `path` and `issues`.
 
 use crate::error::{Error, ErrorCode};
@@ -24,29 +25,25 @@ fn js_error(e: &Error) -> JsValue {
     if let Some(path) = &e.path {
         set("path", JsValue::from_str(path));
     }
-    let issues = serde_json::to_string(&e.issues)
-        .ok()
-        .and_then(|s| js_sys::JSON::parse(&s).ok())
+    let issues = crate::tape::to_tape(&e.issues)
+        .map(|t| tape_to_js(&t))
         .unwrap_or(JsValue::NULL);
     set("issues", issues);
     err.into()
 }
 
-/// A JS value as JSON text: strings are taken as JSON text already.
+/// A JS value as JSON text: strings are taken as JSON text already. The text crosses as UTF-8 bytes
+/// encoded by the JS engine (`TextEncoder`), which is much faster than the generated glue's
+/// character loop for long text.
 fn to_json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
-    if let Some(s) = value.as_string() {
-        return Ok(s);
-    }
     let bad = || {
         js_error(&Error::new(
             ErrorCode::BadRequest,
             format!("{what} must be a JSON-compatible object"),
         ))
     };
-    match js_sys::JSON::stringify(value) {
-        Ok(s) => s.as_string().ok_or_else(bad),
-        Err(_) => Err(bad()),
-    }
+    let bytes = json_utf8(value).map_err(|_| bad())?.ok_or_else(bad)?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| bad())
 }
 
 fn to_js(json: &str) -> Result<JsValue, JsValue> {
@@ -58,10 +55,30 @@ fn to_js(json: &str) -> Result<JsValue, JsValue> {
     })
 }
 
+#[wasm_bindgen(module = "/src/tape.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = jsonUtf8, catch)]
+    fn json_utf8(value: &JsValue) -> Result<Option<js_sys::Uint8Array>, JsValue>;
+    #[wasm_bindgen(js_name = decodeTape)]
+    fn decode_tape(
+        ops: &[u32],
+        nums: &[f64],
+        text: &str,
+        string_ends: &[u32],
+        shapes: &[u32],
+    ) -> JsValue;
+}
+
+fn tape_to_js(t: &crate::tape::Tape) -> JsValue {
+    decode_tape(&t.ops, &t.nums, &t.text, &t.string_ends, &t.shapes)
+}
+
+/// A core result as a plain JS value, by way of the tape (src/tape.rs): deep-equal to `JSON.parse`
+/// of its JSON text, without writing or parsing decimal text.
 fn serialize<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value)
+    let tape = crate::tape::to_tape(value)
         .map_err(|e| js_error(&Error::new(ErrorCode::Numeric, e.to_string())))?;
-    to_js(&json)
+    Ok(tape_to_js(&tape))
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -94,9 +111,8 @@ pub fn start() {
 pub fn compute_report(
     #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let text = to_json_text(&request, "the request")?;
-    let json = crate::report_json(&text).map_err(|e| js_error(&e))?;
-    to_js(&json)
+    let request = parse_request_js(&request)?;
+    serialize(&crate::report(&request).map_err(|e| js_error(&e))?)
 }
 
 /// Parse pasted positions without valuing them: `{ positions, errors }`, every bad line listed.
@@ -129,8 +145,7 @@ pub fn price_option(
     #[wasm_bindgen(unchecked_param_type = "OptionQuery")] params: JsValue,
 ) -> Result<JsValue, JsValue> {
     let text = to_json_text(&params, "the option")?;
-    let json = crate::engine::price_option_json(&text).map_err(|e| js_error(&e))?;
-    to_js(&json)
+    serialize(&crate::engine::price_option(&text).map_err(|e| js_error(&e))?)
 }
 
 /// Implied volatility from a price: `{price, forward, strike, tYears, rate?, callPut, settlement?}`

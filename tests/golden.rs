@@ -92,3 +92,43 @@ fn golden_margin_cases() {
         );
     }
 }
+
+/// Numbers as f64 (JS has one number type), so `1` and `1.0` compare equal.
+fn as_js_numbers(v: Value) -> Value {
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number),
+        Value::Array(a) => Value::Array(a.into_iter().map(as_js_numbers).collect()),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, v)| (k, as_js_numbers(v))).collect())
+        }
+        v => v,
+    }
+}
+
+/// The package hands reports to JS as a tape (src/tape.rs), not as JSON text: the value it carries
+/// must be exactly the CLI's JSON report, bit for bit, for every golden book and the 1 000-position
+/// benchmark book.
+#[test]
+fn the_tape_carries_every_report_exactly() {
+    let mut requests: Vec<Value> = std::fs::read_dir(root().join("tests/golden/margin"))
+        .unwrap()
+        .map(|e| load(e.unwrap().path())["request"].clone())
+        .collect();
+    requests.push(fixture("deribit-pm-btc.json")["request"].clone());
+    requests
+        .push(serde_json::json!({ "positions": portfolio_margin::bookgen::generated_book(1000) }));
+    for request in requests {
+        let parsed = portfolio_margin::parse_request(&request.to_string()).unwrap();
+        let report = portfolio_margin::report(&parsed).unwrap();
+        let via_json: Value =
+            serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+        let via_tape = portfolio_margin::tape::to_tape(&report)
+            .unwrap()
+            .to_value()
+            .unwrap();
+        assert_eq!(as_js_numbers(via_tape), as_js_numbers(via_json));
+    }
+}

@@ -1,0 +1,89 @@
+// Results reach JS as a tape (src/tape.rs → src/tape.js), not as JSON text. These tests hold the
+// package's values to the CLI's JSON report: same keys in the same order, same strings, numbers equal
+// to within the last bits (the native and WebAssembly builds may round differently in libm), and
+// check the decoder's edge cases on hand-written tapes.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import pm, { fixture, readJson, goldenMarginFiles } from "./pkg.mjs";
+import { decodeTape } from "../../src/tape.js";
+
+const cli = new URL("../../target/release/portfolio-margin", import.meta.url).pathname;
+const cliReport = (request) => JSON.parse(execFileSync(cli, ["report", "-"], { input: JSON.stringify(request), encoding: "utf8" }));
+
+/** Same structure and key order; numbers within 1e-11 relative (or 1e-12 absolute). */
+function assertSameValue(actual, expected, path = "$") {
+  if (typeof expected === "number") {
+    assert.equal(typeof actual, "number", `${path}: ${actual}`);
+    const ok = Object.is(actual, expected) || Math.abs(actual - expected) <= Math.max(1e-12, 1e-11 * Math.abs(expected));
+    assert.ok(ok, `${path}: got ${actual}, expected ${expected}`);
+  } else if (Array.isArray(expected)) {
+    assert.ok(Array.isArray(actual), `${path}: not an array`);
+    assert.equal(actual.length, expected.length, `${path}: length`);
+    expected.forEach((e, i) => assertSameValue(actual[i], e, `${path}[${i}]`));
+  } else if (expected !== null && typeof expected === "object") {
+    assert.equal(Object.getPrototypeOf(actual), Object.prototype, `${path}: not a plain object`);
+    assert.deepEqual(Object.keys(actual), Object.keys(expected), `${path}: keys`);
+    for (const k of Object.keys(expected)) assertSameValue(actual[k], expected[k], `${path}.${k}`);
+  } else {
+    assert.equal(actual, expected, path);
+  }
+}
+
+test("every golden report, the fixture and a 1 000-position book equal the CLI's JSON report", () => {
+  const requests = goldenMarginFiles().map((f) => readJson(`tests/golden/margin/${f}`).request);
+  requests.push(fixture("deribit-pm-btc.json").request);
+  requests.push(JSON.parse(execFileSync(cli, ["sample", "--generated", "1000"], { encoding: "utf8" })));
+  requests.push(JSON.parse(execFileSync(cli, ["sample"], { encoding: "utf8" })));
+  for (const request of requests) assertSameValue(pm.computeReport(request), cliReport(request));
+});
+
+test("listModels and priceOption carry the same values as JSON would", () => {
+  const models = pm.listModels();
+  assert.deepEqual(JSON.parse(JSON.stringify(models)), models);
+  assert.ok(models.length >= 3 && models.every((m) => typeof m.name === "string"));
+  const g = pm.priceOption({ forward: 100000, strike: 90000, tYears: 0.5, sigma: 0.6, callPut: "put", settlement: "inverse" });
+  for (const k of ["price", "delta", "gamma", "vega", "theta", "rho", "vanna", "volga", "priceCoin", "deltaCoinAccount", "vegaCoin", "thetaCoin"]) {
+    assert.equal(typeof g[k], "number", k);
+  }
+});
+
+// ---- the decoder on hand-written tapes (layout: src/tape.rs) ----
+const NULL = 0, FALSE = 1, TRUE = 2, NUMBER = 3, STRING = 4, ARRAY = 5, OBJECT = 6;
+function tape(strings, shapes, ops, nums = []) {
+  let text = "", ends = [];
+  for (const s of strings) { text += s; ends.push(text.length); }
+  const flat = shapes.flatMap((keys) => [keys.length, ...keys]);
+  return decodeTape(Uint32Array.from(ops), Float64Array.from(nums), text, Uint32Array.from(ends), Uint32Array.from(flat));
+}
+
+test("decoder: scalars, empty containers, nesting", () => {
+  assert.equal(tape([], [], [NULL]), null);
+  assert.equal(tape([], [], [TRUE]), true);
+  assert.equal(tape([], [], [FALSE]), false);
+  assert.ok(Object.is(tape([], [], [NUMBER], [-0]), -0));
+  assert.deepEqual(tape([], [[]], [OBJECT, 0]), {});
+  assert.deepEqual(tape([], [], [ARRAY, 0]), []);
+  assert.deepEqual(
+    tape(["a", "b", "x"], [[0, 1]], [ARRAY, 2, OBJECT, 0, NUMBER, STRING, 2, OBJECT, 0, ARRAY, 1, NULL, TRUE], [1.5]),
+    [{ a: 1.5, b: "x" }, { a: [null], b: true }],
+  );
+});
+
+test("decoder: strings are cut by UTF-16 offsets (astral characters, accents)", () => {
+  assert.deepEqual(tape(["𝄞", "é", "ok"], [], [ARRAY, 3, STRING, 0, STRING, 1, STRING, 2]), ["𝄞", "é", "ok"]);
+});
+
+test("decoder: integer-like keys and __proto__ behave as in JSON.parse", () => {
+  const text = '{"b":1,"2":2,"a":3,"1":4}';
+  assert.deepEqual(Object.entries(tape(["b", "2", "a", "1"], [[0, 1, 2, 3]], [OBJECT, 0, NUMBER, NUMBER, NUMBER, NUMBER], [1, 2, 3, 4])), Object.entries(JSON.parse(text)));
+  const proto = tape(["__proto__", "x"], [[0, 1], [1]], [OBJECT, 0, OBJECT, 1, NUMBER, NUMBER], [1, 2]);
+  const viaJson = JSON.parse('{"__proto__":{"x":1},"x":2}');
+  assert.deepEqual(Object.keys(proto), Object.keys(viaJson));
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype, "the prototype is untouched");
+  assert.deepEqual(proto["__proto__"], { x: 1 });
+});
+
+test("decoder: a corrupt tape throws instead of returning garbage", () => {
+  assert.throws(() => tape([], [], [9]), /corrupt/);
+});
