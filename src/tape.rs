@@ -350,7 +350,7 @@ impl Compound<'_> {
     fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Res {
         match self {
             Compound::Object { w, state, .. } => {
-                let id = key.serialize(KeySerializer { w: &mut **w })?;
+                let id = key.serialize(KeySerializer { w })?;
                 *state = w.add_key(*state, id);
                 Ok(())
             }
