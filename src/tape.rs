@@ -350,7 +350,17 @@ impl Compound<'_> {
     fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Res {
         match self {
             Compound::Object { w, state, .. } => {
-                let id = key.serialize(KeySerializer { w })?;
+                // map keys become strings, as in JSON (serde_json's rule: strings, numbers, booleans)
+                let id = match key_value(key)? {
+                    serde_json::Value::String(k) => w.string_id(&k),
+                    serde_json::Value::Number(n) => w.string_id(&n.to_string()),
+                    serde_json::Value::Bool(b) => w.string_id(if b { "true" } else { "false" }),
+                    _ => {
+                        return Err(TapeError(
+                            "map keys must be strings, numbers or booleans".into(),
+                        ))
+                    }
+                };
                 *state = w.add_key(*state, id);
                 Ok(())
             }
@@ -608,123 +618,24 @@ impl ser::SerializeStructVariant for Compound<'_> {
     }
 }
 
-/// Map keys become strings, as in JSON: strings and chars as they are, integers and booleans in
-/// decimal (serde_json's rule); anything else is an error.
-struct KeySerializer<'a> {
-    w: &'a mut Writer,
-}
-
-fn key_error() -> TapeError {
-    TapeError("map keys must be strings, numbers or booleans".into())
-}
-
-macro_rules! key_display {
-    ($($f:ident: $t:ty),*) => {$(
-        fn $f(self, v: $t) -> Res<u32> {
-            Ok(self.w.string_id(&v.to_string()))
-        }
-    )*};
-}
-
-impl ser::Serializer for KeySerializer<'_> {
-    type Ok = u32;
-    type Error = TapeError;
-    type SerializeSeq = ser::Impossible<u32, TapeError>;
-    type SerializeTuple = ser::Impossible<u32, TapeError>;
-    type SerializeTupleStruct = ser::Impossible<u32, TapeError>;
-    type SerializeTupleVariant = ser::Impossible<u32, TapeError>;
-    type SerializeMap = ser::Impossible<u32, TapeError>;
-    type SerializeStruct = ser::Impossible<u32, TapeError>;
-    type SerializeStructVariant = ser::Impossible<u32, TapeError>;
-
-    key_display!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
-        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
-        serialize_u64: u64, serialize_char: char);
-
-    fn serialize_str(self, v: &str) -> Res<u32> {
-        Ok(self.w.string_id(v))
-    }
-    fn serialize_unit_variant(self, _n: &'static str, _i: u32, variant: &'static str) -> Res<u32> {
-        Ok(self.w.string_id(variant))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _n: &'static str,
-        value: &T,
-    ) -> Res<u32> {
-        value.serialize(self)
-    }
-    fn serialize_f32(self, _v: f32) -> Res<u32> {
-        Err(key_error())
-    }
-    fn serialize_f64(self, _v: f64) -> Res<u32> {
-        Err(key_error())
-    }
-    fn serialize_bytes(self, _v: &[u8]) -> Res<u32> {
-        Err(key_error())
-    }
-    fn serialize_none(self) -> Res<u32> {
-        Err(key_error())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Res<u32> {
-        Err(key_error())
-    }
-    fn serialize_unit(self) -> Res<u32> {
-        Err(key_error())
-    }
-    fn serialize_unit_struct(self, _n: &'static str) -> Res<u32> {
-        Err(key_error())
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _n: &'static str,
-        _i: u32,
-        _v: &'static str,
-        _value: &T,
-    ) -> Res<u32> {
-        Err(key_error())
-    }
-    fn serialize_seq(self, _l: Option<usize>) -> Res<Self::SerializeSeq> {
-        Err(key_error())
-    }
-    fn serialize_tuple(self, _l: usize) -> Res<Self::SerializeTuple> {
-        Err(key_error())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _n: &'static str,
-        _l: usize,
-    ) -> Res<Self::SerializeTupleStruct> {
-        Err(key_error())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _n: &'static str,
-        _i: u32,
-        _v: &'static str,
-        _l: usize,
-    ) -> Res<Self::SerializeTupleVariant> {
-        Err(key_error())
-    }
-    fn serialize_map(self, _l: Option<usize>) -> Res<Self::SerializeMap> {
-        Err(key_error())
-    }
-    fn serialize_struct(self, _n: &'static str, _l: usize) -> Res<Self::SerializeStruct> {
-        Err(key_error())
-    }
-    fn serialize_struct_variant(
-        self,
-        _n: &'static str,
-        _i: u32,
-        _v: &'static str,
-        _l: usize,
-    ) -> Res<Self::SerializeStructVariant> {
-        Err(key_error())
-    }
+/// A map key as serde_json sees it: few per report, so serde_json's own value serializer does
+/// instead of another `Serializer` impl. (Not for values: `Compound::value` is generic over every
+/// field type, and this would instantiate that serializer for all of them, +19 KB of wasm.)
+fn key_value<T: Serialize + ?Sized>(key: &T) -> Res<serde_json::Value> {
+    key.serialize(serde_json::value::Serializer)
+        .map_err(|e| TapeError(e.to_string()))
 }
 
 /// The digits of a serde_json text-kept number (a string field).
 struct DigitsSerializer;
+
+macro_rules! not_digits {
+    ($($f:ident: $t:ty),*) => {$(
+        fn $f(self, _v: $t) -> Res<String> {
+            Err(digits_error())
+        }
+    )*};
+}
 
 impl ser::Serializer for DigitsSerializer {
     type Ok = String;
@@ -740,42 +651,9 @@ impl ser::Serializer for DigitsSerializer {
     fn serialize_str(self, v: &str) -> Res<String> {
         Ok(v.to_owned())
     }
-    fn serialize_bool(self, _v: bool) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_i8(self, _v: i8) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_i16(self, _v: i16) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_i32(self, _v: i32) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_i64(self, _v: i64) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_u8(self, _v: u8) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_u16(self, _v: u16) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_u32(self, _v: u32) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_u64(self, _v: u64) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_f32(self, _v: f32) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_f64(self, _v: f64) -> Res<String> {
-        Err(digits_error())
-    }
-    fn serialize_char(self, _v: char) -> Res<String> {
-        Err(digits_error())
-    }
+    not_digits!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64, serialize_char: char);
     fn serialize_bytes(self, _v: &[u8]) -> Res<String> {
         Err(digits_error())
     }
