@@ -2,7 +2,7 @@
 //! generated 1 000-position book (BTC and ETH, 8 expiries). Figures go in the README.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use portfolio_margin::black76;
+use portfolio_margin::pricing::black76;
 
 fn pricing(c: &mut Criterion) {
     // a spread of realistic inputs, evaluated in a tight loop
@@ -43,7 +43,7 @@ fn pricing(c: &mut Criterion) {
 }
 
 fn full_report(c: &mut Criterion) {
-    let book = portfolio_margin::bookgen::generated_book(1000);
+    let book = portfolio_margin::api::generated_book(1000);
     let request_json = serde_json::json!({ "positions": book, "model": "deribit-pm" }).to_string();
     let request = portfolio_margin::parse_request(&request_json).unwrap();
     let mut g = c.benchmark_group("report");

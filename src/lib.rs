@@ -1,36 +1,31 @@
 //! portfolio-margin: a portfolio risk-margining engine for crypto derivatives.
 //!
-//! The core is pure Rust (no wasm-bindgen, no I/O). One entry, [`report`], serves the native CLI
-//! (`src/bin/portfolio-margin.rs`) and the WebAssembly facade (`src/wasm.rs`) alike.
+//! The core is pure Rust (no wasm-bindgen, no I/O). Data flows one way through layers, and no
+//! module imports one above it (checked by `tests/layers.rs`):
+//!
+//! `error`, `time` (foundation) → [`input`] → [`market`] → [`pricing`] → [`margin`] → [`report`]
+//! → [`api`] → [`wasm`] (the JS edge) and `src/bin/` (the CLI).
+//!
+//! [`api`] is the list of operations; the CLI and the WebAssembly facade call only it.
 //!
 //! ```
 //! let json = r#"{"positions": "BTC-25DEC26-100000-C -10"}"#;
-//! let report = portfolio_margin::report_json(json).unwrap();
+//! let report = portfolio_margin::api::report_json(json).unwrap();
 //! assert!(report.contains("\"initial\""));
 //! ```
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod account;
-pub mod black76;
-pub mod book;
-pub mod bookgen;
-pub mod engine;
+pub mod api;
 pub mod error;
-pub mod hedge;
-pub mod instrument;
-pub mod json;
+pub mod input;
+pub mod margin;
 pub mod market;
-pub mod models;
-pub mod positions;
+pub mod pricing;
 pub mod report;
-pub mod session;
-pub mod tape;
 pub mod time;
-pub mod valuation;
-
-#[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use engine::{parse_request, report, report_json, Request};
+pub use api::{report, report_json};
 pub use error::{Error, ErrorCode, Issue, Warning};
-pub use report::Report;
+pub use input::{parse_request, Request};
+pub use report::types::Report;

@@ -111,9 +111,11 @@ fn impact_equals_the_difference_of_two_full_reports() {
         }
         let req = request(BOOK, &m);
         let request = portfolio_margin::parse_request(&req.to_string()).unwrap();
-        let session = portfolio_margin::session::Session::new(&request).unwrap();
-        let impact =
-            serde_json::to_value(session.impact(&Value::String(order.into())).unwrap()).unwrap();
+        let session = portfolio_margin::api::session(&request).unwrap();
+        let impact = serde_json::to_value(
+            portfolio_margin::api::impact(&session, &Value::String(order.into())).unwrap(),
+        )
+        .unwrap();
         let before = report(&req);
         let after = report(&request_with(BOOK, order, &m));
         for (state, rep) in [("before", &before), ("after", &after)] {
@@ -148,14 +150,12 @@ fn request_with(book: &str, order: &str, m: &Value) -> Value {
 #[test]
 fn impact_errors_name_the_order_line() {
     let req = portfolio_margin::parse_request(&request(BOOK, &market()).to_string()).unwrap();
-    let session = portfolio_margin::session::Session::new(&req).unwrap();
-    let e = session
-        .impact(&Value::String("BTC-PERPETUAL 1\nBTC-99ABC26 1".into()))
-        .unwrap_err();
+    let session = portfolio_margin::api::session(&req).unwrap();
+    let impact =
+        |orders: &str| portfolio_margin::api::impact(&session, &Value::String(orders.into()));
+    let e = impact("BTC-PERPETUAL 1\nBTC-99ABC26 1").unwrap_err();
     assert_eq!((e.code_str(), e.line), ("UNKNOWN_INSTRUMENT", Some(2)));
-    let e = session
-        .impact(&Value::String("SOL_USDC-PERPETUAL 1".into()))
-        .unwrap_err();
+    let e = impact("SOL_USDC-PERPETUAL 1").unwrap_err();
     assert_eq!(e.code_str(), "MISSING_MARKET");
 }
 

@@ -17,7 +17,7 @@
 
 mod common;
 
-use portfolio_margin::black76::{greeks, implied_vol, OptionGreeks};
+use portfolio_margin::pricing::black76::{greeks, implied_vol, OptionGreeks};
 use serde_json::{json, Value};
 
 const SECONDS_PER_YEAR: f64 = 365.0 * 86400.0;
@@ -354,7 +354,7 @@ fn as_of_for(t_years: f64) -> String {
 /// The core entry without JSON text on either side (no number is re-read by a float parser):
 /// request `Value` → `Request` → `Report` → `Value`, all exact.
 fn report_exact(request: Value) -> Value {
-    let request: portfolio_margin::Request = serde_json::from_value(request).unwrap();
+    let request = portfolio_margin::Request::from_json(&request).unwrap();
     let report = portfolio_margin::report(&request).unwrap_or_else(|e| panic!("{}", e.to_json()));
     serde_json::to_value(&report).unwrap()
 }

@@ -118,14 +118,13 @@ fn the_tape_carries_every_report_exactly() {
         .map(|e| load(e.unwrap().path())["request"].clone())
         .collect();
     requests.push(fixture("deribit-pm-btc.json")["request"].clone());
-    requests
-        .push(serde_json::json!({ "positions": portfolio_margin::bookgen::generated_book(1000) }));
+    requests.push(serde_json::json!({ "positions": portfolio_margin::api::generated_book(1000) }));
     for request in requests {
         let parsed = portfolio_margin::parse_request(&request.to_string()).unwrap();
         let report = portfolio_margin::report(&parsed).unwrap();
         let via_json: Value =
             serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
-        let via_tape = portfolio_margin::tape::to_tape(&report)
+        let via_tape = portfolio_margin::wasm::tape::to_tape(&report)
             .unwrap()
             .to_value()
             .unwrap();

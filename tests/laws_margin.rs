@@ -8,7 +8,7 @@
 
 mod common;
 
-use portfolio_margin::black76;
+use portfolio_margin::pricing::black76;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -53,7 +53,7 @@ fn config() -> ProptestConfig {
 /// The core entry without JSON text on either side: no number goes through a float parser, so
 /// the laws compare exactly the doubles the engine computed.
 fn report_exact(request: &Value) -> Value {
-    let request: portfolio_margin::Request = serde_json::from_value(request.clone()).unwrap();
+    let request = portfolio_margin::Request::from_json(&request).unwrap();
     let report = portfolio_margin::report(&request).unwrap_or_else(|e| panic!("{}", e.to_json()));
     serde_json::to_value(&report).unwrap()
 }

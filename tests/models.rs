@@ -127,7 +127,7 @@ fn preset_overrides_field_by_field_and_typos_are_errors() {
             Some("model.overrides.underlyings.BTC.priceRnage")
         )
     );
-    let names: Vec<String> = portfolio_margin::models::list_models()
+    let names: Vec<String> = portfolio_margin::api::list_models()
         .into_iter()
         .map(|m| m.name)
         .collect();

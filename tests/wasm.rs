@@ -1,7 +1,7 @@
 //! wasm-bindgen tests: the facade under node (run by `wasm-pack test --node`).
 #![cfg(target_arch = "wasm32")]
 
-use portfolio_margin::wasm::{compute_report, parse_positions, sample_positions};
+use portfolio_margin::wasm::facade::{compute_report, parse_positions, sample_positions};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -1,6 +1,7 @@
 //! Native CLI: `portfolio-margin report [FILE|-]` — request JSON in, report JSON out.
 //! On bad input: a JSON error on stderr and exit code 2.
 
+use portfolio_margin::api;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -18,7 +19,7 @@ fn main() -> ExitCode {
                 Ok(t) => t,
                 Err(code) => return code,
             };
-            match portfolio_margin::report_json(&text) {
+            match api::report_json(&text) {
                 Ok(json) => {
                     println!("{json}");
                     ExitCode::SUCCESS
@@ -32,8 +33,7 @@ fn main() -> ExitCode {
         Some("models") => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&portfolio_margin::models::list_models())
-                    .unwrap_or_default()
+                serde_json::to_string_pretty(&api::list_models()).unwrap_or_default()
             );
             ExitCode::SUCCESS
         }
@@ -42,8 +42,8 @@ fn main() -> ExitCode {
                 args.get(1).map(String::as_str),
                 args.get(2).and_then(|n| n.parse::<usize>().ok()),
             ) {
-                (Some("--generated"), Some(n)) => portfolio_margin::bookgen::generated_book(n),
-                (None, _) => portfolio_margin::market::SAMPLE_POSITIONS.to_string(),
+                (Some("--generated"), Some(n)) => api::generated_book(n),
+                (None, _) => api::sample_positions().to_string(),
                 _ => {
                     eprintln!("{USAGE}");
                     return ExitCode::from(64);
@@ -66,7 +66,7 @@ fn main() -> ExitCode {
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(50)
                 .max(1);
-            let request = match portfolio_margin::parse_request(&text) {
+            let request = match api::parse_request(&text) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("{}", e.to_json());
@@ -77,10 +77,10 @@ fn main() -> ExitCode {
             let mut json = Vec::with_capacity(runs);
             for _ in 0..runs {
                 let t = std::time::Instant::now();
-                let _ = std::hint::black_box(portfolio_margin::report(&request));
+                let _ = std::hint::black_box(api::report(&request));
                 core.push(t.elapsed().as_secs_f64() * 1e3);
                 let t = std::time::Instant::now();
-                let _ = std::hint::black_box(portfolio_margin::report_json(&text));
+                let _ = std::hint::black_box(api::report_json(&text));
                 json.push(t.elapsed().as_secs_f64() * 1e3);
             }
             let median = |v: &mut Vec<f64>| {

@@ -1,15 +1,14 @@
-//! Margin models. A model is data (a JSON preset in `presets/`), overridable field by field.
-
-pub mod grid;
-pub mod risk_matrix;
-pub mod standard;
+//! The margin model of a request: a preset (data in `presets/`) with overrides, resolved to one
+//! typed model kind.
 
 use crate::error::{Error, ErrorCode, Result};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-pub use risk_matrix::RiskMatrixParams;
-pub use standard::StandardParams;
+use crate::input::model::ModelInput;
+use crate::margin::grid::GridParams;
+use crate::margin::risk_matrix::RiskMatrixParams;
+use crate::margin::standard::StandardParams;
 
 /// The presets shipped inside the package: (name, JSON).
 pub const PRESETS: [(&str, &str); 3] = [
@@ -20,20 +19,6 @@ pub const PRESETS: [(&str, &str); 3] = [
     ),
     ("span", include_str!("presets/span.json")),
 ];
-
-/// A model as the request gives it: a preset name, a preset with overrides, or a full model.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum ModelInput {
-    Name(String),
-    Preset {
-        preset: String,
-        #[serde(default)]
-        overrides: Option<Value>,
-    },
-    Full(Value),
-}
 
 /// A resolved model: its name, the full parameter JSON used (reported), and the typed parameters.
 #[derive(Debug, Clone)]
@@ -49,7 +34,7 @@ pub struct Model {
 pub enum ModelKind {
     RiskMatrix(RiskMatrixParams),
     /// SPAN-style and custom scenario grids.
-    Grid(grid::GridParams),
+    Grid(GridParams),
     Standard,
 }
 
@@ -193,7 +178,7 @@ impl Model {
         let standard = StandardParams::from_json(&standard_json)?;
         let kind = match kind_name {
             "risk-matrix" => ModelKind::RiskMatrix(RiskMatrixParams::from_json(&params_json)?),
-            "scenario-grid" => ModelKind::Grid(grid::GridParams::from_json(&params_json)?),
+            "scenario-grid" => ModelKind::Grid(GridParams::from_json(&params_json)?),
             "standard" => ModelKind::Standard,
             other => {
                 return Err(Error::at_path(
@@ -211,64 +196,5 @@ impl Model {
             kind,
             standard,
         })
-    }
-}
-
-/// What every model carries besides its parameters.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ModelMeta {
-    pub name: String,
-    pub kind: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
-    pub description: String,
-    /// Where the figures come from, and their date.
-    #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
-    pub figures_as_of: String,
-}
-
-impl ModelMeta {
-    pub(crate) fn read(o: &crate::json::Obj) -> Result<ModelMeta> {
-        Ok(ModelMeta {
-            name: o.str("name")?.to_string(),
-            kind: o.str("kind")?.to_string(),
-            description: o.string_or("description")?,
-            figures_as_of: o.string_or("figuresAsOf")?,
-        })
-    }
-}
-
-/// Problems in a model's parameters are `BAD_MODEL`.
-pub(crate) fn model_error(e: Error) -> Error {
-    let mut e = e;
-    e.code = ErrorCode::BadModel;
-    for issue in &mut e.issues {
-        issue.code = ErrorCode::BadModel;
-    }
-    e
-}
-
-impl ModelInput {
-    /// `"deribit-pm"`, `{"preset": …, "overrides": {…}}`, or a full model object.
-    pub fn from_json(v: &Value) -> Result<ModelInput> {
-        match v {
-            Value::String(name) => Ok(ModelInput::Name(name.clone())),
-            Value::Object(map) if map.contains_key("preset") => {
-                let o = crate::json::Obj::new(v, "model", &["preset", "overrides"])?;
-                Ok(ModelInput::Preset {
-                    preset: o.str("preset")?.to_string(),
-                    overrides: o.get("overrides").cloned(),
-                })
-            }
-            Value::Object(_) => Ok(ModelInput::Full(v.clone())),
-            other => Err(crate::json::expected(
-                "model",
-                "a preset name or a model object",
-                other,
-            )),
-        }
     }
 }

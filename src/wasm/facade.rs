@@ -25,7 +25,7 @@ fn js_error(e: &Error) -> JsValue {
     if let Some(path) = &e.path {
         set("path", JsValue::from_str(path));
     }
-    let issues = crate::tape::to_tape(&e.issues)
+    let issues = crate::wasm::tape::to_tape(&e.issues)
         .map(|t| tape_to_js(&t))
         .unwrap_or(JsValue::NULL);
     set("issues", issues);
@@ -55,7 +55,7 @@ fn to_js(json: &str) -> Result<JsValue, JsValue> {
     })
 }
 
-#[wasm_bindgen(module = "/src/tape.js")]
+#[wasm_bindgen(module = "/src/wasm/tape.js")]
 extern "C" {
     #[wasm_bindgen(js_name = jsonUtf8, catch)]
     fn json_utf8(value: &JsValue) -> Result<Option<js_sys::Uint8Array>, JsValue>;
@@ -69,14 +69,14 @@ extern "C" {
     ) -> JsValue;
 }
 
-fn tape_to_js(t: &crate::tape::Tape) -> JsValue {
+fn tape_to_js(t: &crate::wasm::tape::Tape) -> JsValue {
     decode_tape(&t.ops, &t.nums, &t.text, &t.string_ends, &t.shapes)
 }
 
 /// A core result as a plain JS value, by way of the tape (src/tape.rs): deep-equal to `JSON.parse`
 /// of its JSON text, without writing or parsing decimal text.
 fn serialize<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let tape = crate::tape::to_tape(value)
+    let tape = crate::wasm::tape::to_tape(value)
         .map_err(|e| js_error(&Error::new(ErrorCode::Numeric, e.to_string())))?;
     Ok(tape_to_js(&tape))
 }
@@ -112,31 +112,31 @@ pub fn compute_report(
     #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
 ) -> Result<JsValue, JsValue> {
     let request = parse_request_js(&request)?;
-    serialize(&crate::report(&request).map_err(|e| js_error(&e))?)
+    serialize(&crate::api::report(&request).map_err(|e| js_error(&e))?)
 }
 
 /// Parse pasted positions without valuing them: `{ positions, errors }`, every bad line listed.
 #[wasm_bindgen(js_name = parsePositions, unchecked_return_type = "Parsed")]
 pub fn parse_positions(text: &str) -> Result<JsValue, JsValue> {
-    serialize(&crate::positions::parse_text(text))
+    serialize(&crate::api::parse_positions(text))
 }
 
 /// The margin model presets shipped in the package.
 #[wasm_bindgen(js_name = listModels, unchecked_return_type = "ModelInfo[]")]
 pub fn list_models() -> Result<JsValue, JsValue> {
-    serialize(&crate::models::list_models())
+    serialize(&crate::api::list_models())
 }
 
 /// The embedded default market snapshot.
 #[wasm_bindgen(js_name = defaultMarket, unchecked_return_type = "MarketInput")]
 pub fn default_market() -> Result<JsValue, JsValue> {
-    to_js(crate::market::DEFAULT_MARKET_JSON)
+    to_js(crate::api::default_market_json())
 }
 
 /// The sample portfolio (pasted-text form) that goes with the default market.
 #[wasm_bindgen(js_name = samplePositions)]
 pub fn sample_positions() -> String {
-    crate::market::SAMPLE_POSITIONS.to_string()
+    crate::api::sample_positions().to_string()
 }
 
 /// Black-76 price and Greeks of one long option on 1 coin: `{forward, strike, tYears, sigma, rate?, callPut}`.
@@ -145,7 +145,7 @@ pub fn price_option(
     #[wasm_bindgen(unchecked_param_type = "OptionQuery")] params: JsValue,
 ) -> Result<JsValue, JsValue> {
     let text = to_json_text(&params, "the option")?;
-    serialize(&crate::engine::price_option(&text).map_err(|e| js_error(&e))?)
+    serialize(&crate::api::price_option(&text).map_err(|e| js_error(&e))?)
 }
 
 /// Implied volatility from a price: `{price, forward, strike, tYears, rate?, callPut, settlement?}`
@@ -156,7 +156,7 @@ pub fn implied_vol(
     #[wasm_bindgen(unchecked_param_type = "OptionQuery")] params: JsValue,
 ) -> Result<f64, JsValue> {
     let text = to_json_text(&params, "the option")?;
-    crate::engine::implied_vol_json(&text).map_err(|e| js_error(&e))
+    crate::api::implied_vol(&text).map_err(|e| js_error(&e))
 }
 
 /// The package version.
@@ -180,9 +180,9 @@ fn orders_value(orders: &JsValue) -> Result<serde_json::Value, JsValue> {
     })
 }
 
-fn parse_request_js(request: &JsValue) -> Result<crate::Request, JsValue> {
+fn parse_request_js(request: &JsValue) -> Result<crate::api::Request, JsValue> {
     let text = to_json_text(request, "the request")?;
-    crate::parse_request(&text).map_err(|e| js_error(&e))
+    crate::api::parse_request(&text).map_err(|e| js_error(&e))
 }
 
 /// Margin impact of hypothetical orders on a request's book, in one stateless call:
@@ -194,15 +194,14 @@ pub fn margin_impact(
 ) -> Result<JsValue, JsValue> {
     let request = parse_request_js(&request)?;
     let orders = orders_value(&orders)?;
-    let session = crate::session::Session::new(&request).map_err(|e| js_error(&e))?;
-    serialize(&session.impact(&orders).map_err(|e| js_error(&e))?)
+    serialize(&crate::api::margin_impact(&request, &orders).map_err(|e| js_error(&e))?)
 }
 
 /// A standing book kept in WebAssembly memory: `impact(orders)` values only the new legs.
 /// Freed automatically when garbage-collected; `free()` releases it at once.
 #[wasm_bindgen]
 pub struct RiskSession {
-    inner: crate::session::Session,
+    inner: crate::api::Session,
 }
 
 #[wasm_bindgen]
@@ -213,14 +212,14 @@ impl RiskSession {
     ) -> Result<RiskSession, JsValue> {
         let request = parse_request_js(&request)?;
         Ok(RiskSession {
-            inner: crate::session::Session::new(&request).map_err(|e| js_error(&e))?,
+            inner: crate::api::session(&request).map_err(|e| js_error(&e))?,
         })
     }
 
     /// The full report of the standing book.
     #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> Result<JsValue, JsValue> {
-        serialize(&self.inner.report().map_err(|e| js_error(&e))?)
+        serialize(&crate::api::session_report(&self.inner).map_err(|e| js_error(&e))?)
     }
 
     /// Margin impact of adding `orders` (pasted text or an array of positions) at their marks.
@@ -230,12 +229,12 @@ impl RiskSession {
         #[wasm_bindgen(unchecked_param_type = "string | PositionObject[]")] orders: JsValue,
     ) -> Result<JsValue, JsValue> {
         let orders = orders_value(&orders)?;
-        serialize(&self.inner.impact(&orders).map_err(|e| js_error(&e))?)
+        serialize(&crate::api::impact(&self.inner, &orders).map_err(|e| js_error(&e))?)
     }
 
     /// Number of positions in the standing book.
     #[wasm_bindgen(getter, js_name = positionCount)]
     pub fn position_count(&self) -> usize {
-        self.inner.book.positions.len()
+        crate::api::position_count(&self.inner)
     }
 }

@@ -1,10 +1,10 @@
 //! The Deribit-style risk matrix (SPEC §3.1): per-position scenario P&L vectors in one sweep
 //! (structure of arrays), aggregated per pool, with dampener, gains haircut, roll and delta shocks.
 
-use crate::black76;
 use crate::error::Result;
-use crate::instrument::{Kind, Settlement};
-use crate::valuation::ValuedPosition;
+use crate::input::instrument::{Kind, Settlement};
+use crate::pricing::black76;
+use crate::pricing::valuation::ValuedPosition;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,7 +40,7 @@ pub struct CurrencyParams {
 pub struct RiskMatrixParams {
     /// Name, kind, description and the date of the figures.
     #[serde(flatten)]
-    pub meta: super::ModelMeta,
+    pub meta: crate::margin::params::ModelMeta,
     pub price_points: usize,
     pub extended_moves: Vec<f64>,
     pub vol_shock_reference_days: f64,
@@ -52,7 +52,7 @@ pub struct RiskMatrixParams {
 
 impl RiskMatrixParams {
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
-        let p = RiskMatrixParams::read(value).map_err(super::model_error)?;
+        let p = RiskMatrixParams::read(value).map_err(crate::margin::params::model_error)?;
         p.validate()?;
         Ok(p)
     }
@@ -602,7 +602,7 @@ impl PoolScenarios {
 
 impl UnderlyingShock {
     fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
-        let o = crate::json::Obj::new(
+        let o = crate::input::json::Obj::new(
             v,
             path,
             &[
@@ -629,7 +629,7 @@ impl UnderlyingShock {
 
 impl CurrencyParams {
     fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
-        let o = crate::json::Obj::new(
+        let o = crate::input::json::Obj::new(
             v,
             path,
             &[
@@ -656,7 +656,7 @@ impl CurrencyParams {
 
 impl RiskMatrixParams {
     fn read(v: &serde_json::Value) -> Result<Self> {
-        let o = crate::json::Obj::new(
+        let o = crate::input::json::Obj::new(
             v,
             "model",
             &[
@@ -674,12 +674,14 @@ impl RiskMatrixParams {
             ],
         )?;
         let rows = |key: &str| -> Result<Vec<(String, &serde_json::Value, String)>> {
-            let m =
-                crate::json::Obj::map(o.get(key).unwrap_or(&serde_json::Value::Null), &o.at(key))?;
+            let m = crate::input::json::Obj::map(
+                o.get(key).unwrap_or(&serde_json::Value::Null),
+                &o.at(key),
+            )?;
             Ok(m.map.iter().map(|(k, v)| (k.clone(), v, m.at(k))).collect())
         };
         Ok(RiskMatrixParams {
-            meta: super::ModelMeta::read(&o)?,
+            meta: crate::margin::params::ModelMeta::read(&o)?,
             price_points: o.usize("pricePoints")?,
             extended_moves: o.f64_vec("extendedMoves")?,
             vol_shock_reference_days: o.f64("volShockReferenceDays")?,

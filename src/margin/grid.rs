@@ -3,8 +3,8 @@
 //! a weight, and the contingency terms: intra-commodity spread charge and short option minimum.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::instrument::Kind;
-use crate::valuation::ValuedPosition;
+use crate::input::instrument::Kind;
+use crate::pricing::valuation::ValuedPosition;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -43,7 +43,7 @@ fn one() -> f64 {
 pub struct GridParams {
     /// Name, kind, description and the date of the figures.
     #[serde(flatten)]
-    pub meta: super::ModelMeta,
+    pub meta: crate::margin::params::ModelMeta,
     pub price_moves: Vec<f64>,
     pub vol_shifts: Vec<VolShift>,
     /// Scale relative vol shifts by `(30/max(DTE,1))^p` (p 0.30 below 30 days, 0.13 above), as deribit-pm does.
@@ -85,7 +85,7 @@ pub struct GridCell {
 
 impl GridParams {
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
-        let p = GridParams::read(value).map_err(super::model_error)?;
+        let p = GridParams::read(value).map_err(crate::margin::params::model_error)?;
         let bad = |path: &str, msg: &str| {
             Err(Error::at_path(
                 ErrorCode::BadModel,
@@ -269,7 +269,7 @@ pub fn grid_risk<'a>(
 
 impl VolShift {
     fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
-        let o = crate::json::Obj::new(v, path, &["relative", "absolute"])?;
+        let o = crate::input::json::Obj::new(v, path, &["relative", "absolute"])?;
         Ok(VolShift {
             relative: o.opt_f64("relative")?,
             absolute: o.opt_f64("absolute")?,
@@ -279,7 +279,7 @@ impl VolShift {
 
 impl GridParams {
     fn read(v: &serde_json::Value) -> Result<Self> {
-        use crate::json::{as_array, Obj};
+        use crate::input::json::{as_array, Obj};
         let o = Obj::new(
             v,
             "model",
@@ -325,7 +325,7 @@ impl GridParams {
             })
             .collect::<Result<_>>()?;
         Ok(GridParams {
-            meta: super::ModelMeta::read(&o)?,
+            meta: crate::margin::params::ModelMeta::read(&o)?,
             price_moves: o.f64_vec("priceMoves")?,
             vol_shifts: list("volShifts")?
                 .into_iter()

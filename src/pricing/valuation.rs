@@ -1,11 +1,11 @@
 //! Positions valued on a market: reference price, time, volatility, value and Greeks, and the
 //! scenario revaluation every margin model uses (`pnl_at`).
 
-use crate::black76::{self, OptionGreeks};
 use crate::error::{Error, ErrorCode, Issue, Result, Warning};
-use crate::instrument::{Kind, OptionType, QuantityUnit, Settlement};
+use crate::input::instrument::{Kind, OptionType, QuantityUnit, Settlement};
+use crate::input::positions::PositionInput;
 use crate::market::Market;
-use crate::positions::PositionInput;
+use crate::pricing::black76::{self, OptionGreeks};
 use crate::time::year_fraction;
 use serde::Serialize;
 

@@ -1,9 +1,9 @@
 //! The report (SPEC §6): the names here are the public contract.
 
 use crate::error::Warning;
-use crate::instrument::{Kind, OptionType, QuantityUnit, Settlement};
-use crate::models::risk_matrix::WorstScenario;
-use crate::valuation::{IvSource, PositionGreeks};
+use crate::input::instrument::{Kind, OptionType, QuantityUnit, Settlement};
+use crate::margin::risk_matrix::WorstScenario;
+use crate::pricing::valuation::{IvSource, PositionGreeks};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -19,7 +19,7 @@ pub struct Report {
     pub margin: MarginReport,
     /// Present when the request has an `account` (SPEC §5).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account: Option<crate::account::AccountReport>,
+    pub account: Option<crate::margin::account::AccountReport>,
     pub warnings: Vec<Warning>,
 }
 
@@ -191,7 +191,7 @@ pub struct PoolReport {
     pub scenarios: Option<ScenarioReport>,
     /// The perpetual quantity that minimises this pool's initial margin.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hedge: Option<crate::hedge::HedgeSuggestion>,
+    pub hedge: Option<crate::margin::hedge::HedgeSuggestion>,
     pub standard: PoolStandard,
     /// Pool figures converted to USD (inverse pools at the coin's index).
     pub initial_usd: f64,

@@ -1,49 +1,9 @@
 //! Market data: index, forward curve (futures marks or carry), volatility (flat or smiles).
 
 use crate::error::{finite, positive, Error, ErrorCode, Result};
+use crate::input::market::MarketInput;
 use crate::time::{parse_instant, year_fraction, Date, Timestamp};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// The embedded default market snapshot (see data/README.md for what it is modelled on).
-pub const DEFAULT_MARKET_JSON: &str = include_str!("../data/default-market.json");
-/// The sample portfolio that uses the default market.
-pub const SAMPLE_POSITIONS: &str = include_str!("../data/sample-portfolio.txt");
-
-/// Market as given in a request (SPEC §2).
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MarketInput {
-    pub as_of: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<f64>,
-    pub underlyings: BTreeMap<String, UnderlyingInput>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[cfg_attr(
-        feature = "typescript",
-        ts(as = "Option<BTreeMap<String, f64>>", optional)
-    )]
-    pub correlations: BTreeMap<String, f64>,
-    /// Free text: where the numbers come from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UnderlyingInput {
-    pub index: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub futures: Option<BTreeMap<String, f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub carry: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iv: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub smiles: Option<BTreeMap<String, Vec<[f64; 2]>>>,
-}
 
 /// One expiry's smile: points in log-moneyness `k = ln(K/F)`, sorted.
 #[derive(Debug, Clone)]
@@ -151,19 +111,11 @@ pub struct Market {
 }
 
 impl Market {
-    /// The embedded default snapshot.
-    pub fn default_input() -> Result<MarketInput> {
-        MarketInput::from_json(
-            &crate::engine::parse_json(DEFAULT_MARKET_JSON, "the embedded market")?,
-            "defaultMarket",
-        )
-    }
-
     /// The embedded default, validated once per process (or WebAssembly instance).
     pub fn embedded_default() -> Result<Market> {
         static DEFAULT: std::sync::OnceLock<Result<Market>> = std::sync::OnceLock::new();
         DEFAULT
-            .get_or_init(|| Market::from_input(&Market::default_input()?))
+            .get_or_init(|| Market::from_input(&MarketInput::embedded_default()?))
             .clone()
     }
 
@@ -366,7 +318,10 @@ mod tests {
     use super::*;
 
     fn market(json: &str) -> Market {
-        Market::from_input(&serde_json::from_str(json).unwrap()).unwrap()
+        Market::from_input(
+            &MarketInput::from_json(&serde_json::from_str(json).unwrap(), "").unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -412,8 +367,14 @@ mod tests {
     #[test]
     fn bad_market_has_a_path() {
         let e = Market::from_input(
-            &serde_json::from_str(r#"{"asOf":"2026-11-24","underlyings":{"BTC":{"index":-1}}}"#)
+            &MarketInput::from_json(
+                &serde_json::from_str(
+                    r#"{"asOf":"2026-11-24","underlyings":{"BTC":{"index":-1}}}"#,
+                )
                 .unwrap(),
+                "",
+            )
+            .unwrap(),
         )
         .unwrap_err();
         assert_eq!(
@@ -424,79 +385,20 @@ mod tests {
 
     #[test]
     fn default_market_loads() {
-        let m = Market::from_input(&Market::default_input().unwrap()).unwrap();
+        let m = Market::from_input(&MarketInput::embedded_default().unwrap()).unwrap();
         for coin in ["BTC", "ETH", "SOL"] {
             assert!(m.underlying(coin).unwrap().has_vol());
         }
     }
 }
 
-impl MarketInput {
-    /// Read a market from JSON; errors carry paths under `path` (e.g. `market.underlyings.BTC.index`).
-    pub fn from_json(v: &serde_json::Value, path: &str) -> Result<MarketInput> {
-        use crate::json::{as_array, as_f64, Obj};
-        let o = Obj::new(
-            v,
-            path,
-            &["asOf", "rate", "underlyings", "correlations", "description"],
-        )?;
-        let underlyings_obj = Obj::map(
-            o.get("underlyings").unwrap_or(&serde_json::Value::Null),
-            &o.at("underlyings"),
-        )?;
-        let mut underlyings = BTreeMap::new();
-        for (name, u) in underlyings_obj.map {
-            let u = Obj::new(
-                u,
-                &underlyings_obj.at(name),
-                &["index", "futures", "carry", "iv", "smiles"],
-            )?;
-            let smiles = match u.get("smiles") {
-                None => None,
-                Some(sv) => {
-                    let sm = Obj::map(sv, &u.at("smiles"))?;
-                    let mut out = BTreeMap::new();
-                    for (date, points) in sm.map {
-                        let here = sm.at(date);
-                        let mut pts = Vec::new();
-                        for (i, p) in as_array(points, &here)?.iter().enumerate() {
-                            let at = format!("{here}[{i}]");
-                            let pair = as_array(p, &at)?;
-                            let (Some(k), Some(iv), 2) = (pair.first(), pair.get(1), pair.len())
-                            else {
-                                return Err(Error::at_path(
-                                    ErrorCode::BadRequest,
-                                    &at,
-                                    format!("{at}: expected a [strike, iv] pair"),
-                                ));
-                            };
-                            pts.push([
-                                as_f64(k, &format!("{at}[0]"))?,
-                                as_f64(iv, &format!("{at}[1]"))?,
-                            ]);
-                        }
-                        out.insert(date.clone(), pts);
-                    }
-                    Some(out)
-                }
-            };
-            underlyings.insert(
-                name.clone(),
-                UnderlyingInput {
-                    index: u.f64("index")?,
-                    futures: u.opt_f64_map("futures")?,
-                    carry: u.opt_f64("carry")?,
-                    iv: u.opt_f64("iv")?,
-                    smiles,
-                },
-            );
-        }
-        Ok(MarketInput {
-            as_of: o.str("asOf")?.to_string(),
-            rate: o.opt_f64("rate")?,
-            underlyings,
-            correlations: o.opt_f64_map("correlations")?.unwrap_or_default(),
-            description: o.opt_str("description")?.map(str::to_string),
-        })
+/// The market of a request, or the embedded default; the second value says which (`request`/`default`).
+pub fn market_of(input: Option<&MarketInput>) -> Result<(Market, &'static str)> {
+    match input {
+        Some(m) => Ok((
+            Market::from_input(m).map_err(|e| e.under("market"))?,
+            "request",
+        )),
+        None => Ok((Market::embedded_default()?, "default")),
     }
 }

@@ -5,6 +5,35 @@
 use crate::error::{Error, ErrorCode, Result};
 use serde_json::{Map, Value};
 
+/// Documented bound on the request JSON size (bytes).
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// Parse JSON text into a value; syntax errors carry line and column.
+pub fn parse_json(json: &str, what: &str) -> Result<Value> {
+    if json.len() > MAX_REQUEST_BYTES {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "{what} is larger than {} MB",
+                MAX_REQUEST_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    serde_json::from_str(json).map_err(|e| {
+        let mut err = Error::new(
+            ErrorCode::BadRequest,
+            format!("{what} is not valid JSON: {e}"),
+        );
+        err.line = Some(e.line());
+        err.column = Some(e.column());
+        if let Some(issue) = err.issues.first_mut() {
+            issue.line = err.line;
+            issue.column = err.column;
+        }
+        err
+    })
+}
+
 /// Join a path and a key: `market` + `asOf` → `market.asOf`.
 pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {

@@ -1,37 +1,16 @@
 //! Account and solvency (SPEC §5): equity per settlement currency, margin ratio, available funds,
 //! and liquidation prices by full revaluation along each underlying's price axis.
 
-use crate::book::Book;
 use crate::error::{Error, ErrorCode, Result};
-use crate::instrument::Kind;
+use crate::input::account::AccountInput;
+use crate::input::instrument::Kind;
+use crate::input::positions::PositionInput;
+use crate::margin::book::Book;
+use crate::margin::model::Model;
 use crate::market::Market;
-use crate::models::Model;
-use crate::positions::PositionInput;
-use crate::valuation::{value_positions, ValuedPosition};
-use serde::{Deserialize, Serialize};
+use crate::pricing::valuation::{value_positions, ValuedPosition};
+use serde::Serialize;
 use std::collections::BTreeMap;
-
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AccountInput {
-    /// Collateral per currency: coins (`BTC`) and quote currencies (`USDC`, `USDT`).
-    #[serde(default)]
-    #[cfg_attr(
-        feature = "typescript",
-        ts(as = "Option<BTreeMap<String, f64>>", optional)
-    )]
-    pub collateral: BTreeMap<String, f64>,
-}
-
-impl AccountInput {
-    pub fn from_json(v: &serde_json::Value) -> Result<AccountInput> {
-        let o = crate::json::Obj::new(v, "account", &["collateral"])?;
-        Ok(AccountInput {
-            collateral: o.opt_f64_map("collateral")?.unwrap_or_default(),
-        })
-    }
-}
 
 /// One settlement currency's account: inverse pools of a coin, or the linear pools of a quote currency.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]

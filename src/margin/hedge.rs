@@ -9,12 +9,12 @@
 //! We evaluate every breakpoint, and on each interval whose one-sided slopes show an interior
 //! minimum we golden-section search the convex piece to machine precision.
 
-use crate::book::{position_vector, PoolBook};
-use crate::instrument::{Instrument, Kind, QuantityUnit, Settlement};
-use crate::models::risk_matrix::{adjusted_cell, dampener_amounts, delta_shock, Contingency};
-use crate::models::Model;
-use crate::positions::PositionInput;
-use crate::valuation::ValuedPosition;
+use crate::input::instrument::{Instrument, Kind, QuantityUnit, Settlement};
+use crate::input::positions::PositionInput;
+use crate::margin::book::{position_vector, PoolBook};
+use crate::margin::model::Model;
+use crate::margin::risk_matrix::{adjusted_cell, dampener_amounts, delta_shock, Contingency};
+use crate::pricing::valuation::ValuedPosition;
 use serde::Serialize;
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
@@ -45,8 +45,8 @@ pub struct HedgeProblem {
     perp_rate: f64,
     index: f64,
     inverse: bool,
-    shock: crate::models::risk_matrix::UnderlyingShock,
-    currency: crate::models::risk_matrix::CurrencyParams,
+    shock: crate::margin::risk_matrix::UnderlyingShock,
+    currency: crate::margin::risk_matrix::CurrencyParams,
 }
 
 impl HedgeProblem {
@@ -237,7 +237,7 @@ fn unit_perpetual(pool: &PoolBook) -> ValuedPosition {
         unit_price_usd: 0.0,
         value_usd: 0.0,
         value_pool: 0.0,
-        greeks: crate::valuation::PositionGreeks {
+        greeks: crate::pricing::valuation::PositionGreeks {
             delta: quantity_coin,
             delta_usd: quantity_coin * pool.index,
             ..Default::default()

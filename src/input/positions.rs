@@ -1,8 +1,11 @@
 //! Pasted positions: the line format, CSV with a header, or a JSON array — all into `PositionInput`.
 
 use crate::error::{Error, ErrorCode, Issue, Result};
-use crate::instrument::{Instrument, InstrumentSpec, QuantityUnit};
+use crate::input::instrument::{Instrument, InstrumentSpec, QuantityUnit};
 use serde::{Deserialize, Serialize};
+
+/// The sample portfolio that goes with the embedded default market.
+pub const SAMPLE_POSITIONS: &str = include_str!("../../data/sample-portfolio.txt");
 
 /// Documented bound: at most this many positions in one request.
 pub const MAX_POSITIONS: usize = 20_000;
@@ -59,7 +62,7 @@ pub enum InstrumentField {
 impl PositionObject {
     /// Read a position object; errors carry paths under `path` (e.g. `positions[3].quantity`).
     pub fn from_json(v: &serde_json::Value, path: &str) -> Result<PositionObject> {
-        let o = crate::json::Obj::new(
+        let o = crate::input::json::Obj::new(
             v,
             path,
             &[
@@ -78,7 +81,7 @@ impl PositionObject {
                 InstrumentField::Explicit(InstrumentSpec::from_json(spec, &o.at("instrument"))?)
             }
             Some(other) => {
-                return Err(crate::json::expected(
+                return Err(crate::input::json::expected(
                     &o.at("instrument"),
                     "an instrument name or object",
                     other,

@@ -456,7 +456,7 @@ mod tests {
 
 impl InstrumentSpec {
     pub fn from_json(v: &serde_json::Value, path: &str) -> crate::error::Result<InstrumentSpec> {
-        let o = crate::json::Obj::new(
+        let o = crate::input::json::Obj::new(
             v,
             path,
             &[

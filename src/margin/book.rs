@@ -2,13 +2,13 @@
 //! (structure of arrays: one row of `cells` per member). The report, attribution, the
 //! incremental pre-trade impact, the hedge solver and the liquidation search all start here.
 
-use crate::instrument::Settlement;
-use crate::models::grid::{grid_risk, GridCell, GridRisk};
-use crate::models::risk_matrix::{
+use crate::input::instrument::Settlement;
+use crate::margin::grid::{grid_risk, GridCell, GridRisk};
+use crate::margin::model::{Model, ModelKind};
+use crate::margin::risk_matrix::{
     pool_risk, CurrencyParams, PoolRisk, PoolScenarios, UnderlyingShock,
 };
-use crate::models::{Model, ModelKind};
-use crate::valuation::ValuedPosition;
+use crate::pricing::valuation::ValuedPosition;
 use std::collections::BTreeMap;
 
 /// One margin pool of a book.

@@ -1,8 +1,8 @@
 //! Deribit-style standard margin, position by position (SPEC §3.2).
 
 use crate::error::Result;
-use crate::instrument::Kind;
-use crate::valuation::ValuedPosition;
+use crate::input::instrument::Kind;
+use crate::pricing::valuation::ValuedPosition;
 use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct StandardParams {
     /// Name, kind, description and the date of the figures.
     #[serde(flatten)]
-    pub meta: super::ModelMeta,
+    pub meta: crate::margin::params::ModelMeta,
     pub short_call_initial_base: f64,
     pub short_call_initial_min: f64,
     pub short_option_maintenance: f64,
@@ -23,7 +23,7 @@ pub struct StandardParams {
 impl StandardParams {
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
         let read = || -> Result<StandardParams> {
-            let o = crate::json::Obj::new(
+            let o = crate::input::json::Obj::new(
                 value,
                 "model",
                 &[
@@ -40,7 +40,7 @@ impl StandardParams {
                 ],
             )?;
             Ok(StandardParams {
-                meta: super::ModelMeta::read(&o)?,
+                meta: crate::margin::params::ModelMeta::read(&o)?,
                 short_call_initial_base: o.f64("shortCallInitialBase")?,
                 short_call_initial_min: o.f64("shortCallInitialMin")?,
                 short_option_maintenance: o.f64("shortOptionMaintenance")?,
@@ -49,7 +49,7 @@ impl StandardParams {
                 futures_per_coin: o.f64("futuresPerCoin")?,
             })
         };
-        let p = read().map_err(super::model_error)?;
+        let p = read().map_err(crate::margin::params::model_error)?;
         for (f, v) in [
             ("shortCallInitialBase", p.short_call_initial_base),
             ("shortCallInitialMin", p.short_call_initial_min),

@@ -1,145 +1,12 @@
-//! The single core entry: request in, report out.
+//! Building the report (SPEC §6) from a valued, pooled, margined session.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::instrument::{Kind, Settlement};
-use crate::market::{Market, MarketInput};
-use crate::models::risk_matrix::{standalone_initial, VOL_STATES};
-use crate::models::ModelInput;
-use crate::positions::{parse_text, positions_from_json, PositionInput};
-use crate::report::*;
-use crate::session::Session;
-use crate::valuation::{PositionGreeks, ValuedPosition};
-use serde::Deserialize;
+use crate::input::instrument::Kind;
+use crate::margin::risk_matrix::{standalone_initial, VOL_STATES};
+use crate::margin::session::Session;
+use crate::pricing::valuation::{PositionGreeks, ValuedPosition};
+use crate::report::types::*;
 use std::collections::BTreeMap;
-
-/// Documented bound on the request JSON size (bytes).
-pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
-
-/// A request (SPEC §2). `positions` is pasted text or an array of position objects.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Request {
-    /// Pasted text (line format, CSV or a JSON array) or an array of position objects.
-    #[cfg_attr(feature = "typescript", ts(type = "string | PositionObject[]"))]
-    pub positions: serde_json::Value,
-    #[serde(default)]
-    pub market: Option<MarketInput>,
-    #[serde(default)]
-    pub model: Option<ModelInput>,
-    #[serde(default)]
-    #[cfg_attr(feature = "typescript", ts(type = "AccountInput", optional))]
-    pub account: Option<serde_json::Value>,
-    #[serde(default)]
-    pub analysis: Option<serde_json::Value>,
-}
-
-/// Parse JSON text into a value; syntax errors carry line and column.
-pub fn parse_json(json: &str, what: &str) -> Result<serde_json::Value> {
-    if json.len() > MAX_REQUEST_BYTES {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            format!(
-                "{what} is larger than {} MB",
-                MAX_REQUEST_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
-    serde_json::from_str(json).map_err(|e| {
-        let mut err = Error::new(
-            ErrorCode::BadRequest,
-            format!("{what} is not valid JSON: {e}"),
-        );
-        err.line = Some(e.line());
-        err.column = Some(e.column());
-        if let Some(issue) = err.issues.first_mut() {
-            issue.line = err.line;
-            issue.column = err.column;
-        }
-        err
-    })
-}
-
-impl Request {
-    /// Read a request from JSON; errors carry the JSON path of the problem.
-    pub fn from_json(v: &serde_json::Value) -> Result<Request> {
-        let o = crate::json::Obj::new(
-            v,
-            "",
-            &["positions", "market", "model", "account", "analysis"],
-        )?;
-        let positions = o.map.get("positions").cloned().ok_or_else(|| {
-            Error::at_path(
-                ErrorCode::BadRequest,
-                "positions",
-                "positions: missing field `positions` (pasted text or an array)",
-            )
-        })?;
-        Ok(Request {
-            positions,
-            market: o
-                .get("market")
-                .map(|m| MarketInput::from_json(m, "market"))
-                .transpose()?,
-            model: o.get("model").map(ModelInput::from_json).transpose()?,
-            account: o.get("account").cloned(),
-            analysis: o.get("analysis").cloned(),
-        })
-    }
-}
-
-/// Parse a request from JSON text; errors carry the JSON path (or line/column for bad JSON).
-pub fn parse_request(json: &str) -> Result<Request> {
-    Request::from_json(&parse_json(json, "the request")?)
-}
-
-/// The core entry for callers holding JSON text (the CLI and the wasm facade).
-pub fn report_json(json: &str) -> Result<String> {
-    let request = parse_request(json)?;
-    let report = report(&request)?;
-    serde_json::to_string(&report).map_err(|e| {
-        Error::new(
-            ErrorCode::Numeric,
-            format!("could not write the report: {e}"),
-        )
-    })
-}
-
-/// Positions of a request: pasted text (every bad line reported) or a JSON array.
-pub fn request_positions(value: &serde_json::Value) -> Result<Vec<PositionInput>> {
-    match value {
-        serde_json::Value::String(text) => {
-            let parsed = parse_text(text);
-            if parsed.errors.is_empty() {
-                Ok(parsed.positions)
-            } else {
-                Err(Error::from_issues(parsed.errors))
-            }
-        }
-        serde_json::Value::Array(_) => positions_from_json(value, "positions"),
-        _ => Err(Error::at_path(
-            ErrorCode::BadRequest,
-            "positions",
-            "positions must be pasted text (a string) or an array of positions",
-        )),
-    }
-}
-
-/// The market of a request, or the embedded default.
-pub fn request_market(input: Option<&MarketInput>) -> Result<(Market, &'static str)> {
-    match input {
-        Some(m) => Ok((
-            Market::from_input(m).map_err(|e| e.under("market"))?,
-            "request",
-        )),
-        None => Ok((Market::embedded_default()?, "default")),
-    }
-}
-
-/// Compute the report for a request (SPEC §6).
-pub fn report(request: &Request) -> Result<Report> {
-    Session::new(request)?.report()
-}
 
 /// Build the report from a session's valued, pooled book.
 pub(crate) fn build_report(session: &Session) -> Result<Report> {
@@ -217,7 +84,7 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
                 pnl: risk.pnl.get(3 * n..).unwrap_or(&[]).to_vec(),
                 pnl_raw: risk.pnl_raw.get(3 * n..).unwrap_or(&[]).to_vec(),
             });
-            report.hedge = crate::hedge::suggest(pool, valued, model);
+            report.hedge = crate::margin::hedge::suggest(pool, valued, model);
             // attribution: each member's P&L in the worst cell, its share, its standalone margin
             let worst_raw = risk.pnl_raw.get(risk.worst_cell).copied().unwrap_or(0.0);
             let cells = m.cells();
@@ -246,7 +113,7 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
         if let Some(g) = &pool.grid {
             let worst = g.cells.get(g.risk.worst_cell);
             report.worst_case = Some(g.risk.scan_risk);
-            report.worst_scenario = worst.map(|c| crate::models::risk_matrix::WorstScenario {
+            report.worst_scenario = worst.map(|c| crate::margin::risk_matrix::WorstScenario {
                 price_move: c.move_frac,
                 vol: c.label.clone(),
                 table: "scenarios".into(),
@@ -270,7 +137,7 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
     total.saving = total.standard_initial - total.initial;
     let cross_asset = cross_asset_offsets(&pools, &session.market);
     let account = match &session.account {
-        Some(input) => Some(crate::account::account_report(
+        Some(input) => Some(crate::margin::account::account_report(
             book,
             &session.market,
             model,
@@ -510,137 +377,4 @@ fn check_finite(report: &Report) -> Result<()> {
         return bad("the total margin".into());
     }
     Ok(())
-}
-
-/// Inputs of a single-option calculation (`priceOption`, `impliedVol`).
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct OptionQuery {
-    pub forward: f64,
-    pub strike: f64,
-    pub t_years: f64,
-    #[serde(default)]
-    pub sigma: Option<f64>,
-    #[serde(default)]
-    pub price: Option<f64>,
-    #[serde(default)]
-    pub rate: Option<f64>,
-    pub call_put: crate::instrument::OptionType,
-    #[serde(default)]
-    pub settlement: Option<Settlement>,
-}
-
-fn option_query(json: &str) -> Result<OptionQuery> {
-    let v = parse_json(json, "the option")?;
-    let o = crate::json::Obj::new(
-        &v,
-        "",
-        &[
-            "forward",
-            "strike",
-            "tYears",
-            "sigma",
-            "price",
-            "rate",
-            "callPut",
-            "settlement",
-        ],
-    )?;
-    let q = OptionQuery {
-        forward: o.f64("forward")?,
-        strike: o.f64("strike")?,
-        t_years: o.f64("tYears")?,
-        sigma: o.opt_f64("sigma")?,
-        price: o.opt_f64("price")?,
-        rate: o.opt_f64("rate")?,
-        call_put: o.enum_of("callPut", &crate::instrument::OPTION_TYPE_NAMES)?,
-        settlement: o.opt_enum("settlement", &crate::instrument::SETTLEMENT_NAMES)?,
-    };
-    crate::error::positive(q.forward, "forward")?;
-    crate::error::positive(q.strike, "strike")?;
-    crate::error::finite(q.t_years, "tYears")?;
-    crate::error::finite(q.rate.unwrap_or(0.0), "rate")?;
-    Ok(q)
-}
-
-/// Black-76 price and Greeks per 1 coin (docs/CONVENTIONS.md), as JSON text.
-pub fn price_option_json(json: &str) -> Result<String> {
-    Ok(price_option(json)?.to_string())
-}
-
-/// Black-76 price and Greeks per 1 coin (docs/CONVENTIONS.md).
-pub fn price_option(json: &str) -> Result<serde_json::Value> {
-    let q = option_query(json)?;
-    let sigma = q
-        .sigma
-        .ok_or_else(|| Error::at_path(ErrorCode::BadNumber, "sigma", "sigma is required"))?;
-    if !(sigma.is_finite() && sigma > 0.0 && sigma <= 20.0) {
-        return Err(Error::at_path(
-            ErrorCode::BadNumber,
-            "sigma",
-            "sigma must be in (0, 20]",
-        ));
-    }
-    if !(q.t_years > 0.0) {
-        return Err(Error::at_path(
-            ErrorCode::NoTimeLeft,
-            "tYears",
-            "tYears must be positive",
-        ));
-    }
-    let is_call = q.call_put == crate::instrument::OptionType::Call;
-    let g = crate::black76::greeks(
-        q.forward,
-        q.strike,
-        q.t_years,
-        sigma,
-        q.rate.unwrap_or(0.0),
-        is_call,
-    );
-    let mut out = serde_json::json!({
-        "price": g.price, "delta": g.delta, "gamma": g.gamma, "vega": g.vega, "theta": g.theta,
-        "rho": g.rho, "vanna": g.vanna, "volga": g.volga,
-    });
-    if q.settlement == Some(Settlement::Inverse) {
-        out["priceCoin"] = (g.price / q.forward).into();
-        out["deltaCoinAccount"] = (g.delta - g.price / q.forward).into();
-        out["vegaCoin"] = (g.vega / q.forward).into();
-        out["thetaCoin"] = (g.theta / q.forward).into();
-    }
-    if ![
-        g.price, g.delta, g.gamma, g.vega, g.theta, g.rho, g.vanna, g.volga,
-    ]
-    .iter()
-    .all(|v| v.is_finite())
-    {
-        return Err(Error::new(
-            ErrorCode::Numeric,
-            "the inputs are too extreme for a finite result",
-        ));
-    }
-    Ok(out)
-}
-
-/// Implied volatility from a price (USD, or coin when `settlement` is inverse).
-pub fn implied_vol_json(json: &str) -> Result<f64> {
-    let q = option_query(json)?;
-    let price = q
-        .price
-        .ok_or_else(|| Error::at_path(ErrorCode::BadNumber, "price", "price is required"))?;
-    crate::error::finite(price, "price")?;
-    let price_usd = if q.settlement == Some(Settlement::Inverse) {
-        price * q.forward
-    } else {
-        price
-    };
-    let is_call = q.call_put == crate::instrument::OptionType::Call;
-    crate::black76::implied_vol(
-        price_usd,
-        q.forward,
-        q.strike,
-        q.t_years,
-        q.rate.unwrap_or(0.0),
-        is_call,
-    )
 }

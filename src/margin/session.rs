@@ -1,15 +1,16 @@
 //! A risk session: the standing book valued once, its pools' scenario vectors kept, so that a
 //! pre-trade impact query values only the new legs (SPEC §5).
 
-use crate::account::{currency_accounts, AccountInput};
-use crate::book::{pool_layout, position_vector, Book};
-use crate::engine::{build_report, request_market, request_positions, Request};
 use crate::error::{Result, Warning};
-use crate::market::Market;
-use crate::models::risk_matrix::pool_risk;
-use crate::models::Model;
-use crate::report::Report;
-use crate::valuation::{value_positions, ValuedPosition};
+use crate::input::account::AccountInput;
+use crate::input::positions::PositionInput;
+use crate::input::Request;
+use crate::margin::account::currency_accounts;
+use crate::margin::book::{pool_layout, position_vector, Book};
+use crate::margin::model::Model;
+use crate::margin::risk_matrix::pool_risk;
+use crate::market::{market_of, Market};
+use crate::pricing::valuation::{value_positions, ValuedPosition};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -101,13 +102,10 @@ impl Impact {
 
 impl Session {
     pub fn new(request: &Request) -> Result<Session> {
-        let inputs = request_positions(&request.positions)?;
-        let (market, market_source) = request_market(request.market.as_ref())?;
+        let inputs = &request.positions;
+        let (market, market_source) = market_of(request.market.as_ref())?;
         let model = Model::resolve(request.model.as_ref())?;
-        let account = match &request.account {
-            Some(v) => Some(AccountInput::from_json(v)?),
-            None => None,
-        };
+        let account = request.account.clone();
         let mut warnings = Vec::new();
         if request.analysis.is_some() {
             warnings.push(Warning {
@@ -117,7 +115,7 @@ impl Session {
                 path: Some("analysis".into()),
             });
         }
-        let valued = value_positions(&inputs, &market, &mut warnings)?;
+        let valued = value_positions(inputs, &market, &mut warnings)?;
         for (i, p) in valued.iter().enumerate() {
             if p.quantity == 0.0 {
                 warnings.push(Warning {
@@ -140,7 +138,7 @@ impl Session {
     }
 
     /// The standing positions of a pool, in member order.
-    fn members(&self, pool: Option<&crate::book::PoolBook>) -> Vec<&ValuedPosition> {
+    fn members(&self, pool: Option<&crate::margin::book::PoolBook>) -> Vec<&ValuedPosition> {
         pool.map(|p| {
             p.members
                 .iter()
@@ -150,16 +148,11 @@ impl Session {
         .unwrap_or_default()
     }
 
-    pub fn report(&self) -> Result<Report> {
-        build_report(self)
-    }
-
-    /// Margin impact of adding `orders` (pasted text or an array of positions) at their marks.
-    pub fn impact(&self, orders: &serde_json::Value) -> Result<Impact> {
-        let legs_input = request_positions(orders).map_err(|e| e.under("orders"))?;
+    /// Margin impact of adding `orders` at their marks.
+    pub fn impact(&self, orders: &[PositionInput]) -> Result<Impact> {
         let mut warnings = Vec::new();
-        let legs = value_positions(&legs_input, &self.market, &mut warnings)
-            .map_err(|e| e.under("orders"))?;
+        let legs =
+            value_positions(orders, &self.market, &mut warnings).map_err(|e| e.under("orders"))?;
         // pools touched by the orders, legs in order
         let mut legs_of: BTreeMap<String, Vec<&ValuedPosition>> = BTreeMap::new();
         for leg in &legs {
@@ -195,7 +188,7 @@ impl Session {
                 ),
                 (None, None) => continue,
             };
-            let to_usd = if settlement == crate::instrument::Settlement::Inverse {
+            let to_usd = if settlement == crate::input::instrument::Settlement::Inverse {
                 index
             } else {
                 1.0
@@ -223,7 +216,7 @@ impl Session {
                 refs.extend_from_slice(legs_here);
                 let risk = pool_risk(&scen, &currency_params, &shock, index, &aggregated, &refs);
                 (risk.initial, risk.maintenance)
-            } else if let crate::models::ModelKind::Grid(params) = &self.model.kind {
+            } else if let crate::margin::model::ModelKind::Grid(params) = &self.model.kind {
                 let cells = params.cells();
                 let standing_cells = standing
                     .and_then(|p| p.grid.as_ref())
@@ -232,9 +225,9 @@ impl Session {
                     params.position_vector(&cells, leg, out)
                 });
                 let members = self.members(standing);
-                let inverse = settlement == crate::instrument::Settlement::Inverse;
+                let inverse = settlement == crate::input::instrument::Settlement::Inverse;
                 let all = members.into_iter().chain(legs_here.iter().copied());
-                let risk = crate::models::grid::grid_risk(params, &aggregated, all, index, inverse);
+                let risk = crate::margin::grid::grid_risk(params, &aggregated, all, index, inverse);
                 (risk.initial, risk.maintenance)
             } else {
                 let extra_mm: f64 = legs_here

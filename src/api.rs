@@ -1,0 +1,88 @@
+//! The list of operations. The CLI (`src/bin/`) and the WebAssembly facade (`src/wasm/`) call only
+//! this module, so they can never disagree.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::input::positions::Parsed;
+use crate::input::positions_of;
+pub use crate::input::{parse_request, Request};
+use crate::margin::model::ModelInfo;
+pub use crate::margin::session::{Impact, Session};
+use crate::report::types::Report;
+
+/// Compute the report for a request (SPEC §6).
+pub fn report(request: &Request) -> Result<Report> {
+    crate::report::build::build_report(&Session::new(request)?)
+}
+
+/// A standing book for repeated pre-trade queries (values the book once).
+pub fn session(request: &Request) -> Result<Session> {
+    Session::new(request)
+}
+
+/// Number of positions in a session's standing book.
+pub fn position_count(session: &Session) -> usize {
+    session.book.positions.len()
+}
+
+/// The report of a session's standing book.
+pub fn session_report(session: &Session) -> Result<Report> {
+    crate::report::build::build_report(session)
+}
+
+/// Margin impact of `orders` (pasted text or an array of positions, as JSON) on a session's book.
+pub fn impact(session: &Session, orders: &serde_json::Value) -> Result<Impact> {
+    let orders = positions_of(orders, "orders")?;
+    session.impact(&orders)
+}
+
+/// Margin impact of `orders` on a request's book, in one call.
+pub fn margin_impact(request: &Request, orders: &serde_json::Value) -> Result<Impact> {
+    impact(&Session::new(request)?, orders)
+}
+
+/// The margin model presets shipped in the package.
+pub fn list_models() -> Vec<ModelInfo> {
+    crate::margin::model::list_models()
+}
+
+/// Parse pasted positions without valuing them: the good positions and every bad line.
+pub fn parse_positions(text: &str) -> Parsed {
+    crate::input::positions::parse_text(text)
+}
+
+/// The embedded default market snapshot, as JSON text.
+pub fn default_market_json() -> &'static str {
+    crate::input::market::DEFAULT_MARKET_JSON
+}
+
+/// The sample portfolio (pasted-text form) that goes with the default market.
+pub fn sample_positions() -> &'static str {
+    crate::input::positions::SAMPLE_POSITIONS
+}
+
+/// A deterministic generated book of `n` positions (benchmarks, scale tests).
+pub fn generated_book(n: usize) -> String {
+    crate::input::bookgen::generated_book(n)
+}
+
+/// Black-76 price and Greeks per 1 coin of a single option (JSON in).
+pub fn price_option(json: &str) -> Result<serde_json::Value> {
+    crate::pricing::calculator::price_option(json)
+}
+
+/// Implied volatility from a single option's price (JSON in).
+pub fn implied_vol(json: &str) -> Result<f64> {
+    crate::pricing::calculator::implied_vol_json(json)
+}
+
+/// The core entry for callers holding JSON text (the CLI and the wasm facade).
+pub fn report_json(json: &str) -> Result<String> {
+    let request = parse_request(json)?;
+    let report = report(&request)?;
+    serde_json::to_string(&report).map_err(|e| {
+        Error::new(
+            ErrorCode::Numeric,
+            format!("could not write the report: {e}"),
+        )
+    })
+}

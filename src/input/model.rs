@@ -1,0 +1,39 @@
+//! The model as a request gives it: a preset name, a preset with overrides, or a full model object.
+//! Its parameters are read by the margin layer, which knows each model kind's fields.
+
+use crate::error::Result;
+use crate::input::json::{expected, Obj};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A model as the request gives it: a preset name, a preset with overrides, or a full model.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ModelInput {
+    Name(String),
+    Preset {
+        preset: String,
+        #[serde(default)]
+        overrides: Option<Value>,
+    },
+    Full(Value),
+}
+
+impl ModelInput {
+    /// `"deribit-pm"`, `{"preset": …, "overrides": {…}}`, or a full model object.
+    pub fn from_json(v: &Value) -> Result<ModelInput> {
+        match v {
+            Value::String(name) => Ok(ModelInput::Name(name.clone())),
+            Value::Object(map) if map.contains_key("preset") => {
+                let o = Obj::new(v, "model", &["preset", "overrides"])?;
+                Ok(ModelInput::Preset {
+                    preset: o.str("preset")?.to_string(),
+                    overrides: o.get("overrides").cloned(),
+                })
+            }
+            Value::Object(_) => Ok(ModelInput::Full(v.clone())),
+            other => Err(expected("model", "a preset name or a model object", other)),
+        }
+    }
+}

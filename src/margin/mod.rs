@@ -1,0 +1,12 @@
+//! Margin: one enum of model kinds (`model`), the risk matrix, scenario grids and standard margin,
+//! the pooled book with its scenario vectors, the incremental session, the hedge and the account.
+
+pub mod account;
+pub mod book;
+pub mod grid;
+pub mod hedge;
+pub mod model;
+pub mod params;
+pub mod risk_matrix;
+pub mod session;
+pub mod standard;
