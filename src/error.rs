@@ -203,13 +203,39 @@ pub fn positive(value: f64, path: &str) -> Result<f64> {
     }
 }
 
+/// Stable warning codes. The string form is part of the public contract.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WarningCode {
+    /// An option or future past its expiry: settled at intrinsic, no margin.
+    Expired,
+    /// A position with quantity 0.
+    ZeroQuantity,
+    /// A part of the request that this version accepts but does not compute.
+    NotComputed,
+    /// CSV columns that the reader does not use (named in the message).
+    IgnoredColumn,
+}
+
+impl WarningCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::Expired => "EXPIRED",
+            WarningCode::ZeroQuantity => "ZERO_QUANTITY",
+            WarningCode::NotComputed => "NOT_COMPUTED",
+            WarningCode::IgnoredColumn => "IGNORED_COLUMN",
+        }
+    }
+}
+
 /// Something suspicious but computable, reported in the report's `warnings` with a stable code
 /// (`EXPIRED`, `ZERO_QUANTITY`, …).
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
-    pub code: &'static str,
+    pub code: WarningCode,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,

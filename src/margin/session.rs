@@ -1,7 +1,7 @@
 //! A risk session: the standing book valued once, its pools' scenario vectors kept, so that a
 //! pre-trade impact query values only the new legs (SPEC §5).
 
-use crate::error::{Result, Warning};
+use crate::error::{Result, Warning, WarningCode};
 use crate::input::account::AccountInput;
 use crate::input::positions::PositionInput;
 use crate::input::Request;
@@ -109,7 +109,7 @@ impl Session {
         let mut warnings = Vec::new();
         if request.analysis.is_some() {
             warnings.push(Warning {
-                code: "NOT_COMPUTED",
+                code: WarningCode::NotComputed,
                 message: "'analysis' (VaR, stress, payoff) is accepted but not computed by this version; see the README".into(),
                 line: None,
                 path: Some("analysis".into()),
@@ -119,7 +119,7 @@ impl Session {
         for (i, p) in valued.iter().enumerate() {
             if p.quantity == 0.0 {
                 warnings.push(Warning {
-                    code: "ZERO_QUANTITY",
+                    code: WarningCode::ZeroQuantity,
                     message: format!("{} has quantity 0", p.input.instrument.name),
                     line: p.input.line,
                     path: p.input.line.is_none().then(|| format!("positions[{i}]")),

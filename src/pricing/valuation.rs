@@ -1,7 +1,7 @@
 //! Positions valued on a market: reference price, time, volatility, value and Greeks, and the
 //! scenario revaluation every margin model uses (`pnl_at`).
 
-use crate::error::{Error, ErrorCode, Issue, Result, Warning};
+use crate::error::{Error, ErrorCode, Issue, Result, Warning, WarningCode};
 use crate::input::instrument::{Kind, OptionType, QuantityUnit, Settlement};
 use crate::input::positions::PositionInput;
 use crate::market::Market;
@@ -221,7 +221,7 @@ fn value_position(
     let expired = dated && t_years <= 0.0;
     if expired {
         warnings.push(Warning {
-            code: "EXPIRED",
+            code: WarningCode::Expired,
             message: format!(
                 "{} expired before {}; valued at intrinsic against the index",
                 inst.name, market.as_of_text
