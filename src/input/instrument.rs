@@ -192,6 +192,11 @@ impl Instrument {
         }
     }
 
+    /// The perpetual of `underlying`: inverse (`BTC-PERPETUAL`) or linear in `quote` (`BTC_USDC-PERPETUAL`).
+    pub fn perpetual(underlying: &str, linear_quote: Option<&str>) -> Instrument {
+        Instrument::build(underlying, linear_quote, Kind::Perpetual, None, None, None)
+    }
+
     /// The margin pool: the coin for inverse instruments, `COIN_QUOTE` for linear ones.
     pub fn pool(&self) -> String {
         match self.settlement {

@@ -113,11 +113,11 @@ pub fn currency_accounts(
         let entry = accounts
             .entry(currency.clone())
             .or_insert_with(|| empty_account(&currency, rate));
-        let (im, mm) = pool.margin();
+        let margin = pool.margin();
         entry.pools.push(pool.pool.clone());
         entry.equity += pool.value;
-        entry.initial += im;
-        entry.maintenance += mm;
+        entry.initial += margin.initial;
+        entry.maintenance += margin.maintenance;
     }
     Ok(accounts
         .into_values()

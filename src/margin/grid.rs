@@ -4,41 +4,34 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::Kind;
+use crate::margin::risk_matrix::expiry_bucket;
 use crate::pricing::valuation::ValuedPosition;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A vol shift: relative (`σ(1+x)`) or absolute (`σ + x`), floored at 1 vol point.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VolShift {
-    #[serde(default)]
     pub relative: Option<f64>,
-    #[serde(default)]
     pub absolute: Option<f64>,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ExtraScenario {
     #[serde(rename = "move")]
     pub move_frac: f64,
     pub vol: VolShift,
-    #[serde(default = "one")]
     #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
     pub weight: f64,
-    #[serde(default)]
     pub label: Option<String>,
 }
 
-fn one() -> f64 {
-    1.0
-}
-
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GridParams {
     /// Name, kind, description and the date of the figures.
@@ -46,32 +39,79 @@ pub struct GridParams {
     pub meta: crate::margin::params::ModelMeta,
     pub price_moves: Vec<f64>,
     pub vol_shifts: Vec<VolShift>,
-    /// Scale relative vol shifts by `(30/max(DTE,1))^p` (p 0.30 below 30 days, 0.13 above), as deribit-pm does.
-    #[serde(default)]
+    /// Scale relative vol shifts by `termScaling` (as deribit-pm scales its vol shocks).
     #[cfg_attr(feature = "typescript", ts(as = "Option<bool>", optional))]
     pub term_scaled: bool,
+    /// `(referenceDays/max(DTE,1))^p`, p = `powerShort` below `cutoffDays`, else `powerLong`;
+    /// required when `termScaled`.
+    pub term_scaling: Option<TermScaling>,
     /// Weights per price move (same length as `priceMoves`); default 1.
-    #[serde(default)]
     pub weights: Option<Vec<f64>>,
     /// Revalue this many days later (theta-aware scenarios).
-    #[serde(default)]
     #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
     pub time_shift_days: f64,
-    #[serde(default)]
     #[cfg_attr(
         feature = "typescript",
         ts(as = "Option<Vec<ExtraScenario>>", optional)
     )]
     pub extra_scenarios: Vec<ExtraScenario>,
     /// Charge per coin of offsetting delta between expiries (fraction of the index).
-    #[serde(default)]
     #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
     pub intra_spread_rate: f64,
     /// Floor per coin of short options (fraction of the index).
-    #[serde(default)]
     #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
     pub short_option_minimum: f64,
     pub maintenance_factor: f64,
+}
+
+/// The term scaling of relative vol shifts (data in the model, like every figure).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TermScaling {
+    pub reference_days: f64,
+    pub cutoff_days: f64,
+    pub power_short: f64,
+    pub power_long: f64,
+}
+
+impl TermScaling {
+    /// `(referenceDays / max(DTE, 1))^p`.
+    pub fn factor(&self, dte_days: f64) -> f64 {
+        let d = dte_days.max(1.0);
+        let p = if d < self.cutoff_days {
+            self.power_short
+        } else {
+            self.power_long
+        };
+        (self.reference_days / d).powf(p)
+    }
+
+    fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
+        let o = crate::input::json::Obj::new(
+            v,
+            path,
+            &["referenceDays", "cutoffDays", "powerShort", "powerLong"],
+        )?;
+        let t = TermScaling {
+            reference_days: o.f64("referenceDays")?,
+            cutoff_days: o.f64("cutoffDays")?,
+            power_short: o.f64("powerShort")?,
+            power_long: o.f64("powerLong")?,
+        };
+        let days_ok = |d: f64| d.is_finite() && d > 0.0 && d <= 3650.0;
+        let power_ok = |p: f64| p.is_finite() && (0.0..=2.0).contains(&p);
+        if !(days_ok(t.reference_days) && days_ok(t.cutoff_days))
+            || !(power_ok(t.power_short) && power_ok(t.power_long))
+        {
+            return Err(Error::at_path(
+                ErrorCode::BadModel,
+                path,
+                "term scaling needs days in (0, 3650] and powers in [0, 2]",
+            ));
+        }
+        Ok(t)
+    }
 }
 
 /// One cell of the grid.
@@ -133,6 +173,12 @@ impl GridParams {
                 "at most 40, moves in (-1, 100], weights in [0, 100]",
             );
         }
+        if p.term_scaled && p.term_scaling.is_none() {
+            return bad(
+                "termScaling",
+                "termScaled needs termScaling {referenceDays, cutoffDays, powerShort, powerLong}",
+            );
+        }
         if !(p.time_shift_days.is_finite() && (0.0..=3650.0).contains(&p.time_shift_days)) {
             return bad("timeShiftDays", "days in [0, 3650]");
         }
@@ -150,11 +196,7 @@ impl GridParams {
 
     pub fn cells(&self) -> Vec<GridCell> {
         let pct = |m: f64| format!("{:+}%", (m * 1000.0).round() / 10.0);
-        let vol_label = |v: &VolShift| match (v.relative, v.absolute) {
-            (Some(r), _) if r != 0.0 => format!("vol {:+}%", (r * 1000.0).round() / 10.0),
-            (_, Some(a)) if a != 0.0 => format!("vol {:+} pts", (a * 1000.0).round() / 10.0),
-            _ => "vol unchanged".to_string(),
-        };
+        let vol_label = VolShift::label;
         let mut cells = Vec::new();
         for v in &self.vol_shifts {
             for (j, m) in self.price_moves.iter().enumerate() {
@@ -187,11 +229,9 @@ impl GridParams {
     }
 
     fn shifted_sigma(&self, sigma: f64, dte_days: f64, v: &VolShift) -> f64 {
-        let scale = if self.term_scaled {
-            let d = dte_days.max(1.0);
-            (30.0 / d).powf(if d < 30.0 { 0.30 } else { 0.13 })
-        } else {
-            1.0
+        let scale = match (self.term_scaled, &self.term_scaling) {
+            (true, Some(t)) => t.factor(dte_days),
+            _ => 1.0,
         };
         let s = sigma * (1.0 + v.relative.unwrap_or(0.0) * scale) + v.absolute.unwrap_or(0.0);
         s.max(0.01)
@@ -237,16 +277,11 @@ pub fn grid_risk<'a>(
     }
     let scan_risk = aggregated.get(worst_cell).map_or(0.0, |v| (-v).max(0.0));
     // intra-commodity spread: offsetting delta between expiries, per coin
-    let mut by_expiry: BTreeMap<String, f64> = BTreeMap::new();
+    let mut by_expiry = BTreeMap::new();
     let mut short_options = 0.0;
     for p in positions {
-        let key = p
-            .input
-            .instrument
-            .expiry
-            .map(|e| e.iso())
-            .unwrap_or_else(|| "PERPETUAL".into());
-        *by_expiry.entry(key).or_default() += p.greeks.delta;
+        let key = expiry_bucket(p.input.instrument.expiry);
+        *by_expiry.entry(key).or_insert(0.0) += p.greeks.delta;
         if p.input.instrument.kind == Kind::Option && p.quantity < 0.0 {
             short_options += p.quantity_coin.abs();
         }
@@ -268,6 +303,15 @@ pub fn grid_risk<'a>(
 }
 
 impl VolShift {
+    /// `vol +25%`, `vol -5 pts` or `vol unchanged`.
+    pub fn label(&self) -> String {
+        match (self.relative, self.absolute) {
+            (Some(r), _) if r != 0.0 => format!("vol {:+}%", (r * 1000.0).round() / 10.0),
+            (_, Some(a)) if a != 0.0 => format!("vol {:+} pts", (a * 1000.0).round() / 10.0),
+            _ => "vol unchanged".to_string(),
+        }
+    }
+
     fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
         let o = crate::input::json::Obj::new(v, path, &["relative", "absolute"])?;
         Ok(VolShift {
@@ -291,6 +335,7 @@ impl GridParams {
                 "priceMoves",
                 "volShifts",
                 "termScaled",
+                "termScaling",
                 "weights",
                 "timeShiftDays",
                 "extraScenarios",
@@ -332,6 +377,10 @@ impl GridParams {
                 .map(|(x, path)| VolShift::read(x, &path))
                 .collect::<Result<_>>()?,
             term_scaled: o.bool_or("termScaled", false)?,
+            term_scaling: o
+                .get("termScaling")
+                .map(|t| TermScaling::read(t, &o.at("termScaling")))
+                .transpose()?,
             weights: match o.get("weights") {
                 None => None,
                 Some(_) => Some(o.f64_vec("weights")?),

@@ -9,11 +9,12 @@
 //! We evaluate every breakpoint, and on each interval whose one-sided slopes show an interior
 //! minimum we golden-section search the convex piece to machine precision.
 
-use crate::input::instrument::{Instrument, Kind, QuantityUnit, Settlement};
+use crate::input::instrument::{Instrument, QuantityUnit, Settlement};
 use crate::input::positions::PositionInput;
-use crate::margin::book::{position_vector, PoolBook};
-use crate::margin::model::Model;
-use crate::margin::risk_matrix::{adjusted_cell, dampener_amounts, delta_shock, Contingency};
+use crate::margin::book::PoolBook;
+use crate::margin::risk_matrix::{
+    adjusted_cell, dampener_amounts, delta_shock, Contingency, CurrencyParams, UnderlyingShock,
+};
 use crate::pricing::valuation::ValuedPosition;
 use serde::Serialize;
 
@@ -45,8 +46,8 @@ pub struct HedgeProblem {
     perp_rate: f64,
     index: f64,
     inverse: bool,
-    shock: crate::margin::risk_matrix::UnderlyingShock,
-    currency: crate::margin::risk_matrix::CurrencyParams,
+    shock: UnderlyingShock,
+    currency: CurrencyParams,
 }
 
 impl HedgeProblem {
@@ -99,14 +100,7 @@ impl HedgeProblem {
             }
         }
         if self.perp_coin_per_unit != 0.0 {
-            let perp_net: f64 = self
-                .contingency
-                .roll_buckets
-                .iter()
-                .filter(|b| b.0 == "PERPETUAL")
-                .map(|b| b.1)
-                .sum();
-            points.push(-perp_net / self.perp_coin_per_unit);
+            points.push(-self.contingency.perpetual_coin() / self.perp_coin_per_unit);
         }
         if self.perp_delta_per_unit != 0.0 {
             let d0 = self.contingency.delta;
@@ -204,13 +198,7 @@ fn golden_section(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64) -> (f64, f64) 
 /// The perpetual of a pool, valued on the pool's index, quantity 1 in its own unit.
 fn unit_perpetual(pool: &PoolBook) -> ValuedPosition {
     let quote = (pool.settlement == Settlement::Linear).then_some(pool.currency.as_str());
-    let name = match quote {
-        Some(q) => format!("{}_{q}-PERPETUAL", pool.underlying),
-        None => format!("{}-PERPETUAL", pool.underlying),
-    };
-    let instrument = Instrument::parse(&name).unwrap_or_else(|_| {
-        Instrument::parse("BTC-PERPETUAL").unwrap_or_else(|_| unreachable_instrument())
-    });
+    let instrument = Instrument::perpetual(&pool.underlying, quote);
     let unit = instrument.quantity_unit;
     let inverse = pool.settlement == Settlement::Inverse;
     let quantity_coin = if inverse { 1.0 / pool.index } else { 1.0 };
@@ -245,39 +233,19 @@ fn unit_perpetual(pool: &PoolBook) -> ValuedPosition {
     }
 }
 
-fn unreachable_instrument() -> Instrument {
-    // Instrument::parse of a well-formed perpetual name never fails; this keeps the path panic-free.
-    Instrument {
-        name: "BTC-PERPETUAL".into(),
-        underlying: "BTC".into(),
-        kind: Kind::Perpetual,
-        settlement: Settlement::Inverse,
-        settlement_currency: "BTC".into(),
-        expiry: None,
-        strike: None,
-        option_type: None,
-        quantity_unit: QuantityUnit::Usd,
-    }
-}
-
-/// The margin-minimising perpetual hedge of a pool under a risk-matrix model.
-pub fn suggest(
-    pool: &PoolBook,
-    positions: &[ValuedPosition],
-    model: &Model,
-) -> Option<HedgeSuggestion> {
-    let matrix = pool.matrix.as_ref()?;
+/// The margin-minimising perpetual hedge of a pool under a risk-matrix model (None otherwise).
+pub fn suggest(pool: &PoolBook, members: &[&ValuedPosition]) -> Option<HedgeSuggestion> {
+    let matrix = pool.layout.matrix()?;
     let perp = unit_perpetual(pool);
-    let mut unit = vec![0.0; matrix.cells()];
-    position_vector(model, &matrix.scen, &matrix.shock, &perp, &mut unit);
-    let members = pool.members.iter().filter_map(|i| positions.get(*i));
+    let mut unit = vec![0.0; pool.width()];
+    pool.layout.position_vector(&perp, &mut unit);
     let problem = HedgeProblem {
-        aggregated: matrix.aggregated.clone(),
+        aggregated: pool.aggregated.clone(),
         unit,
         dampeners: dampener_amounts(&matrix.scen, &matrix.currency, pool.index),
         standard_cells: 3 * matrix.scen.price_moves.len(),
         pnl_offset: matrix.currency.pnl_offset,
-        contingency: Contingency::of(members, &matrix.currency),
+        contingency: Contingency::of(members.iter().copied(), &matrix.currency),
         perp_coin_per_unit: perp.quantity_coin,
         perp_delta_per_unit: perp.greeks.delta,
         perp_rate: matrix.currency.min_annualised_move,

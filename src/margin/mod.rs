@@ -5,6 +5,7 @@ pub mod account;
 pub mod book;
 pub mod grid;
 pub mod hedge;
+pub mod layout;
 pub mod model;
 pub mod params;
 pub mod risk_matrix;

@@ -5,8 +5,11 @@ use crate::error::{Error, ErrorCode, Result};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::input::instrument::Settlement;
 use crate::input::model::ModelInput;
 use crate::margin::grid::GridParams;
+use crate::margin::layout::{GridLayout, MatrixLayout, PoolLayout};
+use crate::margin::risk_matrix::PoolScenarios;
 use crate::margin::risk_matrix::RiskMatrixParams;
 use crate::margin::standard::StandardParams;
 
@@ -30,6 +33,7 @@ pub struct Model {
     pub standard: StandardParams,
 }
 
+/// The kinds of margin model. [`Model::layout`] is the one place that matches on it.
 #[derive(Debug, Clone)]
 pub enum ModelKind {
     RiskMatrix(RiskMatrixParams),
@@ -105,6 +109,35 @@ pub fn merge(base: &mut Value, overrides: &Value, path: &str) -> Result<()> {
         (slot, value) => {
             *slot = value.clone();
             Ok(())
+        }
+    }
+}
+
+impl Model {
+    /// How a pool of `underlying` settled `settlement` is margined under this model.
+    pub fn layout(&self, underlying: &str, settlement: Settlement) -> PoolLayout {
+        match &self.kind {
+            ModelKind::RiskMatrix(params) => {
+                let shock = params.shock_for(underlying).clone();
+                let currency = params.currency_for(settlement, underlying).clone();
+                let scen = PoolScenarios::new(
+                    params.price_moves(shock.price_range),
+                    params.extended_moves.clone(),
+                    shock.price_range,
+                    settlement == Settlement::Inverse,
+                );
+                PoolLayout::Matrix(MatrixLayout {
+                    scen,
+                    shock,
+                    currency,
+                    terms: params.terms(),
+                })
+            }
+            ModelKind::Grid(params) => PoolLayout::Grid(GridLayout {
+                cells: params.cells(),
+                params: params.clone(),
+            }),
+            ModelKind::Standard => PoolLayout::Standard,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! What every model kind's parameters share: the name, kind, description and date of the figures.
+//! What every model kind shares: the name, kind, description and date of its figures, and the
+//! (initial, maintenance) pair every model produces.
 
 use crate::error::{Error, ErrorCode, Result};
 use serde::{Deserialize, Serialize};
@@ -38,4 +39,45 @@ pub(crate) fn model_error(e: Error) -> Error {
         issue.code = ErrorCode::BadModel;
     }
     e
+}
+
+/// An initial and a maintenance margin, in one currency (the pool's, unless a name says otherwise).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Margin {
+    pub initial: f64,
+    pub maintenance: f64,
+}
+
+impl Margin {
+    pub fn new(initial: f64, maintenance: f64) -> Margin {
+        Margin {
+            initial,
+            maintenance,
+        }
+    }
+    /// Both figures multiplied by `k` (a currency conversion).
+    pub fn scaled(self, k: f64) -> Margin {
+        Margin::new(self.initial * k, self.maintenance * k)
+    }
+}
+
+impl std::ops::Add for Margin {
+    type Output = Margin;
+    fn add(self, o: Margin) -> Margin {
+        Margin::new(self.initial + o.initial, self.maintenance + o.maintenance)
+    }
+}
+
+impl std::ops::AddAssign for Margin {
+    fn add_assign(&mut self, o: Margin) {
+        *self = *self + o;
+    }
+}
+
+impl std::iter::Sum for Margin {
+    fn sum<I: Iterator<Item = Margin>>(iter: I) -> Margin {
+        iter.fold(Margin::default(), |a, b| a + b)
+    }
 }

@@ -1,16 +1,17 @@
 //! The Deribit-style risk matrix (SPEC §3.1): per-position scenario P&L vectors in one sweep
 //! (structure of arrays), aggregated per pool, with dampener, gains haircut, roll and delta shocks.
 
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::{Kind, Settlement};
 use crate::pricing::black76;
 use crate::pricing::valuation::ValuedPosition;
-use serde::{Deserialize, Serialize};
+use crate::time::Date;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UnderlyingShock {
     pub price_range: f64,
     pub vol_up: f64,
@@ -22,8 +23,8 @@ pub struct UnderlyingShock {
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CurrencyParams {
     pub annualised_move_risk: f64,
     pub min_annualised_move: f64,
@@ -35,7 +36,7 @@ pub struct CurrencyParams {
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RiskMatrixParams {
     /// Name, kind, description and the date of the figures.
@@ -48,6 +49,19 @@ pub struct RiskMatrixParams {
     pub min_vol_down_factor: f64,
     pub underlyings: BTreeMap<String, UnderlyingShock>,
     pub currencies: BTreeMap<String, CurrencyParams>,
+    /// The `default` rows, for underlyings and currencies without their own.
+    #[serde(skip)]
+    pub default_shock: UnderlyingShock,
+    #[serde(skip)]
+    pub default_currency: CurrencyParams,
+}
+
+/// The term scaling of the vol shocks (SPEC §3.1 step 1), copied out of the model for each pool.
+#[derive(Debug, Clone, Copy)]
+pub struct VolShockTerms {
+    pub reference_days: f64,
+    pub cutoff_days: f64,
+    pub min_down_factor: f64,
 }
 
 impl RiskMatrixParams {
@@ -58,7 +72,6 @@ impl RiskMatrixParams {
     }
 
     fn validate(&self) -> Result<()> {
-        use crate::error::{Error, ErrorCode};
         let bad = |path: String, msg: &str| {
             Err(Error::at_path(ErrorCode::BadModel, path, msg.to_string()))
         };
@@ -139,20 +152,13 @@ impl RiskMatrixParams {
                 }
             }
         }
-        if !self.underlyings.contains_key("default") || !self.currencies.contains_key("default") {
-            return bad(
-                "model".into(),
-                "a risk-matrix model needs 'default' rows in underlyings and currencies",
-            );
-        }
         Ok(())
     }
 
     pub fn shock_for(&self, underlying: &str) -> &UnderlyingShock {
         self.underlyings
             .get(underlying)
-            .or_else(|| self.underlyings.get("default"))
-            .unwrap_or_else(|| unreachable_default())
+            .unwrap_or(&self.default_shock)
     }
 
     /// Settlement parameters: the coin for inverse pools, `USD` for linear ones.
@@ -162,10 +168,15 @@ impl RiskMatrixParams {
         } else {
             coin
         };
-        self.currencies
-            .get(key)
-            .or_else(|| self.currencies.get("default"))
-            .unwrap_or_else(|| unreachable_currency())
+        self.currencies.get(key).unwrap_or(&self.default_currency)
+    }
+
+    pub fn terms(&self) -> VolShockTerms {
+        VolShockTerms {
+            reference_days: self.vol_shock_reference_days,
+            cutoff_days: self.vega_power_cutoff_days,
+            min_down_factor: self.min_vol_down_factor,
+        }
     }
 
     /// The standard table's price moves: −R … +R in `pricePoints` steps.
@@ -175,46 +186,22 @@ impl RiskMatrixParams {
             .map(|j| (j as f64 - half) * range / half)
             .collect()
     }
+}
 
+impl VolShockTerms {
     /// Term-scaled vol shocks (SPEC §3.1 step 1): (σ_up, σ_down).
-    pub fn vol_shocks(&self, shock: &UnderlyingShock, sigma: f64, dte_days: f64) -> (f64, f64) {
+    pub fn vol_shocks(self, shock: &UnderlyingShock, sigma: f64, dte_days: f64) -> (f64, f64) {
         let d = dte_days.max(1.0);
-        let p = if d < self.vega_power_cutoff_days {
+        let p = if d < self.cutoff_days {
             shock.vega_power_short
         } else {
             shock.vega_power_long
         };
-        let s = (self.vol_shock_reference_days / d).powf(p);
+        let s = (self.reference_days / d).powf(p);
         let up = (sigma * (1.0 + shock.vol_up * s)).max(shock.min_vol_for_shock_up);
-        let down = sigma * (1.0 - shock.vol_down * s).max(self.min_vol_down_factor);
+        let down = sigma * (1.0 - shock.vol_down * s).max(self.min_down_factor);
         (up, down)
     }
-}
-
-// validate() guarantees the default rows exist; these keep the lookups panic-free regardless.
-fn unreachable_default() -> &'static UnderlyingShock {
-    static FALLBACK: UnderlyingShock = UnderlyingShock {
-        price_range: 0.2,
-        vol_up: 0.5,
-        vol_down: 0.25,
-        vega_power_short: 0.3,
-        vega_power_long: 0.13,
-        min_vol_for_shock_up: 0.5,
-        delta_shock_per_coin: 0.00005,
-    };
-    &FALLBACK
-}
-fn unreachable_currency() -> &'static CurrencyParams {
-    static FALLBACK: CurrencyParams = CurrencyParams {
-        annualised_move_risk: 0.1,
-        min_annualised_move: 0.01,
-        extended_dampener: 25000.0,
-        pnl_offset: 0.0,
-        mm_factor: 0.8,
-        delta_total_liq_shock_threshold: 20_000_000.0,
-        max_delta_shock: 0.1,
-    };
-    &FALLBACK
 }
 
 /// The scenario layout of one pool: 3 × n standard cells (vol up, unchanged, down), then the
@@ -252,7 +239,7 @@ impl PoolScenarios {
     /// Fill `out` (length `cells()`) with the position's P&L in the pool's currency.
     pub fn position_vector(
         &self,
-        params: &RiskMatrixParams,
+        terms: VolShockTerms,
         shock: &UnderlyingShock,
         p: &ValuedPosition,
         out: &mut [f64],
@@ -262,7 +249,7 @@ impl PoolScenarios {
         if p.input.instrument.kind == Kind::Option && !p.expired {
             // Per-position terms computed once; per cell only ln(1+m) (shared by the pool) changes.
             let sigma = p.sigma.unwrap_or(0.0);
-            let (up, down) = params.vol_shocks(shock, sigma, p.dte_days());
+            let (up, down) = terms.vol_shocks(shock, sigma, p.dte_days());
             let (f, k, call) = (p.forward, p.strike(), p.is_call());
             let sqrt_t = p.t_years.sqrt();
             let discount = (-p.rate * p.t_years).exp();
@@ -328,14 +315,23 @@ impl PoolScenarios {
     }
 }
 
-/// Which cell is worst.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WorstScenario {
-    pub price_move: f64,
-    pub vol: String,
-    pub table: String,
+/// The tables a worst cell can sit in (SPEC §3.1 steps 2–3; `scenarios` for scenario grids).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScenarioTable {
+    Standard,
+    Extended,
+    Scenarios,
+}
+
+/// A cell's place: its table, row (the vol state in the standard table; 0 in one-row tables) and
+/// column (the price move, or the scenario in a grid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellRef {
+    pub table: ScenarioTable,
+    pub row: usize,
+    pub column: usize,
 }
 
 /// A pool's aggregated matrix and the margin it implies, all in the pool's currency.
@@ -351,11 +347,33 @@ pub struct PoolRisk {
     pub maintenance: f64,
 }
 
+/// One futures expiry's net position for the roll shock (SPEC §3.1 step 8); perpetuals are one
+/// bucket without an expiry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RollBucket {
+    pub expiry: Option<Date>,
+    /// Net position in coin.
+    pub coin: f64,
+    /// `max(minAnnualisedMove, e^(annualisedMoveRisk·T) − 1)`, the floor for perpetuals.
+    pub rate: f64,
+}
+
+impl RollBucket {
+    pub fn is_perpetual(&self) -> bool {
+        self.expiry.is_none()
+    }
+}
+
+/// Futures before perpetuals, then by expiry: the order in which buckets are summed.
+pub fn expiry_bucket(expiry: Option<Date>) -> (bool, Option<Date>) {
+    (expiry.is_none(), expiry)
+}
+
 /// A pool's contingency inputs besides the matrix: roll buckets and net delta.
 #[derive(Debug, Clone, Default)]
 pub struct Contingency {
-    /// Per futures expiry (and one bucket `PERPETUAL`): (key, net coin, roll rate).
-    pub roll_buckets: Vec<(String, f64, f64)>,
+    /// Per futures expiry, then one perpetual bucket.
+    pub roll_buckets: Vec<RollBucket>,
     /// The pool's net delta in coin.
     pub delta: f64,
 }
@@ -366,40 +384,43 @@ impl Contingency {
         positions: impl IntoIterator<Item = &'a ValuedPosition>,
         currency: &CurrencyParams,
     ) -> Contingency {
-        let mut buckets: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        let mut buckets: BTreeMap<(bool, Option<Date>), (f64, f64)> = BTreeMap::new();
         let mut delta = 0.0;
         for p in positions {
             delta += p.greeks.delta;
-            let key = match p.input.instrument.kind {
-                Kind::Future => p
-                    .input
-                    .instrument
-                    .expiry
-                    .map(|e| e.iso())
-                    .unwrap_or_default(),
-                Kind::Perpetual => "PERPETUAL".into(),
-                _ => continue,
-            };
+            if !matches!(p.input.instrument.kind, Kind::Future | Kind::Perpetual) {
+                continue;
+            }
+            let key = expiry_bucket(p.input.instrument.expiry);
             let entry = buckets.entry(key).or_insert((0.0, p.t_years.max(0.0)));
             entry.0 += p.quantity_coin;
         }
         let roll_buckets = buckets
             .into_iter()
-            .map(|(key, (coin, t))| {
-                let rate = if key == "PERPETUAL" {
-                    currency.min_annualised_move
-                } else {
-                    currency
+            .map(|((_, expiry), (coin, t))| RollBucket {
+                expiry,
+                coin,
+                rate: match expiry {
+                    None => currency.min_annualised_move,
+                    Some(_) => currency
                         .min_annualised_move
-                        .max((currency.annualised_move_risk * t).exp() - 1.0)
-                };
-                (key, coin, rate)
+                        .max((currency.annualised_move_risk * t).exp() - 1.0),
+                },
             })
             .collect();
         Contingency {
             roll_buckets,
             delta,
         }
+    }
+
+    /// Net perpetual position in coin.
+    pub fn perpetual_coin(&self) -> f64 {
+        self.roll_buckets
+            .iter()
+            .filter(|b| b.is_perpetual())
+            .map(|b| b.coin)
+            .sum()
     }
 
     /// Roll shock in the pool's currency, with `extra_perp_coin` added to the perpetual bucket.
@@ -412,12 +433,12 @@ impl Contingency {
     ) -> f64 {
         let mut has_perp = false;
         let mut total = 0.0;
-        for (key, coin, rate) in &self.roll_buckets {
-            if key == "PERPETUAL" {
+        for b in &self.roll_buckets {
+            if b.is_perpetual() {
                 has_perp = true;
-                total += (coin + extra_perp_coin).abs() * rate;
+                total += (b.coin + extra_perp_coin).abs() * b.rate;
             } else {
-                total += coin.abs() * rate;
+                total += b.coin.abs() * b.rate;
             }
         }
         if !has_perp {
@@ -578,25 +599,31 @@ pub fn pool_risk(
 }
 
 impl PoolScenarios {
-    pub fn describe_cell(&self, cell: usize) -> WorstScenario {
-        let n = self.price_moves.len();
+    /// The table, row and column of a cell of a position vector.
+    pub fn cell_ref(&self, cell: usize) -> CellRef {
+        let n = self.price_moves.len().max(1);
         if cell < 3 * n {
-            WorstScenario {
-                price_move: self.price_moves[cell % n],
-                vol: VOL_STATES[cell / n].to_string(),
-                table: "standard".into(),
+            CellRef {
+                table: ScenarioTable::Standard,
+                row: cell / n,
+                column: cell % n,
             }
         } else {
-            WorstScenario {
-                price_move: self
-                    .extended_moves
-                    .get(cell - 3 * n)
-                    .copied()
-                    .unwrap_or(0.0),
-                vol: "up".into(),
-                table: "extended".into(),
+            CellRef {
+                table: ScenarioTable::Extended,
+                row: 0,
+                column: cell - 3 * n,
             }
         }
+    }
+
+    /// The price move of a cell.
+    pub fn cell_move(&self, cell: CellRef) -> f64 {
+        let moves = match cell.table {
+            ScenarioTable::Extended => &self.extended_moves,
+            _ => &self.price_moves,
+        };
+        moves.get(cell.column).copied().unwrap_or(0.0)
     }
 }
 
@@ -680,6 +707,21 @@ impl RiskMatrixParams {
             )?;
             Ok(m.map.iter().map(|(k, v)| (k.clone(), v, m.at(k))).collect())
         };
+        let underlyings: BTreeMap<String, UnderlyingShock> = rows("underlyings")?
+            .into_iter()
+            .map(|(k, v, p)| Ok((k, UnderlyingShock::read(v, &p)?)))
+            .collect::<Result<_>>()?;
+        let currencies: BTreeMap<String, CurrencyParams> = rows("currencies")?
+            .into_iter()
+            .map(|(k, v, p)| Ok((k, CurrencyParams::read(v, &p)?)))
+            .collect::<Result<_>>()?;
+        let missing_default = || {
+            Error::at_path(
+                ErrorCode::BadModel,
+                "model",
+                "a risk-matrix model needs 'default' rows in underlyings and currencies",
+            )
+        };
         Ok(RiskMatrixParams {
             meta: crate::margin::params::ModelMeta::read(&o)?,
             price_points: o.usize("pricePoints")?,
@@ -687,14 +729,16 @@ impl RiskMatrixParams {
             vol_shock_reference_days: o.f64("volShockReferenceDays")?,
             vega_power_cutoff_days: o.f64("vegaPowerCutoffDays")?,
             min_vol_down_factor: o.f64("minVolDownFactor")?,
-            underlyings: rows("underlyings")?
-                .into_iter()
-                .map(|(k, v, p)| Ok((k, UnderlyingShock::read(v, &p)?)))
-                .collect::<Result<_>>()?,
-            currencies: rows("currencies")?
-                .into_iter()
-                .map(|(k, v, p)| Ok((k, CurrencyParams::read(v, &p)?)))
-                .collect::<Result<_>>()?,
+            default_shock: underlyings
+                .get("default")
+                .cloned()
+                .ok_or_else(missing_default)?,
+            default_currency: currencies
+                .get("default")
+                .cloned()
+                .ok_or_else(missing_default)?,
+            underlyings,
+            currencies,
         })
     }
 }

@@ -3,12 +3,14 @@
 
 use crate::error::{Result, Warning, WarningCode};
 use crate::input::account::AccountInput;
+use crate::input::instrument::Settlement;
 use crate::input::positions::PositionInput;
 use crate::input::Request;
 use crate::margin::account::currency_accounts;
-use crate::margin::book::{pool_layout, position_vector, Book};
+use crate::margin::book::{accumulate, Book, PoolBook};
+use crate::margin::layout::PoolFacts;
 use crate::margin::model::Model;
-use crate::margin::risk_matrix::pool_risk;
+use crate::margin::params::Margin;
 use crate::market::{market_of, Market};
 use crate::pricing::valuation::{value_positions, ValuedPosition};
 use serde::Serialize;
@@ -137,171 +139,190 @@ impl Session {
         })
     }
 
-    /// The standing positions of a pool, in member order.
-    fn members(&self, pool: Option<&crate::margin::book::PoolBook>) -> Vec<&ValuedPosition> {
-        pool.map(|p| {
-            p.members
-                .iter()
-                .filter_map(|i| self.book.positions.get(*i))
-                .collect()
-        })
-        .unwrap_or_default()
-    }
-
     /// Margin impact of adding `orders` at their marks.
     pub fn impact(&self, orders: &[PositionInput]) -> Result<Impact> {
         let mut warnings = Vec::new();
         let legs =
             value_positions(orders, &self.market, &mut warnings).map_err(|e| e.under("orders"))?;
-        // pools touched by the orders, legs in order
-        let mut legs_of: BTreeMap<String, Vec<&ValuedPosition>> = BTreeMap::new();
+        // pools touched by the orders, legs in order; standing pools first, then new ones
+        let mut legs_of: BTreeMap<&str, Vec<&ValuedPosition>> = BTreeMap::new();
         for leg in &legs {
-            legs_of.entry(leg.pool.clone()).or_default().push(leg);
+            legs_of.entry(leg.pool.as_str()).or_default().push(leg);
         }
-        let mut pools = Vec::new();
-        let mut before = MarginState::default();
-        let mut after = MarginState::default();
-        // per account currency: (equity-relevant IM before, IM after)
-        let mut im_by_currency: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-        let mut names: Vec<&String> = self.book.pools.iter().map(|p| &p.pool).collect();
+        let mut names: Vec<&str> = self.book.pools.iter().map(|p| p.pool.as_str()).collect();
         for name in legs_of.keys() {
-            if !names.contains(&name) {
+            if !names.contains(name) {
                 names.push(name);
             }
         }
-        for name in names {
-            let standing = self.book.pool(name);
-            let legs_here = legs_of.get(name).map(Vec::as_slice).unwrap_or(&[]);
-            let first_leg = legs_here.first().copied();
-            let (currency, settlement, underlying, index) = match (standing, first_leg) {
-                (Some(p), _) => (
-                    p.currency.clone(),
-                    p.settlement,
-                    p.underlying.clone(),
-                    p.index,
-                ),
-                (None, Some(l)) => (
-                    l.input.instrument.settlement_currency.clone(),
-                    l.input.instrument.settlement,
-                    l.input.instrument.underlying.clone(),
-                    l.index,
-                ),
-                (None, None) => continue,
+        let changes: Vec<PoolChange> = names
+            .into_iter()
+            .filter_map(|name| {
+                let legs_here = legs_of.get(name).map(Vec::as_slice).unwrap_or(&[]);
+                self.pool_change(name, legs_here)
+            })
+            .collect();
+        let mut impact = Impact::of(&changes);
+        if let Some(account) = &self.account {
+            self.afford(&account.collateral, &changes, &mut impact)?;
+        }
+        impact.orders = legs
+            .iter()
+            .map(|l| l.input.instrument.name.clone())
+            .collect();
+        impact.check_finite()?;
+        Ok(impact)
+    }
+
+    /// One pool's margin before and after its legs (None: neither standing nor traded).
+    fn pool_change(&self, name: &str, legs: &[&ValuedPosition]) -> Option<PoolChange> {
+        let standing = self.book.pool(name);
+        let (currency, settlement, underlying, index) = match (standing, legs.first()) {
+            (Some(p), _) => (
+                p.currency.clone(),
+                p.settlement,
+                p.underlying.as_str(),
+                p.index,
+            ),
+            (None, Some(l)) => {
+                let inst = &l.input.instrument;
+                let currency = inst.settlement_currency.clone();
+                (currency, inst.settlement, inst.underlying.as_str(), l.index)
+            }
+            (None, None) => return None,
+        };
+        let before = standing.map(PoolBook::margin).unwrap_or_default();
+        let standard_before = standing.map(|p| p.standard).unwrap_or_default();
+        let legs_standard: Margin = legs
+            .iter()
+            .map(|l| self.model.standard.position_margin(l))
+            .sum();
+        let standard_after = standard_before + legs_standard;
+        let after = if legs.is_empty() {
+            before
+        } else {
+            let layout = match standing {
+                Some(p) => p.layout.clone(),
+                None => self.model.layout(underlying, settlement),
             };
-            let to_usd = if settlement == crate::input::instrument::Settlement::Inverse {
+            let mut members = standing.map(|p| self.book.members(p)).unwrap_or_default();
+            members.extend_from_slice(legs);
+            let standing_cells = standing.map(|p| p.aggregated.as_slice());
+            let aggregated = with_legs(standing_cells, layout.width(), legs, |leg, out| {
+                layout.position_vector(leg, out)
+            });
+            let facts = PoolFacts {
+                index,
+                inverse: settlement == Settlement::Inverse,
+                members: &members,
+                standard: standard_after,
+            };
+            layout.assess(&aggregated, &facts).margin()
+        };
+        Some(PoolChange {
+            pool: name.to_string(),
+            currency,
+            to_usd: if settlement == Settlement::Inverse {
                 index
             } else {
                 1.0
-            };
-            let (im0, mm0) = standing.map(|p| p.margin()).unwrap_or((0.0, 0.0));
-            let std0 = standing.map(|p| p.standard.0).unwrap_or(0.0);
-            let std1 = std0
-                + legs_here
-                    .iter()
-                    .map(|l| self.model.standard.position_margin(l).0)
-                    .sum::<f64>();
-            let (im1, mm1) = if legs_here.is_empty() {
-                (im0, mm0)
-            } else if let Some((scen, shock, currency_params)) =
-                pool_layout(&self.model, &underlying, settlement)
-            {
-                let cells = scen.cells();
-                let standing_cells = standing
-                    .and_then(|p| p.matrix.as_ref())
-                    .map(|m| m.aggregated.as_slice());
-                let aggregated = with_legs(standing_cells, cells, legs_here, |leg, out| {
-                    position_vector(&self.model, &scen, &shock, leg, out)
-                });
-                let mut refs = self.members(standing);
-                refs.extend_from_slice(legs_here);
-                let risk = pool_risk(&scen, &currency_params, &shock, index, &aggregated, &refs);
-                (risk.initial, risk.maintenance)
-            } else if let crate::margin::model::ModelKind::Grid(params) = &self.model.kind {
-                let cells = params.cells();
-                let standing_cells = standing
-                    .and_then(|p| p.grid.as_ref())
-                    .map(|g| g.aggregated.as_slice());
-                let aggregated = with_legs(standing_cells, cells.len(), legs_here, |leg, out| {
-                    params.position_vector(&cells, leg, out)
-                });
-                let members = self.members(standing);
-                let inverse = settlement == crate::input::instrument::Settlement::Inverse;
-                let all = members.into_iter().chain(legs_here.iter().copied());
-                let risk = crate::margin::grid::grid_risk(params, &aggregated, all, index, inverse);
-                (risk.initial, risk.maintenance)
-            } else {
-                let extra_mm: f64 = legs_here
-                    .iter()
-                    .map(|l| self.model.standard.position_margin(l).1)
-                    .sum();
-                (std1, mm0 + extra_mm)
-            };
-            before.initial += im0 * to_usd;
-            before.maintenance += mm0 * to_usd;
-            before.standard_initial += std0 * to_usd;
-            after.initial += im1 * to_usd;
-            after.maintenance += mm1 * to_usd;
-            after.standard_initial += std1 * to_usd;
-            let e = im_by_currency.entry(currency.clone()).or_insert((0.0, 0.0));
-            e.0 += im0;
-            e.1 += im1;
-            pools.push(PoolImpact {
-                pool: name.clone(),
-                currency,
-                initial_before: im0,
-                initial_after: im1,
-                maintenance_before: mm0,
-                maintenance_after: mm1,
-                initial_change: im1 - im0,
-                maintenance_change: mm1 - mm0,
-            });
+            },
+            before,
+            after,
+            standard_before: standard_before.initial,
+            standard_after: standard_after.initial,
+        })
+    }
+
+    /// Equity and whether the account can afford the orders: every currency whose IM rises keeps
+    /// `equity − IM ≥ 0`. Orders trade at their marks, so the trade itself leaves equity unchanged.
+    fn afford(
+        &self,
+        collateral: &BTreeMap<String, f64>,
+        changes: &[PoolChange],
+        impact: &mut Impact,
+    ) -> Result<()> {
+        let accounts = currency_accounts(&self.book, &self.market, collateral)?;
+        let equity: f64 = accounts.iter().map(|a| a.equity_usd).sum();
+        impact.before.equity = Some(equity);
+        impact.after.equity = Some(equity);
+        impact.before.available_funds = Some(equity - impact.before.initial);
+        impact.after.available_funds = Some(equity - impact.after.initial);
+        impact.change.equity = Some(0.0);
+        impact.change.available_funds =
+            Some((equity - impact.after.initial) - (equity - impact.before.initial));
+        let mut im_by_currency: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        for c in changes {
+            let e = im_by_currency
+                .entry(c.currency.as_str())
+                .or_insert((0.0, 0.0));
+            e.0 += c.before.initial;
+            e.1 += c.after.initial;
         }
-        let mut can_afford = None;
-        if let Some(account) = &self.account {
-            // orders trade at their marks: premium moves collateral by what the position is worth,
-            // so equity is unchanged by the trade itself
-            let accounts = currency_accounts(&self.book, &self.market, &account.collateral)?;
-            let equity: f64 = accounts.iter().map(|a| a.equity_usd).sum();
-            before.equity = Some(equity);
-            after.equity = Some(equity);
-            before.available_funds = Some(equity - before.initial);
-            after.available_funds = Some(equity - after.initial);
-            let mut ok = true;
-            for (currency, (im0, im1)) in &im_by_currency {
-                let eq = accounts
-                    .iter()
-                    .find(|a| &a.currency == currency)
-                    .map_or(0.0, |a| a.equity);
-                if im1 > im0 && eq - im1 < 0.0 {
-                    ok = false;
-                }
-            }
-            can_afford = Some(ok);
+        let ok = im_by_currency.iter().all(|(currency, (im0, im1))| {
+            let equity = accounts
+                .iter()
+                .find(|a| a.currency == *currency)
+                .map_or(0.0, |a| a.equity);
+            !(im1 > im0 && equity - im1 < 0.0)
+        });
+        impact.can_afford = Some(ok);
+        Ok(())
+    }
+}
+
+/// One pool's margin before and after the orders, pool currency.
+struct PoolChange {
+    pool: String,
+    currency: String,
+    to_usd: f64,
+    before: Margin,
+    after: Margin,
+    standard_before: f64,
+    standard_after: f64,
+}
+
+impl Impact {
+    /// Totals in USD and the per-pool figures; the account's part is filled in by `afford`.
+    fn of(changes: &[PoolChange]) -> Impact {
+        let mut before = MarginState::default();
+        let mut after = MarginState::default();
+        for c in changes {
+            before.initial += c.before.initial * c.to_usd;
+            before.maintenance += c.before.maintenance * c.to_usd;
+            before.standard_initial += c.standard_before * c.to_usd;
+            after.initial += c.after.initial * c.to_usd;
+            after.maintenance += c.after.maintenance * c.to_usd;
+            after.standard_initial += c.standard_after * c.to_usd;
         }
         let change = MarginState {
             initial: after.initial - before.initial,
             maintenance: after.maintenance - before.maintenance,
             standard_initial: after.standard_initial - before.standard_initial,
-            equity: before.equity.map(|_| 0.0),
-            available_funds: match (before.available_funds, after.available_funds) {
-                (Some(b), Some(a)) => Some(a - b),
-                _ => None,
-            },
+            equity: None,
+            available_funds: None,
         };
-        let orders = legs
+        let pools = changes
             .iter()
-            .map(|l| l.input.instrument.name.clone())
+            .map(|c| PoolImpact {
+                pool: c.pool.clone(),
+                currency: c.currency.clone(),
+                initial_before: c.before.initial,
+                initial_after: c.after.initial,
+                maintenance_before: c.before.maintenance,
+                maintenance_after: c.after.maintenance,
+                initial_change: c.after.initial - c.before.initial,
+                maintenance_change: c.after.maintenance - c.before.maintenance,
+            })
             .collect();
-        let impact = Impact {
+        Impact {
             before,
             after,
             change,
             pools,
-            can_afford,
-            orders,
-        };
-        impact.check_finite()?;
-        Ok(impact)
+            can_afford: None,
+            orders: Vec::new(),
+        }
     }
 }
 
@@ -319,9 +340,7 @@ fn with_legs(
     let mut vector = vec![0.0; width];
     for leg in legs {
         vector_of(leg, &mut vector);
-        for (a, v) in aggregated.iter_mut().zip(&vector) {
-            *a += v;
-        }
+        accumulate(&mut aggregated, &vector);
     }
     aggregated
 }

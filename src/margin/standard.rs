@@ -2,11 +2,12 @@
 
 use crate::error::Result;
 use crate::input::instrument::Kind;
+use crate::margin::params::Margin;
 use crate::pricing::valuation::ValuedPosition;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StandardParams {
     /// Name, kind, description and the date of the figures.
@@ -69,8 +70,8 @@ impl StandardParams {
         Ok(p)
     }
 
-    /// (initial, maintenance) of one position, in its pool's currency.
-    pub fn position_margin(&self, p: &ValuedPosition) -> (f64, f64) {
+    /// Initial and maintenance margin of one position, in its pool's currency.
+    pub fn position_margin(&self, p: &ValuedPosition) -> Margin {
         let s = p.index;
         let inverse = p.is_inverse();
         match p.input.instrument.kind {
@@ -102,14 +103,14 @@ impl StandardParams {
                 };
                 let size = p.quantity.abs();
                 let scale = if inverse { size } else { size * s };
-                (im * scale, mm * scale)
+                Margin::new(im * scale, mm * scale)
             }
-            Kind::Option => (0.0, 0.0),
-            Kind::Spot if p.quantity >= 0.0 => (0.0, 0.0),
+            Kind::Option => Margin::default(),
+            Kind::Spot if p.quantity >= 0.0 => Margin::default(),
             _ => {
                 let size = p.quantity_coin.abs();
                 let notional = if inverse { size } else { size * p.forward };
-                (
+                Margin::new(
                     notional * (self.futures_initial_base + self.futures_per_coin * size),
                     notional * (self.futures_maintenance_base + self.futures_per_coin * size),
                 )

@@ -2,7 +2,11 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::Kind;
-use crate::margin::risk_matrix::{standalone_initial, VOL_STATES};
+use crate::margin::book::{Book, PoolBook};
+use crate::margin::grid::GridRisk;
+use crate::margin::layout::{GridLayout, MatrixLayout, PoolAssessment, PoolLayout};
+use crate::margin::params::Margin;
+use crate::margin::risk_matrix::{standalone_initial, PoolRisk, VOL_STATES};
 use crate::margin::session::Session;
 use crate::pricing::valuation::{PositionGreeks, ValuedPosition};
 use crate::report::types::*;
@@ -11,14 +15,69 @@ use std::collections::BTreeMap;
 /// Build the report from a session's valued, pooled book.
 pub(crate) fn build_report(session: &Session) -> Result<Report> {
     let book = &session.book;
-    let model = &session.model;
-    let valued = &book.positions;
-    let mut positions: Vec<PositionReport> = valued
+    let mut positions: Vec<PositionReport> = book
+        .positions
         .iter()
         .zip(&book.standard)
-        .map(|(p, (im, mm))| position_report(p, *im, *mm))
+        .map(|(p, standard)| position_report(p, *standard))
         .collect();
-    // Greeks per underlying and expiry
+    let mut pools = Vec::with_capacity(book.pools.len());
+    let mut total = TotalUsd::default();
+    for pool in &book.pools {
+        let report = pool_report(book, pool, &mut positions);
+        total.initial += report.initial_usd;
+        total.maintenance += report.maintenance_usd;
+        total.standard_initial += pool.standard.initial * pool.to_usd();
+        total.standard_maintenance += pool.standard.maintenance * pool.to_usd();
+        pools.push(report);
+    }
+    total.saving = total.standard_initial - total.initial;
+    let cross_asset = cross_asset_offsets(&pools, &session.market);
+    let account = match &session.account {
+        Some(input) => Some(crate::margin::account::account_report(
+            book,
+            &session.market,
+            &session.model,
+            input,
+        )?),
+        None => None,
+    };
+    let report = Report {
+        as_of: session.market.as_of_text.clone(),
+        model: ModelReport {
+            name: session.model.name.clone(),
+            params: session.model.params_json.clone(),
+        },
+        market: market_report(session),
+        positions,
+        greeks: greeks_by_underlying(&book.positions),
+        margin: MarginReport {
+            pools,
+            total_usd: total,
+            cross_asset,
+        },
+        account,
+        warnings: session.warnings.clone(),
+    };
+    check_finite(&report)?;
+    Ok(report)
+}
+
+fn market_report(session: &Session) -> MarketReport {
+    MarketReport {
+        source: session.market_source,
+        description: session.market.description.clone(),
+        index: session
+            .market
+            .underlyings
+            .iter()
+            .map(|(k, u)| (k.clone(), u.index))
+            .collect(),
+    }
+}
+
+/// Greeks per underlying, and per expiry (`PERPETUAL` and `SPOT` for undated instruments).
+fn greeks_by_underlying(valued: &[ValuedPosition]) -> BTreeMap<String, UnderlyingGreeks> {
     let mut greeks: BTreeMap<String, UnderlyingGreeks> = BTreeMap::new();
     for p in valued {
         let entry = greeks
@@ -32,147 +91,152 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
         };
         entry.by_expiry.entry(key).or_default().add(&p.greeks);
     }
-    let mut pools = Vec::with_capacity(book.pools.len());
-    let mut total = TotalUsd::default();
-    for pool in &book.pools {
-        let (initial, maintenance) = pool.margin();
-        let mut report = PoolReport {
-            pool: pool.pool.clone(),
-            currency: pool.currency.clone(),
-            underlying: pool.underlying.clone(),
-            settlement: pool.settlement,
-            index: pool.index,
-            positions: pool.members.clone(),
-            initial,
-            maintenance,
-            worst_case: None,
-            worst_scenario: None,
-            roll_shock: None,
-            delta_shock: None,
-            risk_matrix: None,
-            extended: None,
-            scenarios: None,
-            hedge: None,
-            standard: PoolStandard {
-                initial: pool.standard.0,
-                maintenance: pool.standard.1,
-                saving: pool.standard.0 - initial,
-            },
-            initial_usd: initial * pool.to_usd(),
-            maintenance_usd: maintenance * pool.to_usd(),
-        };
-        if let Some(m) = &pool.matrix {
-            let risk = &m.risk;
-            let n = m.scen.price_moves.len();
-            let rows = |cells: &[f64]| {
-                (0..3)
-                    .map(|v| cells.get(v * n..(v + 1) * n).unwrap_or(&[]).to_vec())
-                    .collect::<Vec<_>>()
-            };
-            report.worst_case = Some(risk.worst_case);
-            report.worst_scenario = Some(m.scen.describe_cell(risk.worst_cell));
-            report.roll_shock = Some(risk.roll_shock);
-            report.delta_shock = Some(risk.delta_shock);
-            report.risk_matrix = Some(RiskMatrixReport {
-                price_moves: m.scen.price_moves.clone(),
-                vol_states: VOL_STATES.to_vec(),
-                pnl: rows(&risk.pnl),
-                pnl_raw: rows(&risk.pnl_raw),
-            });
-            report.extended = Some(ExtendedReport {
-                price_moves: m.scen.extended_moves.clone(),
-                pnl: risk.pnl.get(3 * n..).unwrap_or(&[]).to_vec(),
-                pnl_raw: risk.pnl_raw.get(3 * n..).unwrap_or(&[]).to_vec(),
-            });
-            report.hedge = crate::margin::hedge::suggest(pool, valued, model);
-            // attribution: each member's P&L in the worst cell, its share, its standalone margin
-            let worst_raw = risk.pnl_raw.get(risk.worst_cell).copied().unwrap_or(0.0);
-            let cells = m.cells();
-            for (row, i) in pool.members.iter().enumerate() {
-                let vector = m.vector(row);
-                let pnl = vector.get(risk.worst_cell).copied().unwrap_or(0.0);
-                let share = if risk.worst_case > 0.0 && worst_raw < 0.0 {
-                    pnl / worst_raw
-                } else {
-                    0.0
-                };
-                let Some(p) = valued.get(*i) else { continue };
-                let alone =
-                    standalone_initial(&m.scen, &m.currency, &m.shock, pool.index, vector, p);
-                debug_assert_eq!(vector.len(), cells);
-                if let Some(pr) = positions.get_mut(*i) {
-                    pr.attribution = Some(Attribution {
-                        worst_cell_pnl: pnl,
-                        worst_case_contribution: share * risk.worst_case,
-                        share,
-                        standalone_initial: alone,
-                    });
-                }
-            }
+    greeks
+}
+
+/// One pool's block, with the attribution of its members written into `positions`.
+fn pool_report(book: &Book, pool: &PoolBook, positions: &mut [PositionReport]) -> PoolReport {
+    let margin = pool.margin();
+    let mut report = PoolReport {
+        pool: pool.pool.clone(),
+        currency: pool.currency.clone(),
+        underlying: pool.underlying.clone(),
+        settlement: pool.settlement,
+        index: pool.index,
+        positions: pool.members.clone(),
+        initial: margin.initial,
+        maintenance: margin.maintenance,
+        worst_case: None,
+        worst_scenario: None,
+        roll_shock: None,
+        delta_shock: None,
+        risk_matrix: None,
+        extended: None,
+        scenarios: None,
+        hedge: None,
+        standard: PoolStandard {
+            initial: pool.standard.initial,
+            maintenance: pool.standard.maintenance,
+            saving: pool.standard.initial - margin.initial,
+        },
+        initial_usd: margin.initial * pool.to_usd(),
+        maintenance_usd: margin.maintenance * pool.to_usd(),
+    };
+    match (&pool.layout, &pool.assessment) {
+        (PoolLayout::Matrix(layout), PoolAssessment::Matrix(risk)) => {
+            matrix_blocks(&mut report, layout, risk);
+            report.hedge = crate::margin::hedge::suggest(pool, &book.members(pool));
+            attribute(book, pool, layout, risk, positions);
         }
-        if let Some(g) = &pool.grid {
-            let worst = g.cells.get(g.risk.worst_cell);
-            report.worst_case = Some(g.risk.scan_risk);
-            report.worst_scenario = worst.map(|c| crate::margin::risk_matrix::WorstScenario {
-                price_move: c.move_frac,
-                vol: c.label.clone(),
-                table: "scenarios".into(),
-            });
-            report.scenarios = Some(ScenarioReport {
-                labels: g.cells.iter().map(|c| c.label.clone()).collect(),
-                price_moves: g.cells.iter().map(|c| c.move_frac).collect(),
-                weights: g.cells.iter().map(|c| c.weight).collect(),
-                pnl: g.aggregated.clone(),
-                scan_risk: g.risk.scan_risk,
-                spread_charge: g.risk.spread_charge,
-                short_option_minimum: g.risk.short_option_minimum,
-            });
+        (PoolLayout::Grid(layout), PoolAssessment::Grid(risk)) => {
+            grid_blocks(&mut report, layout, risk, &pool.aggregated);
         }
-        total.initial += report.initial_usd;
-        total.maintenance += report.maintenance_usd;
-        total.standard_initial += pool.standard.0 * pool.to_usd();
-        total.standard_maintenance += pool.standard.1 * pool.to_usd();
-        pools.push(report);
+        _ => {}
     }
-    total.saving = total.standard_initial - total.initial;
-    let cross_asset = cross_asset_offsets(&pools, &session.market);
-    let account = match &session.account {
-        Some(input) => Some(crate::margin::account::account_report(
-            book,
-            &session.market,
-            model,
-            input,
-        )?),
-        None => None,
+    report
+}
+
+/// The risk-matrix blocks of a pool: the tables, the worst cell, roll and delta shocks.
+fn matrix_blocks(report: &mut PoolReport, layout: &MatrixLayout, risk: &PoolRisk) {
+    let scen = &layout.scen;
+    let n = scen.price_moves.len();
+    let rows = |cells: &[f64]| {
+        (0..3)
+            .map(|v| cells.get(v * n..(v + 1) * n).unwrap_or(&[]).to_vec())
+            .collect::<Vec<_>>()
     };
-    let report = Report {
-        as_of: session.market.as_of_text.clone(),
-        model: ModelReport {
-            name: model.name.clone(),
-            params: model.params_json.clone(),
-        },
-        market: MarketReport {
-            source: session.market_source,
-            description: session.market.description.clone(),
-            index: session
-                .market
-                .underlyings
-                .iter()
-                .map(|(k, u)| (k.clone(), u.index))
-                .collect(),
-        },
-        positions,
-        greeks,
-        margin: MarginReport {
-            pools,
-            total_usd: total,
-            cross_asset,
-        },
-        account,
-        warnings: session.warnings.clone(),
-    };
-    check_finite(&report)?;
-    Ok(report)
+    let cell = scen.cell_ref(risk.worst_cell);
+    report.worst_case = Some(risk.worst_case);
+    report.worst_scenario = Some(WorstScenario {
+        price_move: scen.cell_move(cell),
+        vol: match cell.table {
+            crate::margin::risk_matrix::ScenarioTable::Standard => VOL_STATES[cell.row.min(2)],
+            _ => "up",
+        }
+        .to_string(),
+        table: cell.table,
+        row: cell.row,
+        column: cell.column,
+        label: None,
+    });
+    report.roll_shock = Some(risk.roll_shock);
+    report.delta_shock = Some(risk.delta_shock);
+    report.risk_matrix = Some(RiskMatrixReport {
+        price_moves: scen.price_moves.clone(),
+        vol_states: VOL_STATES.to_vec(),
+        pnl: rows(&risk.pnl),
+        pnl_raw: rows(&risk.pnl_raw),
+    });
+    report.extended = Some(ExtendedReport {
+        price_moves: scen.extended_moves.clone(),
+        pnl: risk.pnl.get(3 * n..).unwrap_or(&[]).to_vec(),
+        pnl_raw: risk.pnl_raw.get(3 * n..).unwrap_or(&[]).to_vec(),
+    });
+}
+
+/// Each member's P&L in the worst cell, its share of the worst case, its standalone margin.
+fn attribute(
+    book: &Book,
+    pool: &PoolBook,
+    layout: &MatrixLayout,
+    risk: &PoolRisk,
+    positions: &mut [PositionReport],
+) {
+    let worst_raw = risk.pnl_raw.get(risk.worst_cell).copied().unwrap_or(0.0);
+    for (row, i) in pool.members.iter().enumerate() {
+        let vector = pool.vector(row);
+        let pnl = vector.get(risk.worst_cell).copied().unwrap_or(0.0);
+        let share = if risk.worst_case > 0.0 && worst_raw < 0.0 {
+            pnl / worst_raw
+        } else {
+            0.0
+        };
+        let Some(p) = book.positions.get(*i) else {
+            continue;
+        };
+        let alone = standalone_initial(
+            &layout.scen,
+            &layout.currency,
+            &layout.shock,
+            pool.index,
+            vector,
+            p,
+        );
+        if let Some(pr) = positions.get_mut(*i) {
+            pr.attribution = Some(Attribution {
+                worst_cell_pnl: pnl,
+                worst_case_contribution: share * risk.worst_case,
+                share,
+                standalone_initial: alone,
+            });
+        }
+    }
+}
+
+/// The scenario-grid blocks of a pool: every scenario's weighted P&L, the worst, the terms.
+fn grid_blocks(report: &mut PoolReport, layout: &GridLayout, risk: &GridRisk, aggregated: &[f64]) {
+    let cells = &layout.cells;
+    report.worst_case = Some(risk.scan_risk);
+    report.worst_scenario = cells.get(risk.worst_cell).map(|c| {
+        let at = layout.cell_ref(risk.worst_cell);
+        WorstScenario {
+            price_move: c.move_frac,
+            vol: c.vol.label(),
+            table: at.table,
+            row: at.row,
+            column: at.column,
+            label: Some(c.label.clone()),
+        }
+    });
+    report.scenarios = Some(ScenarioReport {
+        labels: cells.iter().map(|c| c.label.clone()).collect(),
+        price_moves: cells.iter().map(|c| c.move_frac).collect(),
+        weights: cells.iter().map(|c| c.weight).collect(),
+        pnl: aggregated.to_vec(),
+        scan_risk: risk.scan_risk,
+        spread_charge: risk.spread_charge,
+        short_option_minimum: risk.short_option_minimum,
+    });
 }
 
 /// SPEC §3.5 for every settlement currency with several underlyings, and for all pools together.
@@ -227,11 +291,7 @@ fn cross_asset_offsets(
         .collect()
 }
 
-fn position_report(
-    p: &ValuedPosition,
-    standard_initial: f64,
-    standard_maintenance: f64,
-) -> PositionReport {
+fn position_report(p: &ValuedPosition, standard: Margin) -> PositionReport {
     let inst = &p.input.instrument;
     let (mark, mark_usd) = match inst.kind {
         Kind::Option if p.is_inverse() => (p.unit_price_usd / p.forward, p.unit_price_usd),
@@ -260,10 +320,7 @@ fn position_report(
         value_usd: p.value_usd,
         value: p.value_pool,
         greeks: p.greeks,
-        standard_margin: StandardMargin {
-            initial: standard_initial,
-            maintenance: standard_maintenance,
-        },
+        standard_margin: standard,
         attribution: None,
         line: p.input.line,
     }

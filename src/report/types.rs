@@ -2,7 +2,8 @@
 
 use crate::error::Warning;
 use crate::input::instrument::{Kind, OptionType, QuantityUnit, Settlement};
-use crate::margin::risk_matrix::WorstScenario;
+use crate::margin::params::Margin;
+use crate::margin::risk_matrix::ScenarioTable;
 use crate::pricing::valuation::{IvSource, PositionGreeks};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -80,7 +81,7 @@ pub struct PositionReport {
     pub value: f64,
     pub greeks: PositionGreeks,
     /// Standalone standard margin of this position, in the pool's currency.
-    pub standard_margin: StandardMargin,
+    pub standard_margin: Margin,
     /// Risk-matrix models: the position's part in its pool's worst case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribution: Option<Attribution>,
@@ -103,12 +104,23 @@ pub struct Attribution {
     pub standalone_initial: f64,
 }
 
+/// Which cell of a pool's tables is worst, and where it sits, so that a reader can mark it
+/// without searching (`riskMatrix.pnl[row][column]`, `extended.pnl[column]`, `scenarios.pnl[column]`).
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StandardMargin {
-    pub initial: f64,
-    pub maintenance: f64,
+pub struct WorstScenario {
+    pub price_move: f64,
+    /// The vol state (`up`, `unchanged`, `down`) or, in a scenario grid, the vol shift.
+    pub vol: String,
+    pub table: ScenarioTable,
+    /// The cell's row: the vol state's index in the standard table, 0 in one-row tables.
+    pub row: usize,
+    /// The cell's column: the price move's index, or the scenario's in a grid.
+    pub column: usize,
+    /// Scenario grids: the scenario's label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]

@@ -1,0 +1,133 @@
+//! How one pool is margined under the model: its scenario layout (which cells a position's P&L
+//! vector has) and the margin an aggregated vector implies. `Model::layout` is the one `match` on
+//! the model kind; the book, the session, the hedge and the report use these types.
+
+use crate::margin::grid::{grid_risk, GridCell, GridParams, GridRisk};
+use crate::margin::params::Margin;
+use crate::margin::risk_matrix::{
+    pool_risk, CellRef, CurrencyParams, PoolRisk, PoolScenarios, UnderlyingShock, VolShockTerms,
+};
+use crate::pricing::valuation::ValuedPosition;
+
+/// A risk-matrix pool: its scenarios and the parameters of its underlying and currency.
+#[derive(Debug, Clone)]
+pub struct MatrixLayout {
+    pub scen: PoolScenarios,
+    pub shock: UnderlyingShock,
+    pub currency: CurrencyParams,
+    pub terms: VolShockTerms,
+}
+
+/// A scenario-grid pool (SPAN-style or custom): the grid and its cells.
+#[derive(Debug, Clone)]
+pub struct GridLayout {
+    pub params: GridParams,
+    pub cells: Vec<GridCell>,
+}
+
+/// The scenario layout of one pool under the model.
+#[derive(Debug, Clone)]
+pub enum PoolLayout {
+    Matrix(MatrixLayout),
+    Grid(GridLayout),
+    /// Position-by-position margin: no scenarios.
+    Standard,
+}
+
+/// The margin one layout implies for an aggregated vector, in the pool's currency.
+#[derive(Debug, Clone)]
+pub enum PoolAssessment {
+    Matrix(PoolRisk),
+    Grid(GridRisk),
+    /// The sum of the members' standard margins.
+    Standard(Margin),
+}
+
+/// What a pool's assessment needs besides its vector.
+pub struct PoolFacts<'a> {
+    pub index: f64,
+    pub inverse: bool,
+    pub members: &'a [&'a ValuedPosition],
+    /// The members' standard margin, summed.
+    pub standard: Margin,
+}
+
+impl PoolLayout {
+    /// Cells in a position vector.
+    pub fn width(&self) -> usize {
+        match self {
+            PoolLayout::Matrix(m) => m.scen.cells(),
+            PoolLayout::Grid(g) => g.cells.len(),
+            PoolLayout::Standard => 0,
+        }
+    }
+
+    /// Fill `out` (length `width()`) with a position's P&L in every cell, pool currency.
+    pub fn position_vector(&self, p: &ValuedPosition, out: &mut [f64]) {
+        match self {
+            PoolLayout::Matrix(m) => m.scen.position_vector(m.terms, &m.shock, p, out),
+            PoolLayout::Grid(g) => g.params.position_vector(&g.cells, p, out),
+            PoolLayout::Standard => {}
+        }
+    }
+
+    /// The margin of an aggregated vector.
+    pub fn assess(&self, aggregated: &[f64], facts: &PoolFacts) -> PoolAssessment {
+        match self {
+            PoolLayout::Matrix(m) => PoolAssessment::Matrix(pool_risk(
+                &m.scen,
+                &m.currency,
+                &m.shock,
+                facts.index,
+                aggregated,
+                facts.members,
+            )),
+            PoolLayout::Grid(g) => PoolAssessment::Grid(grid_risk(
+                &g.params,
+                aggregated,
+                facts.members.iter().copied(),
+                facts.index,
+                facts.inverse,
+            )),
+            PoolLayout::Standard => PoolAssessment::Standard(facts.standard),
+        }
+    }
+
+    /// The risk-matrix layout, where the model has one.
+    pub fn matrix(&self) -> Option<&MatrixLayout> {
+        match self {
+            PoolLayout::Matrix(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+impl PoolAssessment {
+    pub fn margin(&self) -> Margin {
+        match self {
+            PoolAssessment::Matrix(r) => Margin::new(r.initial, r.maintenance),
+            PoolAssessment::Grid(g) => Margin::new(g.initial, g.maintenance),
+            PoolAssessment::Standard(m) => *m,
+        }
+    }
+
+    /// The worst cell's index in the vector (None for standard margin).
+    pub fn worst_cell(&self) -> Option<usize> {
+        match self {
+            PoolAssessment::Matrix(r) => Some(r.worst_cell),
+            PoolAssessment::Grid(g) => Some(g.worst_cell),
+            PoolAssessment::Standard(_) => None,
+        }
+    }
+}
+
+impl GridLayout {
+    /// A grid cell's place: one row of scenarios.
+    pub fn cell_ref(&self, cell: usize) -> CellRef {
+        CellRef {
+            table: crate::margin::risk_matrix::ScenarioTable::Scenarios,
+            row: 0,
+            column: cell,
+        }
+    }
+}
