@@ -259,7 +259,7 @@ function renderSummary(report) {
   box.dataset.initialUsd = String(total.initial);
   box.dataset.maintenanceUsd = String(total.maintenance);
   const modelName = report.model?.name ?? modelSelect.value;
-  const isStandard = (report.model?.name ?? modelSelect.value) === "deribit-standard";
+  const isStandard = report.model?.params?.kind === "standard";
   const saving = total.saving ?? (total.standardInitial - total.initial);
   const savingPct = total.standardInitial > 0 ? (saving / total.standardInitial) * 100 : null;
   clear(box);
@@ -331,7 +331,7 @@ function renderPools(report) {
     ? "scenario P&L of each pool in its currency, after the gains haircut: red losses, green gains, worst cell outlined"
     : "standard margin is position by position: no scenarios";
   if (!pools.length) { box.append(h("p", { class: "empty" }, "No positions")); return; }
-  const isStandard = report.model?.name === "deribit-standard";
+  const isStandard = report.model?.params?.kind === "standard";
   for (const pool of pools) box.append(poolCard(pool, isStandard));
 }
 
@@ -361,7 +361,7 @@ function poolCard(p, isStandard) {
     ] : null,
     p.scenarios ? [
       figure("Scan risk", a(p.scenarios.scanRisk)),
-      figure("Worst scenario", p.worstScenario?.vol ?? ""),
+      figure("Worst scenario", p.worstScenario?.label ?? ""),
       figure("Spread charge", a(p.scenarios.spreadCharge)),
       figure("Short option min.", a(p.scenarios.shortOptionMinimum)),
     ] : null,
@@ -404,7 +404,6 @@ function riskTables(p) {
   const ws = p.worstScenario ?? {};
   const all = [...(m.pnl ?? []).flat(), ...(ext?.pnl ?? [])].filter((v) => typeof v === "number");
   const scale = Math.max(0, ...all.map(Math.abs));
-  const near = (x, y) => Math.abs(x - y) < 1e-9;
   const fmt = (v) => amount(v, p.currency);
   const cellTitle = (label, v, raw) =>
     `${label}: ${fmt(v)} ${p.currency}` + (typeof raw === "number" && Math.abs(raw - v) > TINY ? ` (before haircut ${fmt(raw)})` : "");
@@ -419,7 +418,7 @@ function riskTables(p) {
     const row = h("tr", { "data-vol": vol }, h("th", { scope: "row" }, VOL_LABEL[vol] ?? vol));
     m.priceMoves.forEach((mv, pi) => {
       const v = m.pnl?.[vi]?.[pi];
-      const worst = ws.table !== "extended" && ws.vol === vol && near(ws.priceMove, mv);
+      const worst = ws.table === "standard" && ws.row === vi && ws.column === pi;
       row.append(h("td", {
         class: worst ? "worst" : null, "data-move": mv, "data-pnl": v, style: cellStyle(v, scale),
         title: cellTitle(`${move(mv)}, ${VOL_LABEL[vol] ?? vol}`, v, m.pnlRaw?.[vi]?.[pi]) + (worst ? " — worst case" : ""),
@@ -437,7 +436,7 @@ function riskTables(p) {
       h("tbody", {}, h("tr", {}, h("th", { scope: "row" }, "P&L"),
         ext.priceMoves.map((mv, i) => {
           const v = ext.pnl?.[i];
-          const worst = ws.table === "extended" && near(ws.priceMove, mv);
+          const worst = ws.table === "extended" && ws.column === i;
           return h("td", {
             class: worst ? "worst" : null, "data-move": mv, "data-pnl": v, style: cellStyle(v, scale),
             title: cellTitle(move(mv), v, ext.pnlRaw?.[i]) + (worst ? " — worst case" : ""),
@@ -452,13 +451,12 @@ function riskTables(p) {
 function scenarioTable(p) {
   const sc = p.scenarios;
   const scale = Math.max(0, ...sc.pnl.map(Math.abs));
-  const worstLabel = p.worstScenario?.vol;
   const table = h("table", { class: "risk-matrix scenario-table" },
     h("caption", {}, `Scenario P&L (${p.currency}), weighted`),
     h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "corner" }, "scenario"), h("th", { scope: "col" }, "weight"), h("th", { scope: "col" }, "P&L"))),
     h("tbody", {}, sc.labels.map((label, i) => {
       const v = sc.pnl[i];
-      const worst = label === worstLabel && p.worstCase > 0 && Math.abs(-v - p.worstCase) < 1e-9 * Math.max(1, p.worstCase);
+      const worst = p.worstScenario?.table === "scenarios" && p.worstScenario.column === i && p.worstCase > 0;
       return h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, String(sc.weights[i])),
         h("td", { class: worst ? "worst" : null, "data-pnl": v, style: cellStyle(v, scale) }, amount(v, p.currency)));
     })));
