@@ -5,6 +5,7 @@ pub mod account;
 pub mod bookgen;
 pub mod instrument;
 pub mod json;
+pub mod limits;
 pub mod market;
 pub mod model;
 pub mod option;

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::{Kind, Settlement};
+use crate::input::limits::MAX_IV;
 use crate::pricing::black76;
 use crate::pricing::valuation::ValuedPosition;
 use crate::time::Date;
@@ -119,7 +120,7 @@ impl RiskMatrixParams {
                 ("volDown", u.vol_down, 10.0),
                 ("vegaPowerShort", u.vega_power_short, 2.0),
                 ("vegaPowerLong", u.vega_power_long, 2.0),
-                ("minVolForShockUp", u.min_vol_for_shock_up, 20.0),
+                ("minVolForShockUp", u.min_vol_for_shock_up, MAX_IV),
                 ("deltaShockPerCoin", u.delta_shock_per_coin, 1.0),
             ] {
                 if !(v.is_finite() && (0.0..=max).contains(&v)) {

@@ -1,7 +1,8 @@
 //! Market data: index, forward curve (futures marks or carry), volatility (flat or smiles).
 
 use crate::error::{finite, positive, Error, ErrorCode, Result};
-use crate::input::market::MarketInput;
+use crate::input::limits::{valid_iv, MAX_IV};
+use crate::input::market::{MarketInput, UnderlyingInput};
 use crate::time::{parse_instant, year_fraction, Date, Timestamp};
 use std::collections::BTreeMap;
 
@@ -98,6 +99,170 @@ impl UnderlyingMarket {
     }
 }
 
+/// Documented bound on the underlyings of one market.
+pub const MAX_UNDERLYINGS: usize = 200;
+/// Documented bound on the points of one smile.
+pub const MAX_SMILE_POINTS: usize = 500;
+
+/// An expiry date written `YYYY-MM-DD` (or Deribit's `25DEC26`).
+fn expiry_date(text: &str, path: &str) -> Result<Date> {
+    Date::parse_iso(text)
+        .or_else(|| Date::parse_deribit(text))
+        .ok_or_else(|| {
+            Error::at_path(
+                ErrorCode::BadDate,
+                path,
+                format!("'{text}' is not an expiry date (YYYY-MM-DD)"),
+            )
+        })
+}
+
+/// One underlying, validated; `at(field)` is a field's path.
+fn underlying_market(
+    u: &UnderlyingInput,
+    as_of: Timestamp,
+    at: impl Fn(&str) -> String,
+) -> Result<UnderlyingMarket> {
+    let index = positive(u.index, &at("index"))?;
+    let basis = match &u.futures {
+        Some(futures) => basis_curve(futures, index, as_of, &at("futures"))?,
+        None => Vec::new(),
+    };
+    let carry = finite(u.carry.unwrap_or(0.0), &at("carry"))?;
+    if carry.abs() > 5.0 {
+        return Err(Error::at_path(
+            ErrorCode::BadNumber,
+            at("carry"),
+            "carry is an annualised decimal rate; |carry| must be ≤ 5",
+        ));
+    }
+    let flat_iv = match u.iv {
+        Some(v) if valid_iv(v) => Some(v),
+        Some(_) => {
+            return Err(Error::at_path(
+                ErrorCode::BadNumber,
+                at("iv"),
+                format!("iv must be a decimal in (0, {MAX_IV}] (55 % is 0.55)"),
+            ))
+        }
+        None => None,
+    };
+    let mut market = UnderlyingMarket {
+        index,
+        basis,
+        carry,
+        flat_iv,
+        smiles: Vec::new(),
+    };
+    if let Some(map) = &u.smiles {
+        market.smiles = smile_slices(map, &market, as_of, &at("smiles"))?;
+    }
+    Ok(market)
+}
+
+/// (T, annualised basis) of every futures mark still to expire, sorted by T.
+fn basis_curve(
+    futures: &BTreeMap<String, f64>,
+    index: f64,
+    as_of: Timestamp,
+    path: &str,
+) -> Result<Vec<(f64, f64)>> {
+    let mut basis = Vec::new();
+    for (date_text, mark) in futures {
+        let here = format!("{path}.{date_text}");
+        let date = expiry_date(date_text, &here)?;
+        let mark = positive(*mark, &here)?;
+        let t = year_fraction(as_of, date.expiry_timestamp());
+        if t > 0.0 {
+            let b = (mark / index).ln() / t;
+            if !b.is_finite() || b.abs() > 50.0 {
+                return Err(Error::at_path(
+                    ErrorCode::BadNumber,
+                    &here,
+                    format!("futures mark {mark} is implausibly far from the index {index}"),
+                ));
+            }
+            basis.push((t, b));
+        }
+    }
+    basis.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(basis)
+}
+
+/// The smiles still to expire, strikes in log-moneyness against each slice's own forward (the
+/// curve of `market`), sorted by T.
+fn smile_slices(
+    map: &BTreeMap<String, Vec<[f64; 2]>>,
+    market: &UnderlyingMarket,
+    as_of: Timestamp,
+    path: &str,
+) -> Result<Vec<SmileSlice>> {
+    let mut slices = Vec::new();
+    for (date_text, points) in map {
+        let here = format!("{path}.{date_text}");
+        let date = expiry_date(date_text, &here)?;
+        let t = year_fraction(as_of, date.expiry_timestamp());
+        if t <= 0.0 {
+            continue;
+        }
+        if points.is_empty() || points.len() > MAX_SMILE_POINTS {
+            return Err(Error::at_path(
+                ErrorCode::BadNumber,
+                &here,
+                format!("a smile needs 1 to {MAX_SMILE_POINTS} [strike, iv] points"),
+            ));
+        }
+        let f = market.forward(t);
+        let mut slice = SmileSlice {
+            t_years: t,
+            points: Vec::with_capacity(points.len()),
+        };
+        for (i, [strike, iv]) in points.iter().enumerate() {
+            let p = format!("{here}[{i}]");
+            positive(*strike, &p)?;
+            if !valid_iv(*iv) {
+                return Err(Error::at_path(
+                    ErrorCode::BadNumber,
+                    p,
+                    format!("smile iv must be a decimal in (0, {MAX_IV}]"),
+                ));
+            }
+            slice.points.push(((*strike / f).ln(), *iv));
+        }
+        slice.points.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        slice.points.dedup_by(|a, b| a.0 == b.0);
+        slices.push(slice);
+    }
+    slices.sort_unstable_by(|a, b| a.t_years.total_cmp(&b.t_years));
+    Ok(slices)
+}
+
+/// Pairwise correlations keyed by the sorted pair.
+fn correlations(input: &BTreeMap<String, f64>) -> Result<BTreeMap<(String, String), f64>> {
+    let mut correlations = BTreeMap::new();
+    for (pair, rho) in input {
+        let here = format!("correlations.{pair}");
+        let (a, b) = pair.split_once('/').ok_or_else(|| {
+            Error::at_path(
+                ErrorCode::BadRequest,
+                &here,
+                "a correlation key is a pair like \"BTC/ETH\"",
+            )
+        })?;
+        if !(rho.is_finite() && (-1.0..=1.0).contains(rho)) {
+            return Err(Error::at_path(
+                ErrorCode::BadNumber,
+                here,
+                "a correlation must be between -1 and 1",
+            ));
+        }
+        let (a, b) = (a.trim().to_ascii_uppercase(), b.trim().to_ascii_uppercase());
+        let key = if a <= b { (a, b) } else { (b, a) };
+        correlations.insert(key, *rho);
+    }
+    Ok(correlations)
+}
+
 /// A validated market.
 #[derive(Debug, Clone)]
 pub struct Market {
@@ -139,159 +304,24 @@ impl Market {
                 "rate must be a decimal between -1 and 1 (5 % is 0.05)",
             ));
         }
-        if input.underlyings.len() > 200 {
+        if input.underlyings.len() > MAX_UNDERLYINGS {
             return Err(Error::at_path(
                 ErrorCode::LimitExceeded,
                 "underlyings",
-                "more than 200 underlyings",
+                format!("more than {MAX_UNDERLYINGS} underlyings"),
             ));
         }
         let mut underlyings = BTreeMap::new();
         for (name, u) in &input.underlyings {
             let at = |field: &str| format!("underlyings.{name}.{field}");
-            let index = positive(u.index, &at("index"))?;
-            let mut basis = Vec::new();
-            if let Some(futures) = &u.futures {
-                for (date_text, mark) in futures {
-                    let here = format!("{}.{date_text}", at("futures"));
-                    let date = Date::parse_iso(date_text)
-                        .or_else(|| Date::parse_deribit(date_text))
-                        .ok_or_else(|| {
-                            Error::at_path(
-                                ErrorCode::BadDate,
-                                &here,
-                                format!("'{date_text}' is not an expiry date (YYYY-MM-DD)"),
-                            )
-                        })?;
-                    let mark = positive(*mark, &here)?;
-                    let t = year_fraction(as_of, date.expiry_timestamp());
-                    if t > 0.0 {
-                        let b = (mark / index).ln() / t;
-                        if !b.is_finite() || b.abs() > 50.0 {
-                            return Err(Error::at_path(
-                                ErrorCode::BadNumber,
-                                &here,
-                                format!(
-                                    "futures mark {mark} is implausibly far from the index {index}"
-                                ),
-                            ));
-                        }
-                        basis.push((t, b));
-                    }
-                }
-                basis.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            }
-            let carry = finite(u.carry.unwrap_or(0.0), &at("carry"))?;
-            if carry.abs() > 5.0 {
-                return Err(Error::at_path(
-                    ErrorCode::BadNumber,
-                    at("carry"),
-                    "carry is an annualised decimal rate; |carry| must be ≤ 5",
-                ));
-            }
-            let flat_iv = match u.iv {
-                Some(v) if v.is_finite() && v > 0.0 && v <= 20.0 => Some(v),
-                Some(_) => {
-                    return Err(Error::at_path(
-                        ErrorCode::BadNumber,
-                        at("iv"),
-                        "iv must be a decimal in (0, 20] (55 % is 0.55)",
-                    ))
-                }
-                None => None,
-            };
-            let mut smiles = Vec::new();
-            if let Some(map) = &u.smiles {
-                for (date_text, points) in map {
-                    let here = format!("{}.{date_text}", at("smiles"));
-                    let date = Date::parse_iso(date_text)
-                        .or_else(|| Date::parse_deribit(date_text))
-                        .ok_or_else(|| {
-                            Error::at_path(
-                                ErrorCode::BadDate,
-                                &here,
-                                format!("'{date_text}' is not an expiry date (YYYY-MM-DD)"),
-                            )
-                        })?;
-                    let t = year_fraction(as_of, date.expiry_timestamp());
-                    if t <= 0.0 {
-                        continue;
-                    }
-                    if points.is_empty() || points.len() > 500 {
-                        return Err(Error::at_path(
-                            ErrorCode::BadNumber,
-                            &here,
-                            "a smile needs 1 to 500 [strike, iv] points",
-                        ));
-                    }
-                    let mut slice = SmileSlice {
-                        t_years: t,
-                        points: Vec::with_capacity(points.len()),
-                    };
-                    for (i, [strike, iv]) in points.iter().enumerate() {
-                        let p = format!("{here}[{i}]");
-                        positive(*strike, &p)?;
-                        if !(iv.is_finite() && *iv > 0.0 && *iv <= 20.0) {
-                            return Err(Error::at_path(
-                                ErrorCode::BadNumber,
-                                p,
-                                "smile iv must be a decimal in (0, 20]",
-                            ));
-                        }
-                        slice.points.push((*strike, *iv));
-                    }
-                    smiles.push((t, slice));
-                }
-            }
-            let mut market = UnderlyingMarket {
-                index,
-                basis,
-                carry,
-                flat_iv,
-                smiles: Vec::new(),
-            };
-            // convert smile strikes to log-moneyness with each slice's own forward
-            for (t, mut slice) in smiles {
-                let f = market.forward(t);
-                for p in &mut slice.points {
-                    p.0 = (p.0 / f).ln();
-                }
-                slice.points.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-                slice.points.dedup_by(|a, b| a.0 == b.0);
-                market.smiles.push(slice);
-            }
-            market
-                .smiles
-                .sort_unstable_by(|a, b| a.t_years.total_cmp(&b.t_years));
-            underlyings.insert(name.to_ascii_uppercase(), market);
-        }
-        let mut correlations = BTreeMap::new();
-        for (pair, rho) in &input.correlations {
-            let here = format!("correlations.{pair}");
-            let (a, b) = pair.split_once('/').ok_or_else(|| {
-                Error::at_path(
-                    ErrorCode::BadRequest,
-                    &here,
-                    "a correlation key is a pair like \"BTC/ETH\"",
-                )
-            })?;
-            if !(rho.is_finite() && (-1.0..=1.0).contains(rho)) {
-                return Err(Error::at_path(
-                    ErrorCode::BadNumber,
-                    here,
-                    "a correlation must be between -1 and 1",
-                ));
-            }
-            let (a, b) = (a.trim().to_ascii_uppercase(), b.trim().to_ascii_uppercase());
-            let key = if a <= b { (a, b) } else { (b, a) };
-            correlations.insert(key, *rho);
+            underlyings.insert(name.to_ascii_uppercase(), underlying_market(u, as_of, at)?);
         }
         Ok(Market {
             as_of,
             as_of_text: input.as_of.clone(),
             rate,
             underlyings,
-            correlations,
+            correlations: correlations(&input.correlations)?,
             description: input.description.clone(),
         })
     }

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::{OptionType, Settlement};
+use crate::input::limits::{valid_iv, MAX_IV};
 use crate::input::option::option_query;
 
 /// Black-76 price and Greeks per 1 coin (docs/CONVENTIONS.md), as JSON text.
@@ -15,11 +16,11 @@ pub fn price_option(json: &str) -> Result<serde_json::Value> {
     let sigma = q
         .sigma
         .ok_or_else(|| Error::at_path(ErrorCode::BadNumber, "sigma", "sigma is required"))?;
-    if !(sigma.is_finite() && sigma > 0.0 && sigma <= 20.0) {
+    if !valid_iv(sigma) {
         return Err(Error::at_path(
             ErrorCode::BadNumber,
             "sigma",
-            "sigma must be in (0, 20]",
+            format!("sigma must be in (0, {MAX_IV}]"),
         ));
     }
     if !(q.t_years > 0.0) {

@@ -4,7 +4,7 @@
 use crate::error::{Error, ErrorCode, Issue, Result, Warning, WarningCode};
 use crate::input::instrument::{Kind, OptionType, QuantityUnit, Settlement};
 use crate::input::positions::PositionInput;
-use crate::market::Market;
+use crate::market::{Market, UnderlyingMarket};
 use crate::pricing::black76::{self, OptionGreeks};
 use crate::time::year_fraction;
 use serde::Serialize;
@@ -217,8 +217,7 @@ fn value_position(
     let t_years = inst
         .expiry
         .map_or(0.0, |e| year_fraction(market.as_of, e.expiry_timestamp()));
-    let dated = matches!(inst.kind, Kind::Option | Kind::Future);
-    let expired = dated && t_years <= 0.0;
+    let expired = matches!(inst.kind, Kind::Option | Kind::Future) && t_years <= 0.0;
     if expired {
         warnings.push(Warning {
             code: WarningCode::Expired,
@@ -230,32 +229,14 @@ fn value_position(
             path: None,
         });
     }
-    let forward = match inst.kind {
-        _ if expired => index,
-        Kind::Spot => index,
-        Kind::Perpetual => input.mark.filter(|m| *m > 0.0).unwrap_or(index),
-        Kind::Future => input
-            .mark
-            .filter(|m| *m > 0.0)
-            .unwrap_or_else(|| und.forward(t_years)),
-        Kind::Option => und.forward(t_years),
-    };
+    let forward = reference_price(input, und, t_years, expired);
     if !(forward.is_finite() && forward > 0.0) {
         return Err(Issue::new(
             ErrorCode::BadNumber,
             format!("{}: the forward price is not usable", inst.name),
         ));
     }
-    // native quantity and its coin equivalent
-    let (quantity, quantity_coin) = match (inst.quantity_unit, input.unit) {
-        (QuantityUnit::Usd, QuantityUnit::Usd) => (input.quantity, input.quantity / forward),
-        (QuantityUnit::Usd, QuantityUnit::Coin) => (input.quantity * forward, input.quantity),
-        (QuantityUnit::Coin, QuantityUnit::Coin) => (input.quantity, input.quantity),
-        (QuantityUnit::Coin, QuantityUnit::Usd) => {
-            (input.quantity / forward, input.quantity / forward)
-        }
-    };
-    let inverse = inst.settlement == Settlement::Inverse;
+    let (quantity, quantity_coin) = native_quantity(input, forward);
     let mut v = ValuedPosition {
         input: input.clone(),
         pool: inst.pool(),
@@ -274,94 +255,153 @@ fn value_position(
         greeks: PositionGreeks::default(),
     };
     if inst.kind == Kind::Option {
-        let strike = inst.strike.unwrap_or(0.0);
-        let is_call = inst.option_type == Some(OptionType::Call);
-        let unit: OptionGreeks = if expired {
-            let value = black76::intrinsic(index, strike, is_call);
-            let itm = value > 0.0;
-            let delta = match (is_call, itm) {
-                (true, true) => 1.0,
-                (false, true) => -1.0,
-                _ => 0.0,
-            };
-            OptionGreeks {
-                price: value,
-                delta,
-                ..OptionGreeks::default()
-            }
-        } else {
-            let (sigma, source) = if let Some(iv) = input.iv {
-                (iv, IvSource::Position)
-            } else if let Some(mark) = input.mark {
-                let price_usd = if inverse { mark * forward } else { mark };
-                let iv =
-                    black76::implied_vol(price_usd, forward, strike, t_years, market.rate, is_call)
-                        .map_err(|e| {
-                            Issue::new(
-                                e.code,
-                                format!(
-                                    "{}: mark {mark} gives no implied vol: {}",
-                                    inst.name, e.message
-                                ),
-                            )
-                        })?;
-                (iv, IvSource::Mark)
-            } else {
-                let iv = und.vol(t_years, strike, forward).ok_or_else(|| {
-                    Issue::new(ErrorCode::MissingMarket, format!("no volatility for {} (give the market an iv or smiles, or the position iv= or @mark)", inst.name))
-                })?;
-                (iv, IvSource::Surface)
-            };
-            v.sigma = Some(sigma);
-            v.iv_source = Some(source);
-            black76::greeks(forward, strike, t_years, sigma, market.rate, is_call)
-        };
-        v.unit_price_usd = unit.price;
-        let q = quantity;
-        v.value_usd = q * unit.price;
-        v.value_pool = if inverse {
-            v.value_usd / forward
-        } else {
-            v.value_usd
-        };
-        let g = &mut v.greeks;
-        g.delta = q * unit.delta;
-        g.delta_usd = g.delta * index;
-        g.gamma = q * unit.gamma;
-        g.gamma_usd_1pct = g.gamma * forward * index / 100.0;
-        g.vega = q * unit.vega;
-        g.theta = q * unit.theta;
-        g.rho = q * unit.rho;
-        g.vanna = q * unit.vanna;
-        g.volga = q * unit.volga;
-        if inverse {
-            g.delta_coin_account = Some(q * (unit.delta - unit.price / forward));
-            g.vega_coin = Some(g.vega / forward);
-            g.theta_coin = Some(g.theta / forward);
-            g.rho_coin = Some(g.rho / forward);
-        }
+        value_option(&mut v, und)?;
     } else {
-        let delta = quantity_coin;
-        v.greeks.delta = delta;
-        v.greeks.delta_usd = delta * index;
-        if inverse {
-            v.greeks.delta_coin_account = Some(delta);
-        }
-        match (inst.kind, input.entry) {
-            (Kind::Spot, _) => {
-                v.value_usd = quantity * index;
-                v.value_pool = v.value_usd;
-            }
-            (_, Some(entry)) if inverse => {
-                v.value_pool = quantity * (1.0 / entry - 1.0 / forward);
-                v.value_usd = v.value_pool * forward;
-            }
-            (_, Some(entry)) => {
-                v.value_usd = quantity * (forward - entry);
-                v.value_pool = v.value_usd;
-            }
-            _ => {}
-        }
+        value_delta_one(&mut v);
     }
     Ok(v)
+}
+
+/// The reference price: the forward of the expiry (options), the mark or forward (futures), the
+/// mark or index (perpetuals), the index (spot, expired instruments).
+fn reference_price(
+    input: &PositionInput,
+    und: &UnderlyingMarket,
+    t_years: f64,
+    expired: bool,
+) -> f64 {
+    let index = und.index;
+    match input.instrument.kind {
+        _ if expired => index,
+        Kind::Spot => index,
+        Kind::Perpetual => input.mark.filter(|m| *m > 0.0).unwrap_or(index),
+        Kind::Future => input
+            .mark
+            .filter(|m| *m > 0.0)
+            .unwrap_or_else(|| und.forward(t_years)),
+        Kind::Option => und.forward(t_years),
+    }
+}
+
+/// The quantity in the instrument's native unit and its coin equivalent at `forward`.
+fn native_quantity(input: &PositionInput, forward: f64) -> (f64, f64) {
+    match (input.instrument.quantity_unit, input.unit) {
+        (QuantityUnit::Usd, QuantityUnit::Usd) => (input.quantity, input.quantity / forward),
+        (QuantityUnit::Usd, QuantityUnit::Coin) => (input.quantity * forward, input.quantity),
+        (QuantityUnit::Coin, QuantityUnit::Coin) => (input.quantity, input.quantity),
+        (QuantityUnit::Coin, QuantityUnit::Usd) => {
+            (input.quantity / forward, input.quantity / forward)
+        }
+    }
+}
+
+/// The vol of an option and where it came from: `iv=`, implied from `@mark`, or the surface.
+fn option_sigma(
+    v: &ValuedPosition,
+    und: &UnderlyingMarket,
+) -> std::result::Result<(f64, IvSource), Issue> {
+    let input = &v.input;
+    let inst = &input.instrument;
+    let (forward, strike, t_years, rate, is_call) =
+        (v.forward, v.strike(), v.t_years, v.rate, v.is_call());
+    if let Some(iv) = input.iv {
+        return Ok((iv, IvSource::Position));
+    }
+    if let Some(mark) = input.mark {
+        let price_usd = if v.is_inverse() { mark * forward } else { mark };
+        let iv = black76::implied_vol(price_usd, forward, strike, t_years, rate, is_call).map_err(
+            |e| {
+                Issue::new(
+                    e.code,
+                    format!(
+                        "{}: mark {mark} gives no implied vol: {}",
+                        inst.name, e.message
+                    ),
+                )
+            },
+        )?;
+        return Ok((iv, IvSource::Mark));
+    }
+    let iv = und.vol(t_years, strike, forward).ok_or_else(|| {
+        Issue::new(
+            ErrorCode::MissingMarket,
+            format!("no volatility for {} (give the market an iv or smiles, or the position iv= or @mark)", inst.name),
+        )
+    })?;
+    Ok((iv, IvSource::Surface))
+}
+
+/// Price and Greeks of an option position (intrinsic, with a 0/±1 delta, once expired).
+fn value_option(v: &mut ValuedPosition, und: &UnderlyingMarket) -> std::result::Result<(), Issue> {
+    let (strike, is_call) = (v.strike(), v.is_call());
+    let unit: OptionGreeks = if v.expired {
+        let value = black76::intrinsic(v.index, strike, is_call);
+        let delta = match (is_call, value > 0.0) {
+            (true, true) => 1.0,
+            (false, true) => -1.0,
+            _ => 0.0,
+        };
+        OptionGreeks {
+            price: value,
+            delta,
+            ..OptionGreeks::default()
+        }
+    } else {
+        let (sigma, source) = option_sigma(v, und)?;
+        v.sigma = Some(sigma);
+        v.iv_source = Some(source);
+        black76::greeks(v.forward, strike, v.t_years, sigma, v.rate, is_call)
+    };
+    let (q, forward, index) = (v.quantity, v.forward, v.index);
+    v.unit_price_usd = unit.price;
+    v.value_usd = q * unit.price;
+    v.value_pool = if v.is_inverse() {
+        v.value_usd / forward
+    } else {
+        v.value_usd
+    };
+    let inverse = v.is_inverse();
+    let g = &mut v.greeks;
+    g.delta = q * unit.delta;
+    g.delta_usd = g.delta * index;
+    g.gamma = q * unit.gamma;
+    g.gamma_usd_1pct = g.gamma * forward * index / 100.0;
+    g.vega = q * unit.vega;
+    g.theta = q * unit.theta;
+    g.rho = q * unit.rho;
+    g.vanna = q * unit.vanna;
+    g.volga = q * unit.volga;
+    if inverse {
+        g.delta_coin_account = Some(q * (unit.delta - unit.price / forward));
+        g.vega_coin = Some(g.vega / forward);
+        g.theta_coin = Some(g.theta / forward);
+        g.rho_coin = Some(g.rho / forward);
+    }
+    Ok(())
+}
+
+/// Delta and value of a future, perpetual or spot holding (futures: P&L against `entry`).
+fn value_delta_one(v: &mut ValuedPosition) {
+    let (quantity, forward, index) = (v.quantity, v.forward, v.index);
+    let delta = v.quantity_coin;
+    v.greeks.delta = delta;
+    v.greeks.delta_usd = delta * index;
+    if v.is_inverse() {
+        v.greeks.delta_coin_account = Some(delta);
+    }
+    match (v.input.instrument.kind, v.input.entry) {
+        (Kind::Spot, _) => {
+            v.value_usd = quantity * index;
+            v.value_pool = v.value_usd;
+        }
+        (_, Some(entry)) if v.is_inverse() => {
+            v.value_pool = quantity * (1.0 / entry - 1.0 / forward);
+            v.value_usd = v.value_pool * forward;
+        }
+        (_, Some(entry)) => {
+            v.value_usd = quantity * (forward - entry);
+            v.value_pool = v.value_usd;
+        }
+        _ => {}
+    }
 }
