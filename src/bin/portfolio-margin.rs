@@ -13,23 +13,9 @@ const USAGE: &str = "usage: portfolio-margin report [FILE|-]     request JSON fr
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("report") => {
-            let text = match read_source(args.get(1).map(String::as_str).unwrap_or("-")) {
-                Ok(t) => t,
-                Err(code) => return code,
-            };
-            match api::report_json(&text) {
-                Ok(json) => {
-                    println!("{json}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("{}", e.to_json());
-                    ExitCode::from(2)
-                }
-            }
-        }
+    let arg = |i: usize| args.get(i).map(String::as_str);
+    match arg(0) {
+        Some("report") => report(arg(1).unwrap_or("-")),
         Some("models") => {
             println!(
                 "{}",
@@ -37,71 +23,84 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Some("sample") => {
-            let positions = match (
-                args.get(1).map(String::as_str),
-                args.get(2).and_then(|n| n.parse::<usize>().ok()),
-            ) {
-                (Some("--generated"), Some(n)) => api::generated_book(n),
-                (None, _) => api::sample_positions().to_string(),
-                _ => {
-                    eprintln!("{USAGE}");
-                    return ExitCode::from(64);
-                }
-            };
-            let request = serde_json::json!({ "positions": positions, "model": "deribit-pm" });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&request).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
-        }
-        Some("bench") => {
-            let text = match read_source(args.get(1).map(String::as_str).unwrap_or("-")) {
-                Ok(t) => t,
-                Err(code) => return code,
-            };
-            let runs: usize = args
-                .get(2)
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(50)
-                .max(1);
-            let request = match api::parse_request(&text) {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("{}", e.to_json());
-                    return ExitCode::from(2);
-                }
-            };
-            let mut core = Vec::with_capacity(runs);
-            let mut json = Vec::with_capacity(runs);
-            for _ in 0..runs {
-                let t = std::time::Instant::now();
-                let _ = std::hint::black_box(api::report(&request));
-                core.push(t.elapsed().as_secs_f64() * 1e3);
-                let t = std::time::Instant::now();
-                let _ = std::hint::black_box(api::report_json(&text));
-                json.push(t.elapsed().as_secs_f64() * 1e3);
-            }
-            let median = |v: &mut Vec<f64>| {
-                v.sort_by(f64::total_cmp);
-                v[v.len() / 2]
-            };
-            println!(
-                "{}",
-                serde_json::json!({ "runs": runs, "medianMsCore": median(&mut core), "medianMsJson": median(&mut json) })
-            );
-            ExitCode::SUCCESS
-        }
+        Some("sample") => sample(arg(1), arg(2)),
+        Some("bench") => bench(arg(1).unwrap_or("-"), arg(2)),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(64)
-        }
+        _ => usage(),
     }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(64)
+}
+
+/// A core error as JSON on stderr, exit code 2.
+fn fail(e: &portfolio_margin::Error) -> ExitCode {
+    eprintln!("{}", e.to_json());
+    ExitCode::from(2)
+}
+
+fn report(source: &str) -> ExitCode {
+    let text = match read_source(source) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    match api::report_json(&text) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn sample(flag: Option<&str>, count: Option<&str>) -> ExitCode {
+    let positions = match (flag, count.and_then(|n| n.parse::<usize>().ok())) {
+        (Some("--generated"), Some(n)) => api::generated_book(n),
+        (None, _) => api::sample_positions().to_string(),
+        _ => return usage(),
+    };
+    let request = serde_json::json!({ "positions": positions, "model": "deribit-pm" });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&request).unwrap_or_default()
+    );
+    ExitCode::SUCCESS
+}
+
+fn bench(source: &str, runs: Option<&str>) -> ExitCode {
+    let text = match read_source(source) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let runs: usize = runs.and_then(|n| n.parse().ok()).unwrap_or(50).max(1);
+    let request = match api::parse_request(&text) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let mut core = Vec::with_capacity(runs);
+    let mut json = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = std::time::Instant::now();
+        let _ = std::hint::black_box(api::report(&request));
+        core.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = std::time::Instant::now();
+        let _ = std::hint::black_box(api::report_json(&text));
+        json.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "{}",
+        serde_json::json!({ "runs": runs, "medianMsCore": median(&mut core), "medianMsJson": median(&mut json) })
+    );
+    ExitCode::SUCCESS
 }
 
 /// The request text from a file, or stdin for `-`.

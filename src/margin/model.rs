@@ -142,6 +142,27 @@ impl Model {
     }
 }
 
+/// A preset with `overrides` merged in, renamed `… (overridden)`.
+fn overridden(mut base: Value, overrides: &Value) -> Result<Value> {
+    if !overrides.is_object() {
+        return Err(Error::at_path(
+            ErrorCode::BadModel,
+            "model.overrides",
+            "overrides must be an object",
+        ));
+    }
+    merge(&mut base, overrides, "model.overrides")?;
+    if let (Some(n), Value::Object(map)) = (
+        base.get("name")
+            .and_then(Value::as_str)
+            .map(|n| format!("{n} (overridden)")),
+        &mut base,
+    ) {
+        map.insert("name".into(), Value::String(n));
+    }
+    Ok(base)
+}
+
 /// All presets, for `listModels()`.
 pub fn list_models() -> Vec<ModelInfo> {
     PRESETS
@@ -168,32 +189,22 @@ impl Model {
             None => preset_json("deribit-pm")?,
             Some(ModelInput::Name(name)) => preset_json(name)?,
             Some(ModelInput::Preset { preset, overrides }) => {
-                let mut base = preset_json(preset).map_err(|e| Error {
+                let base = preset_json(preset).map_err(|e| Error {
                     path: Some("model.preset".into()),
                     ..e
                 })?;
-                if let Some(o) = overrides {
-                    if !o.is_object() {
-                        return Err(Error::at_path(
-                            ErrorCode::BadModel,
-                            "model.overrides",
-                            "overrides must be an object",
-                        ));
-                    }
-                    merge(&mut base, o, "model.overrides")?;
-                    if let (Some(n), Value::Object(map)) = (
-                        base.get("name")
-                            .and_then(Value::as_str)
-                            .map(|n| format!("{n} (overridden)")),
-                        &mut base,
-                    ) {
-                        map.insert("name".into(), Value::String(n));
-                    }
+                match overrides {
+                    Some(o) => overridden(base, o)?,
+                    None => base,
                 }
-                base
             }
             Some(ModelInput::Full(value)) => value.clone(),
         };
+        Model::from_params(params_json)
+    }
+
+    /// The typed model of a full parameter object (a preset's, overridden or not, or the user's).
+    fn from_params(params_json: Value) -> Result<Model> {
         let kind_name = params_json
             .get("kind")
             .and_then(Value::as_str)

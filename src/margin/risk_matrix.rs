@@ -110,48 +110,10 @@ impl RiskMatrixParams {
             return bad("model.minVolDownFactor".into(), "must be in [0, 1]");
         }
         for (name, u) in &self.underlyings {
-            let p = |f: &str| format!("model.underlyings.{name}.{f}");
-            if !(u.price_range.is_finite() && u.price_range > 0.0 && u.price_range < 1.0) {
-                return bad(p("priceRange"), "priceRange must be in (0, 1)");
-            }
-            // bounds keep every shocked vol finite: s = (ref/d)^p ≤ 3650², σ_up ≤ 20·(1 + 10·s)
-            for (f, v, max) in [
-                ("volUp", u.vol_up, 10.0),
-                ("volDown", u.vol_down, 10.0),
-                ("vegaPowerShort", u.vega_power_short, 2.0),
-                ("vegaPowerLong", u.vega_power_long, 2.0),
-                ("minVolForShockUp", u.min_vol_for_shock_up, MAX_IV),
-                ("deltaShockPerCoin", u.delta_shock_per_coin, 1.0),
-            ] {
-                if !(v.is_finite() && (0.0..=max).contains(&v)) {
-                    return bad(p(f), &format!("must be a number in [0, {max}]"));
-                }
-            }
+            u.validate(&format!("model.underlyings.{name}"))?;
         }
         for (name, c) in &self.currencies {
-            let p = |f: &str| format!("model.currencies.{name}.{f}");
-            for (f, v) in [
-                ("annualisedMoveRisk", c.annualised_move_risk),
-                ("minAnnualisedMove", c.min_annualised_move),
-                ("extendedDampener", c.extended_dampener),
-                (
-                    "deltaTotalLiqShockThreshold",
-                    c.delta_total_liq_shock_threshold,
-                ),
-            ] {
-                if !(v.is_finite() && (0.0..1e15).contains(&v)) {
-                    return bad(p(f), "must be a finite number ≥ 0");
-                }
-            }
-            for (f, v) in [
-                ("pnlOffset", c.pnl_offset),
-                ("mmFactor", c.mm_factor),
-                ("maxDeltaShock", c.max_delta_shock),
-            ] {
-                if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-                    return bad(p(f), "must be in [0, 1]");
-                }
-            }
+            c.validate(&format!("model.currencies.{name}"))?;
         }
         Ok(())
     }
@@ -628,7 +590,32 @@ impl PoolScenarios {
     }
 }
 
+fn bad_model<T>(path: String, msg: &str) -> Result<T> {
+    Err(Error::at_path(ErrorCode::BadModel, path, msg.to_string()))
+}
+
 impl UnderlyingShock {
+    fn validate(&self, path: &str) -> Result<()> {
+        let p = |f: &str| format!("{path}.{f}");
+        if !(self.price_range.is_finite() && self.price_range > 0.0 && self.price_range < 1.0) {
+            return bad_model(p("priceRange"), "priceRange must be in (0, 1)");
+        }
+        // bounds keep every shocked vol finite: s = (ref/d)^p ≤ 3650², σ_up ≤ MAX_IV·(1 + 10·s)
+        for (f, v, max) in [
+            ("volUp", self.vol_up, 10.0),
+            ("volDown", self.vol_down, 10.0),
+            ("vegaPowerShort", self.vega_power_short, 2.0),
+            ("vegaPowerLong", self.vega_power_long, 2.0),
+            ("minVolForShockUp", self.min_vol_for_shock_up, MAX_IV),
+            ("deltaShockPerCoin", self.delta_shock_per_coin, 1.0),
+        ] {
+            if !(v.is_finite() && (0.0..=max).contains(&v)) {
+                return bad_model(p(f), &format!("must be a number in [0, {max}]"));
+            }
+        }
+        Ok(())
+    }
+
     fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
         let o = crate::input::json::Obj::new(
             v,
@@ -656,6 +643,33 @@ impl UnderlyingShock {
 }
 
 impl CurrencyParams {
+    fn validate(&self, path: &str) -> Result<()> {
+        let p = |f: &str| format!("{path}.{f}");
+        for (f, v) in [
+            ("annualisedMoveRisk", self.annualised_move_risk),
+            ("minAnnualisedMove", self.min_annualised_move),
+            ("extendedDampener", self.extended_dampener),
+            (
+                "deltaTotalLiqShockThreshold",
+                self.delta_total_liq_shock_threshold,
+            ),
+        ] {
+            if !(v.is_finite() && (0.0..1e15).contains(&v)) {
+                return bad_model(p(f), "must be a finite number ≥ 0");
+            }
+        }
+        for (f, v) in [
+            ("pnlOffset", self.pnl_offset),
+            ("mmFactor", self.mm_factor),
+            ("maxDeltaShock", self.max_delta_shock),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return bad_model(p(f), "must be in [0, 1]");
+            }
+        }
+        Ok(())
+    }
+
     fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
         let o = crate::input::json::Obj::new(
             v,
