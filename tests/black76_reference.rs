@@ -16,6 +16,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+use common::*;
 
 use portfolio_margin::pricing::black76::{greeks, implied_vol, OptionGreeks};
 use serde_json::{json, Value};
@@ -351,14 +352,6 @@ fn as_of_for(t_years: f64) -> String {
     )
 }
 
-/// The core entry without JSON text on either side (no number is re-read by a float parser):
-/// request `Value` → `Request` → `Report` → `Value`, all exact.
-fn report_exact(request: Value) -> Value {
-    let request = portfolio_margin::Request::from_json(&request).unwrap();
-    let report = portfolio_margin::report(&request).unwrap_or_else(|e| panic!("{}", e.to_json()));
-    serde_json::to_value(&report).unwrap()
-}
-
 #[test]
 fn expiry_day_constant_is_right() {
     assert_eq!(civil_from_days(EXPIRY_DAYS), (1973, 6, 1));
@@ -391,7 +384,7 @@ fn inverse_coin_figures_through_the_report() {
                 "underlyings": { "BTC": { "index": c.f, "carry": 0 } },
             },
         });
-        let report = report_exact(request);
+        let report = report_exact(&request);
         let p = &report["positions"][0];
         reported += 1;
         let (f, t) = (num(p, "forward"), num(p, "tYears"));

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests (loaded with `mod common;`).
 #![allow(dead_code)]
 
+use proptest::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -62,4 +63,35 @@ pub fn assert_close(actual: &Value, expected: &Value, tol: f64, what: &str) {
         }
         (a, e) => assert_eq!(a, e, "{what}"),
     }
+}
+
+/// The core entry without JSON text on either side (the production reader on a `Value`, the report
+/// back as a `Value`): no number goes through a float parser, so laws compare the exact doubles.
+pub fn report_exact(request: &Value) -> Value {
+    let request = portfolio_margin::Request::from_json(request).unwrap();
+    let report = portfolio_margin::report(&request).unwrap_or_else(|e| panic!("{}", e.to_json()));
+    serde_json::to_value(&report).unwrap()
+}
+
+/// A JSON number as f64.
+pub fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"))
+}
+
+/// Property-test settings: 256 cases, or `PROPTEST_CASES` (e.g. 20000 for a long run).
+pub fn proptest_config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Uniform in log space on [lo, hi].
+pub fn log_uniform(lo: f64, hi: f64) -> impl Strategy<Value = f64> {
+    (lo.ln()..=hi.ln()).prop_map(f64::exp)
 }

@@ -7,6 +7,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+use common::*;
 
 use portfolio_margin::pricing::black76;
 use proptest::prelude::*;
@@ -38,36 +39,8 @@ fn currency(pool: &str) -> (f64, f64) {
     }
 }
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-/// The core entry without JSON text on either side: no number goes through a float parser, so
-/// the laws compare exactly the doubles the engine computed.
-fn report_exact(request: &Value) -> Value {
-    let request = portfolio_margin::Request::from_json(&request).unwrap();
-    let report = portfolio_margin::report(&request).unwrap_or_else(|e| panic!("{}", e.to_json()));
-    serde_json::to_value(&report).unwrap()
-}
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"))
-}
-
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(f).collect()
-}
-
-fn log_uniform(lo: f64, hi: f64) -> impl Strategy<Value = f64> {
-    (lo.ln()..=hi.ln()).prop_map(f64::exp)
+    v.as_array().unwrap().iter().map(num).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,7 +165,7 @@ fn max_abs(cells: &[f64]) -> f64 {
 // ---------------------------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config())]
 
     /// SPEC §3.1 step 3: for any delta-one position the weighted (and, in inverse pools,
     /// re-expressed) extended P&L equals its P&L at the range edge of the same sign; its three
@@ -230,14 +203,14 @@ proptest! {
         mkt in market(),
     ) {
         let mut opposite = p.clone();
-        opposite["quantity"] = json!(-f(&p["quantity"]));
+        opposite["quantity"] = json!(-num(&p["quantity"]));
         let report = report_exact(&request(&[p.clone(), opposite], &mkt));
         let pools = report["margin"]["pools"].as_array().unwrap();
         prop_assert_eq!(pools.len(), 1);
         let pool = &pools[0];
         prop_assert!(all_cells(pool, "pnlRaw").iter().all(|c| *c == 0.0), "{}", pool);
         for k in ["worstCase", "rollShock", "deltaShock", "initial", "maintenance"] {
-            prop_assert_eq!(f(&pool[k]), 0.0, "{} of {} and its opposite", k, p);
+            prop_assert_eq!(num(&pool[k]), 0.0, "{} of {} and its opposite", k, p);
         }
     }
 
@@ -262,9 +235,9 @@ proptest! {
         };
         let base = with_floor(0.0);
         let pos = &base["positions"][0];
-        let (fwd, t, sigma, q) = (f(&pos["forward"]), f(&pos["tYears"]), f(&pos["iv"]), f(&pos["quantity"]));
-        let rate = f(&mkt["rate"]);
-        let strike = f(&pos["strike"]);
+        let (fwd, t, sigma, q) = (num(&pos["forward"]), num(&pos["tYears"]), num(&pos["iv"]), num(&pos["quantity"]));
+        let rate = num(&mkt["rate"]);
+        let strike = num(&pos["strike"]);
         let call = pos["optionType"] == "call";
         let inverse = pos["settlement"] == "inverse";
         // SPEC §3.1 step 1
@@ -322,7 +295,7 @@ proptest! {
             let (offset, dampener) = currency(name);
             let inverse = pool["settlement"] == "inverse";
             prop_assert_eq!(offset, if inverse { 0.6 } else { 0.4 });
-            let index = f(&pool["index"]);
+            let index = num(&pool["index"]);
             let haircut = |c: f64| if c > 0.0 { offset * c } else { c };
             let scale = max_abs(&all_cells(pool, "pnlRaw")) * 4.0 * EPS + 1e-300;
             for (v, (raw_row, row)) in pool["riskMatrix"]["pnlRaw"].as_array().unwrap().iter()
@@ -362,36 +335,36 @@ proptest! {
             let name = pool["pool"].as_str().unwrap();
             let cells = all_cells(pool, "pnl");
             let min = cells.iter().copied().fold(f64::INFINITY, f64::min);
-            let worst = f(&pool["worstCase"]);
+            let worst = num(&pool["worstCase"]);
             prop_assert!(worst >= 0.0, "{name}: worstCase {worst} < 0");
             prop_assert_eq!(worst, (-min).max(0.0), "{}: worstCase vs cells {:?}", name, cells);
             // the worst scenario is a cell with that loss
             let ws = &pool["worstScenario"];
-            let (table, m) = (ws["table"].as_str().unwrap(), f(&ws["priceMove"]));
+            let (table, m) = (ws["table"].as_str().unwrap(), num(&ws["priceMove"]));
             let cell = if table == "standard" {
                 let v = ["up", "unchanged", "down"].iter().position(|s| ws["vol"] == *s).unwrap();
                 let j = floats(&pool["riskMatrix"]["priceMoves"]).iter().position(|x| *x == m).unwrap();
-                f(&pool["riskMatrix"]["pnl"][v][j])
+                num(&pool["riskMatrix"]["pnl"][v][j])
             } else {
                 let j = floats(&pool["extended"]["priceMoves"]).iter().position(|x| *x == m).unwrap();
-                f(&pool["extended"]["pnl"][j])
+                num(&pool["extended"]["pnl"][j])
             };
             prop_assert_eq!(cell, min, "{}: worstScenario {} is not the minimum cell", name, ws);
-            let (roll, delta) = (f(&pool["rollShock"]), f(&pool["deltaShock"]));
+            let (roll, delta) = (num(&pool["rollShock"]), num(&pool["deltaShock"]));
             prop_assert!(roll >= 0.0 && delta >= 0.0);
-            let initial = f(&pool["initial"]);
+            let initial = num(&pool["initial"]);
             let sum = worst + roll + delta;
             prop_assert!((initial - sum).abs() <= 4.0 * EPS * sum, "{name}: initial {initial} vs {sum}");
-            let mm = f(&pool["maintenance"]);
+            let mm = num(&pool["maintenance"]);
             prop_assert!((mm - 0.8 * initial).abs() <= 2.0 * EPS * initial, "{name}: maintenance {mm} vs 0.8 × {initial}");
-            let to_usd = if pool["settlement"] == "inverse" { f(&pool["index"]) } else { 1.0 };
-            prop_assert!((f(&pool["initialUsd"]) - initial * to_usd).abs() <= 4.0 * EPS * initial * to_usd);
-            initial_usd += f(&pool["initialUsd"]);
-            maintenance_usd += f(&pool["maintenanceUsd"]);
+            let to_usd = if pool["settlement"] == "inverse" { num(&pool["index"]) } else { 1.0 };
+            prop_assert!((num(&pool["initialUsd"]) - initial * to_usd).abs() <= 4.0 * EPS * initial * to_usd);
+            initial_usd += num(&pool["initialUsd"]);
+            maintenance_usd += num(&pool["maintenanceUsd"]);
         }
         let total = &report["margin"]["totalUsd"];
-        prop_assert!((f(&total["initial"]) - initial_usd).abs() <= 16.0 * EPS * initial_usd);
-        prop_assert!((f(&total["maintenance"]) - maintenance_usd).abs() <= 16.0 * EPS * maintenance_usd);
+        prop_assert!((num(&total["initial"]) - initial_usd).abs() <= 16.0 * EPS * initial_usd);
+        prop_assert!((num(&total["maintenance"]) - maintenance_usd).abs() <= 16.0 * EPS * maintenance_usd);
     }
 
     /// A single long call or put (inverse or linear, any strike and expiry) can lose at most its
@@ -406,21 +379,21 @@ proptest! {
         let report = report_exact(&request(std::slice::from_ref(&p), &mkt));
         let pos = &report["positions"][0];
         let pool = &report["margin"]["pools"][0];
-        let premium = f(&pos["value"]);
+        let premium = num(&pos["value"]);
         prop_assert!(premium >= 0.0);
-        let delta_usd = f(&pos["greeks"]["deltaUsd"]).abs();
+        let delta_usd = num(&pos["greeks"]["deltaUsd"]).abs();
         prop_assert!(delta_usd < 20e6, "test sizes must stay below the delta-shock threshold");
-        prop_assert_eq!(f(&pool["deltaShock"]), 0.0);
-        prop_assert_eq!(f(&pool["rollShock"]), 0.0);
-        let initial = f(&pool["initial"]);
+        prop_assert_eq!(num(&pool["deltaShock"]), 0.0);
+        prop_assert_eq!(num(&pool["rollShock"]), 0.0);
+        let initial = num(&pool["initial"]);
         prop_assert!(initial <= premium * (1.0 + 8.0 * EPS) + 1e-300,
             "long option margin {initial:e} exceeds its premium {premium:e}: {p}");
-        let mm = f(&pool["maintenance"]);
+        let mm = num(&pool["maintenance"]);
         prop_assert!((mm - 0.8 * initial).abs() <= 2.0 * EPS * initial);
-        prop_assert_eq!(f(&pool["standard"]["initial"]), 0.0);
-        prop_assert_eq!(f(&pool["standard"]["maintenance"]), 0.0);
-        prop_assert_eq!(f(&pos["standardMargin"]["initial"]), 0.0);
-        prop_assert_eq!(f(&pos["standardMargin"]["maintenance"]), 0.0);
+        prop_assert_eq!(num(&pool["standard"]["initial"]), 0.0);
+        prop_assert_eq!(num(&pool["standard"]["maintenance"]), 0.0);
+        prop_assert_eq!(num(&pos["standardMargin"]["initial"]), 0.0);
+        prop_assert_eq!(num(&pos["standardMargin"]["maintenance"]), 0.0);
     }
 }
 

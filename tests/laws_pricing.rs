@@ -17,6 +17,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+use common::*;
 
 use portfolio_margin::pricing::black76::{greeks, implied_vol, price};
 use portfolio_margin::ErrorCode;
@@ -36,10 +37,6 @@ struct Inputs {
     sigma: f64,
     r: f64,
     call: bool,
-}
-
-fn log_uniform(lo: f64, hi: f64) -> impl Strategy<Value = f64> {
-    (lo.ln()..=hi.ln()).prop_map(f64::exp)
 }
 
 fn inputs() -> impl Strategy<Value = Inputs> {
@@ -141,21 +138,8 @@ fn check_fd(
     Ok(())
 }
 
-fn config() -> ProptestConfig {
-    // PROPTEST_CASES overrides the 256 cases (e.g. PROPTEST_CASES=20000 for a long run)
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config())]
 
     /// C − P = e^(−rT)(F − K), to a few ulps of max(F, K).
     #[test]
@@ -271,14 +255,6 @@ proptest! {
 // Laws of the report's position figures
 // ---------------------------------------------------------------------------------------------
 
-/// The core entry without JSON text on either side: no number goes through a float parser, so
-/// the laws compare exactly the doubles the engine computed.
-fn report_exact(request: &Value) -> Value {
-    let request = portfolio_margin::Request::from_json(&request).unwrap();
-    let report = portfolio_margin::report(&request).unwrap_or_else(|e| panic!("{}", e.to_json()));
-    serde_json::to_value(&report).unwrap()
-}
-
 const UNDERLYINGS: [(&str, f64); 3] = [("BTC", 95_000.0), ("ETH", 3_400.0), ("SOL", 240.0)];
 /// Expiry codes after the market's asOf (2026-11-24 08:00 UTC): 3 days to 13 months.
 const EXPIRIES: [&str; 6] = [
@@ -388,7 +364,7 @@ fn scaled(what: &str, base: &Value, other: &Value, factor: f64) -> Result<(), Te
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config())]
 
     /// 2× the position → 2× every Greek and value; the short is the exact negative; the figures
     /// per unit (mark, forward, iv, T) do not move.
