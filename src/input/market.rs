@@ -40,6 +40,9 @@ pub struct UnderlyingInput {
     pub iv: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smiles: Option<BTreeMap<String, Vec<[f64; 2]>>>,
+    /// Delivery (settlement) prices of past expiries, `{"2026-11-24": 94800}` (SPEC §3.1 step 11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<BTreeMap<String, f64>>,
 }
 
 impl MarketInput {
@@ -68,7 +71,7 @@ impl MarketInput {
             let u = Obj::new(
                 u,
                 &underlyings_obj.at(name),
-                &["index", "futures", "carry", "iv", "smiles"],
+                &["index", "futures", "carry", "iv", "smiles", "delivery"],
             )?;
             let smiles = match u.get("smiles") {
                 None => None,
@@ -104,6 +107,7 @@ impl MarketInput {
                 UnderlyingInput {
                     index: u.f64("index")?,
                     futures: u.opt_f64_map("futures")?,
+                    delivery: u.opt_f64_map("delivery")?,
                     carry: u.opt_f64("carry")?,
                     iv: u.opt_f64("iv")?,
                     smiles,

@@ -39,6 +39,8 @@ pub struct UnderlyingMarket {
     carry: f64,
     flat_iv: Option<f64>,
     smiles: Vec<SmileSlice>,
+    /// Delivery prices of past expiries.
+    delivery: BTreeMap<Date, f64>,
 }
 
 impl UnderlyingMarket {
@@ -66,6 +68,13 @@ impl UnderlyingMarket {
             }
         };
         self.index * (b * t_years).exp()
+    }
+
+    /// The price an instrument of `expiry` settled at: its delivery price, else the index.
+    pub fn delivery_price(&self, expiry: Option<Date>) -> f64 {
+        expiry
+            .and_then(|e| self.delivery.get(&e).copied())
+            .unwrap_or(self.index)
     }
 
     pub fn has_vol(&self) -> bool {
@@ -147,12 +156,19 @@ fn underlying_market(
         }
         None => None,
     };
+    let mut delivery = BTreeMap::new();
+    for (date_text, price) in u.delivery.iter().flatten() {
+        let here = format!("{}.{date_text}", at("delivery"));
+        let date = expiry_date(date_text, &here)?;
+        delivery.insert(date, positive(*price, &here)?);
+    }
     let mut market = UnderlyingMarket {
         index,
         basis,
         carry,
         flat_iv,
         smiles: Vec::new(),
+        delivery,
     };
     if let Some(map) = &u.smiles {
         market.smiles = smile_slices(map, &market, as_of, &at("smiles"))?;

@@ -27,6 +27,8 @@ pub enum IvSource {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PositionGreeks {
+    /// Perpetual-equivalent delta (SPEC §1): `Σ (∂V/∂F_i)·F_i/S`, coin; what a small move of the
+    /// index moves when every forward moves in proportion.
     pub delta: f64,
     pub delta_usd: f64,
     pub gamma: f64,
@@ -36,6 +38,9 @@ pub struct PositionGreeks {
     pub rho: f64,
     pub vanna: f64,
     pub volga: f64,
+    /// `∂V/∂F` of the instrument's own forward (the option delta venues quote), coin; per position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_forward: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delta_coin_account: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,6 +129,9 @@ impl ValuedPosition {
     /// P&L when prices move by `1 + move_frac`, the vol is `sigma` and the option has `t_years`
     /// left (a time-shifted scenario); at or past expiry an option is worth its intrinsic value.
     pub fn pnl_at_time(&self, move_frac: f64, sigma: f64, t_years: f64) -> f64 {
+        if self.expired {
+            return 0.0; // settled: no scenario P&L (SPEC §3.1 step 11)
+        }
         if self.input.instrument.kind != Kind::Option || (t_years == self.t_years && !self.expired)
         {
             return self.pnl_at(move_frac, sigma);
@@ -146,6 +154,9 @@ impl ValuedPosition {
     /// (SPEC §3.1 step 2; the per-instrument formulas are in docs/CONVENTIONS.md).
     #[inline]
     pub fn pnl_at(&self, move_frac: f64, sigma: f64) -> f64 {
+        if self.expired {
+            return 0.0; // settled: no scenario P&L (SPEC §3.1 step 11)
+        }
         let mult = 1.0 + move_frac;
         let f = self.forward;
         match (self.input.instrument.kind, self.is_inverse()) {
@@ -222,8 +233,10 @@ fn value_position(
         warnings.push(Warning {
             code: WarningCode::Expired,
             message: format!(
-                "{} expired before {}; valued at intrinsic against the index",
-                inst.name, market.as_of_text
+                "{} expired before {}: settled at intrinsic against its delivery price {}, no margin",
+                inst.name,
+                market.as_of_text,
+                und.delivery_price(inst.expiry)
             ),
             line: input.line,
             path: None,
@@ -272,7 +285,7 @@ fn reference_price(
 ) -> f64 {
     let index = und.index;
     match input.instrument.kind {
-        _ if expired => index,
+        _ if expired => und.delivery_price(input.instrument.expiry),
         Kind::Spot => index,
         Kind::Perpetual => input.mark.filter(|m| *m > 0.0).unwrap_or(index),
         Kind::Future => input
@@ -335,15 +348,9 @@ fn option_sigma(
 fn value_option(v: &mut ValuedPosition, und: &UnderlyingMarket) -> std::result::Result<(), Issue> {
     let (strike, is_call) = (v.strike(), v.is_call());
     let unit: OptionGreeks = if v.expired {
-        let value = black76::intrinsic(v.index, strike, is_call);
-        let delta = match (is_call, value > 0.0) {
-            (true, true) => 1.0,
-            (false, true) => -1.0,
-            _ => 0.0,
-        };
+        // settled at intrinsic against the delivery price (the reference price): no Greeks
         OptionGreeks {
-            price: value,
-            delta,
+            price: black76::intrinsic(v.forward, strike, is_call),
             ..OptionGreeks::default()
         }
     } else {
@@ -361,15 +368,18 @@ fn value_option(v: &mut ValuedPosition, und: &UnderlyingMarket) -> std::result::
         v.value_usd
     };
     let inverse = v.is_inverse();
+    // every forward moves in proportion to the index: dF/dS = F/S (SPEC §1)
+    let f_per_s = forward / index;
     let g = &mut v.greeks;
-    g.delta = q * unit.delta;
+    g.delta_forward = Some(q * unit.delta);
+    g.delta = q * unit.delta * f_per_s;
     g.delta_usd = g.delta * index;
-    g.gamma = q * unit.gamma;
-    g.gamma_usd_1pct = g.gamma * forward * index / 100.0;
+    g.gamma = q * unit.gamma * f_per_s * f_per_s;
+    g.gamma_usd_1pct = g.gamma * index * index / 100.0;
     g.vega = q * unit.vega;
     g.theta = q * unit.theta;
     g.rho = q * unit.rho;
-    g.vanna = q * unit.vanna;
+    g.vanna = q * unit.vanna * f_per_s;
     g.volga = q * unit.volga;
     if inverse {
         g.delta_coin_account = Some(q * (unit.delta - unit.price / forward));
@@ -383,11 +393,14 @@ fn value_option(v: &mut ValuedPosition, und: &UnderlyingMarket) -> std::result::
 /// Delta and value of a future, perpetual or spot holding (futures: P&L against `entry`).
 fn value_delta_one(v: &mut ValuedPosition) {
     let (quantity, forward, index) = (v.quantity, v.forward, v.index);
-    let delta = v.quantity_coin;
-    v.greeks.delta = delta;
-    v.greeks.delta_usd = delta * index;
+    // own-forward delta: q coin (linear), N/F (inverse); in index terms × F/S (SPEC §1); none
+    // once settled
+    let delta_forward = if v.expired { 0.0 } else { v.quantity_coin };
+    v.greeks.delta_forward = Some(delta_forward);
+    v.greeks.delta = delta_forward * forward / index;
+    v.greeks.delta_usd = v.greeks.delta * index;
     if v.is_inverse() {
-        v.greeks.delta_coin_account = Some(delta);
+        v.greeks.delta_coin_account = Some(delta_forward);
     }
     match (v.input.instrument.kind, v.input.entry) {
         (Kind::Spot, _) => {
