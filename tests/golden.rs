@@ -66,8 +66,8 @@ fn golden_margin_cases() {
         .collect();
     files.sort();
     assert!(
-        files.len() >= 30,
-        "expected at least 30 golden cases, found {}",
+        files.len() >= 60,
+        "expected at least 60 golden cases, found {}",
         files.len()
     );
     for file in files {
@@ -90,6 +90,17 @@ fn golden_margin_cases() {
             tol,
             &format!("{name} totalUsd"),
         );
+        if let Some(greeks) = case["expected"].get("greeks") {
+            assert_close(&report["greeks"], greeks, tol, &format!("{name} greeks"));
+        }
+        if let Some(positions) = case["expected"]["positions"].as_array() {
+            let got = report["positions"].as_array().unwrap();
+            assert_eq!(got.len(), positions.len(), "{name}: position count");
+            for (i, (g, e)) in got.iter().zip(positions).enumerate() {
+                assert_eq!(g["instrument"], e["instrument"], "{name} positions[{i}]");
+                assert_close(g, e, tol, &format!("{name} positions[{i}]"));
+            }
+        }
     }
 }
 

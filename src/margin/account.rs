@@ -1,5 +1,7 @@
-//! Account and solvency (SPEC §5): equity per settlement currency, margin ratio, available funds,
-//! and liquidation prices by full revaluation along each underlying's price axis.
+//! Accounts and solvency (SPEC §5): in segregated mode one account per settlement currency, never
+//! summed as if fungible; each has its equity, margin, margin ratio, available funds and its
+//! liquidation prices, found by full revaluation along each underlying's price axis so that no
+//! crossing is missed.
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::account::AccountInput;
@@ -12,7 +14,8 @@ use crate::pricing::valuation::{value_positions, ValuedPosition};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One settlement currency's account: inverse pools of a coin, or the linear pools of a quote currency.
+/// One settlement currency's account: the inverse pools of a coin, or the linear pools of a quote
+/// currency, with its collateral.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -20,7 +23,7 @@ pub struct CurrencyAccount {
     pub currency: String,
     pub pools: Vec<String>,
     pub collateral: f64,
-    /// collateral + option mark values + futures P&L against entry (SPEC §5).
+    /// collateral + option mark values + futures P&L against entry (SPEC §5), in `currency`.
     pub equity: f64,
     pub initial: f64,
     pub maintenance: f64,
@@ -30,34 +33,40 @@ pub struct CurrencyAccount {
     /// USD per unit of this currency.
     pub usd_rate: f64,
     pub equity_usd: f64,
+    /// Per underlying that moves this account: the index prices below and above today's where
+    /// its maintenance margin meets its equity (null: none within ×0.01 … ×100).
+    pub liquidation: BTreeMap<String, Liquidation>,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Liquidation {
-    /// Underlying index price below today's at which some account's MM reaches its equity.
     pub down: Option<f64>,
     pub up: Option<f64>,
-    /// Which settlement account liquidates first in each direction.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub down_currency: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub up_currency: Option<String>,
+}
+
+/// USD totals, for information only: segregated accounts are not fungible.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountTotalsUsd {
+    pub equity: f64,
+    pub initial: f64,
+    pub maintenance: f64,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountReport {
-    pub equity: f64,
-    pub initial: f64,
-    pub maintenance: f64,
-    pub margin_ratio: Option<f64>,
-    pub available_funds: f64,
-    pub currencies: Vec<CurrencyAccount>,
-    pub liquidation: BTreeMap<String, Liquidation>,
-    /// The nearest liquidation of all: which underlying, direction, price and account.
+    /// `segregated`: one account per settlement currency.
+    pub mode: &'static str,
+    /// The account with the highest margin ratio (an account with equity ≤ 0 before all others).
+    pub closest_to_liquidation: Option<String>,
+    pub accounts: Vec<CurrencyAccount>,
+    pub total_usd: AccountTotalsUsd,
+    /// The nearest liquidation of all: which account, underlying, direction and price.
     pub liquidates_first: Option<LiquidatesFirst>,
 }
 
@@ -65,12 +74,12 @@ pub struct AccountReport {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiquidatesFirst {
+    pub currency: String,
+    pub underlying: String,
     /// The pool whose underlying's move liquidates the account (e.g. `BTC`, `BTC_USDC`).
     pub pool: String,
-    pub underlying: String,
     pub direction: &'static str,
     pub price: f64,
-    pub currency: String,
     /// price / index − 1.
     pub move_frac: f64,
 }
@@ -82,7 +91,7 @@ fn usd_rate(currency: &str, market: &Market) -> Option<f64> {
     }
 }
 
-/// Equity, margin and funds per settlement currency.
+/// Equity, margin and funds per settlement currency (liquidation prices not yet searched).
 pub fn currency_accounts(
     book: &Book,
     market: &Market,
@@ -143,13 +152,14 @@ fn empty_account(currency: &str, usd_rate: f64) -> CurrencyAccount {
         available_funds: 0.0,
         usd_rate,
         equity_usd: 0.0,
+        liquidation: BTreeMap::new(),
     }
 }
 
 /// Inputs that reproduce `valued` exactly but can be revalued at another price: native
 /// quantities, option vols fixed at today's (marks dropped), futures marks kept to be scaled,
 /// and entries defaulting to today's price (so the P&L of a move counts in equity).
-fn revaluable_inputs(valued: &[ValuedPosition]) -> Vec<PositionInput> {
+fn revaluable_inputs(valued: &[&ValuedPosition]) -> Vec<PositionInput> {
     valued
         .iter()
         .map(|p| {
@@ -176,193 +186,213 @@ fn revaluable_inputs(valued: &[ValuedPosition]) -> Vec<PositionInput> {
         .collect()
 }
 
-/// A revaluation of the book with every price of `underlying` multiplied by `x`.
-struct Revaluer<'a> {
+/// One account's `equity − maintenance` as a function of the price multiple `x` of one
+/// underlying: the pools of that underlying are revalued in full, the account's other pools and
+/// its collateral are constant.
+struct Surplus<'a> {
+    underlying: &'a str,
     inputs: Vec<PositionInput>,
     market: &'a Market,
     model: &'a Model,
-    collateral: &'a BTreeMap<String, f64>,
+    /// Equity − maintenance of everything that does not move with the underlying.
+    fixed: f64,
 }
 
-impl Revaluer<'_> {
-    /// equity − maintenance of each currency account, at price multiple `x` of `underlying`.
-    fn surplus(&self, underlying: &str, x: f64) -> Result<BTreeMap<String, f64>> {
+impl Surplus<'_> {
+    fn at(&self, x: f64) -> Result<f64> {
         let mut market = self.market.clone();
-        if let Some(u) = market.underlyings.get_mut(underlying) {
+        if let Some(u) = market.underlyings.get_mut(self.underlying) {
             u.index *= x;
         }
         let mut inputs = self.inputs.clone();
         for input in &mut inputs {
-            if input.instrument.underlying == underlying {
-                if let Some(m) = input.mark.as_mut() {
-                    *m *= x;
-                }
+            if let Some(m) = input.mark.as_mut() {
+                *m *= x;
             }
         }
-        let mut warnings = Vec::new();
-        let valued = value_positions(&inputs, &market, &mut warnings)?;
+        let valued = value_positions(&inputs, &market, &mut Vec::new())?;
         let book = Book::build(valued, self.model);
-        let accounts = currency_accounts(&book, &market, self.collateral)?;
-        Ok(accounts
-            .into_iter()
-            .map(|a| (a.currency, a.equity - a.maintenance))
-            .collect())
-    }
-}
-
-/// Liquidation prices of every underlying (SPEC §5), within ×0.01 … ×100 of today's index.
-pub fn liquidation_prices(
-    book: &Book,
-    market: &Market,
-    model: &Model,
-    collateral: &BTreeMap<String, f64>,
-) -> Result<BTreeMap<String, Liquidation>> {
-    let revaluer = Revaluer {
-        inputs: revaluable_inputs(&book.positions),
-        market,
-        model,
-        collateral,
-    };
-    let mut out = BTreeMap::new();
-    let mut underlyings: Vec<String> = book.pools.iter().map(|p| p.underlying.clone()).collect();
-    underlyings.sort();
-    underlyings.dedup();
-    for u in underlyings {
-        let Some(index) = market.underlying(&u).map(|m| m.index) else {
-            continue;
-        };
-        // the accounts this underlying's price moves
-        let affected: Vec<String> = book
+        let moving: f64 = book
             .pools
             .iter()
-            .filter(|p| p.underlying == u)
-            .map(|p| p.currency.clone())
-            .collect();
-        let today = revaluer.surplus(&u, 1.0)?;
-        let mut result = Liquidation {
-            down: None,
-            up: None,
-            down_currency: None,
-            up_currency: None,
-        };
-        for (direction, limit) in [(-1.0f64, 0.01f64), (1.0, 100.0)] {
-            let mut found: Option<(f64, String)> = None;
-            for currency in &affected {
-                let now = today.get(currency).copied().unwrap_or(0.0);
-                let at = |x: f64| -> Result<f64> {
-                    Ok(revaluer
-                        .surplus(&u, x)?
-                        .get(currency)
-                        .copied()
-                        .unwrap_or(0.0))
-                };
-                let x = if now <= 0.0 {
-                    Some(1.0)
-                } else {
-                    find_crossing(&at, limit)?
-                };
-                if let Some(x) = x {
-                    let nearer = found
-                        .as_ref()
-                        .is_none_or(|(fx, _)| (x.ln()).abs() < (fx.ln()).abs());
-                    if nearer {
-                        found = Some((x, currency.clone()));
-                    }
-                }
-            }
-            if let Some((x, currency)) = found {
-                if direction < 0.0 {
-                    result.down = Some(index * x);
-                    result.down_currency = Some(currency);
-                } else {
-                    result.up = Some(index * x);
-                    result.up_currency = Some(currency);
-                }
-            }
-        }
-        out.insert(u, result);
+            .map(|p| p.value - p.margin().maintenance)
+            .sum();
+        Ok(self.fixed + moving)
     }
-    Ok(out)
 }
 
-/// The first multiple `x` (from 1 toward `limit`, 64 log-spaced steps) where `surplus(x) ≤ 0`, refined by bisection in
-/// log-price to 1e-12 relative; None if the surplus stays positive all the way to the limit.
-fn find_crossing(surplus: &dyn Fn(f64) -> Result<f64>, limit: f64) -> Result<Option<f64>> {
-    const STEPS: usize = 64;
-    let span = limit.ln();
-    let mut prev = 0.0f64; // log x
-    for k in 1..=STEPS {
-        let lx = span * k as f64 / STEPS as f64;
-        if surplus(lx.exp())? <= 0.0 {
-            let (mut good, mut bad) = (prev, lx);
-            for _ in 0..100 {
-                if (bad - good).abs() < 1e-13 {
+/// Documented search grid: log-spaced points over ×0.01 … ×100 of today's index.
+pub const LIQUIDATION_SCAN_POINTS: usize = 2000;
+const LIQUIDATION_RANGE: (f64, f64) = (0.01, 100.0);
+
+/// The price multiples to try, outward from 1 in `direction` (−1 down, +1 up): the log-spaced
+/// grid plus every strike of the account's options on the underlying and ±0.5 % around it.
+fn scan_points(direction: f64, strikes: &[f64]) -> Vec<f64> {
+    let (lo, hi) = LIQUIDATION_RANGE;
+    let n = LIQUIDATION_SCAN_POINTS;
+    let span = (hi / lo).ln();
+    let mut points: Vec<f64> = (0..=n)
+        .map(|k| lo * (span * k as f64 / n as f64).exp())
+        .chain(strikes.iter().flat_map(|k| [k * 0.995, *k, k * 1.005]))
+        .filter(|x| if direction < 0.0 { *x < 1.0 && *x >= lo } else { *x > 1.0 && *x <= hi })
+        .collect();
+    points.sort_unstable_by(f64::total_cmp);
+    points.dedup();
+    if direction < 0.0 {
+        points.reverse();
+    }
+    points
+}
+
+/// The nearest `x` past 1 in `direction` where the surplus reaches 0, to 1e-9 relative; None if
+/// it stays positive over the whole grid.
+fn nearest_crossing(surplus: &Surplus, direction: f64, strikes: &[f64]) -> Result<Option<f64>> {
+    let mut good: f64 = 1.0; // the last multiple with a positive surplus
+    for x in scan_points(direction, strikes) {
+        if surplus.at(x)? <= 0.0 {
+            let (mut a, mut b) = (good.ln(), x.ln());
+            for _ in 0..200 {
+                if (b - a).abs() <= 1e-10 {
                     break;
                 }
-                let mid = 0.5 * (good + bad);
-                if surplus(mid.exp())? <= 0.0 {
-                    bad = mid;
+                let mid = 0.5 * (a + b);
+                if surplus.at(mid.exp())? <= 0.0 {
+                    b = mid;
                 } else {
-                    good = mid;
+                    a = mid;
                 }
             }
-            return Ok(Some(bad.exp()));
+            return Ok(Some(b.exp()));
         }
-        prev = lx;
+        good = x;
     }
     Ok(None)
 }
 
-/// Totals in USD and the nearest liquidation.
-pub fn account_report(
+/// The liquidation prices of one account for each underlying that moves it.
+fn account_liquidation(
     book: &Book,
     market: &Market,
     model: &Model,
-    input: &AccountInput,
-) -> Result<AccountReport> {
-    let currencies = currency_accounts(book, market, &input.collateral)?;
-    let liquidation = liquidation_prices(book, market, model, &input.collateral)?;
-    let equity: f64 = currencies.iter().map(|c| c.equity * c.usd_rate).sum();
-    let initial: f64 = currencies.iter().map(|c| c.initial * c.usd_rate).sum();
-    let maintenance: f64 = currencies.iter().map(|c| c.maintenance * c.usd_rate).sum();
-    let mut liquidates_first: Option<LiquidatesFirst> = None;
-    for (u, l) in &liquidation {
-        let index = market.underlying(u).map(|m| m.index).unwrap_or(1.0);
-        for (direction, price, currency) in [
-            ("down", l.down, &l.down_currency),
-            ("up", l.up, &l.up_currency),
-        ] {
-            if let (Some(price), Some(currency)) = (price, currency) {
+    account: &CurrencyAccount,
+) -> Result<BTreeMap<String, Liquidation>> {
+    let mut out = BTreeMap::new();
+    let today = account.equity - account.maintenance;
+    let pools: Vec<_> = book
+        .pools
+        .iter()
+        .filter(|p| p.currency == account.currency)
+        .collect();
+    let mut underlyings: Vec<&str> = pools.iter().map(|p| p.underlying.as_str()).collect();
+    underlyings.dedup();
+    for u in underlyings {
+        let Some(index) = market.underlying(u).map(|m| m.index) else {
+            continue;
+        };
+        let moving: Vec<_> = pools.iter().filter(|p| p.underlying == u).collect();
+        let members: Vec<&ValuedPosition> = moving.iter().flat_map(|p| book.members(p)).collect();
+        let moving_now: f64 = moving.iter().map(|p| p.value - p.margin().maintenance).sum();
+        let surplus = Surplus {
+            underlying: u,
+            inputs: revaluable_inputs(&members),
+            market,
+            model,
+            fixed: today - moving_now,
+        };
+        let strikes: Vec<f64> = members
+            .iter()
+            .filter_map(|p| p.input.instrument.strike.map(|k| k / index))
+            .collect();
+        let liquidation = if today <= 0.0 {
+            Liquidation {
+                down: Some(index),
+                up: Some(index),
+            }
+        } else {
+            Liquidation {
+                down: nearest_crossing(&surplus, -1.0, &strikes)?.map(|x| index * x),
+                up: nearest_crossing(&surplus, 1.0, &strikes)?.map(|x| index * x),
+            }
+        };
+        out.insert(u.to_string(), liquidation);
+    }
+    Ok(out)
+}
+
+/// The account closest to liquidation: equity ≤ 0 first (the lowest), else the highest MM/equity.
+fn closest_to_liquidation(accounts: &[CurrencyAccount]) -> Option<String> {
+    let key = |a: &CurrencyAccount| match a.margin_ratio {
+        None => (1, -a.equity_usd),
+        Some(r) => (0, r),
+    };
+    accounts
+        .iter()
+        .filter(|a| a.maintenance > 0.0 || a.equity <= 0.0)
+        .max_by(|a, b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+        })
+        .map(|a| a.currency.clone())
+}
+
+/// The nearest liquidation over every account and underlying.
+fn liquidates_first(
+    book: &Book,
+    market: &Market,
+    accounts: &[CurrencyAccount],
+) -> Option<LiquidatesFirst> {
+    let mut first: Option<LiquidatesFirst> = None;
+    for a in accounts {
+        for (u, l) in &a.liquidation {
+            let index = market.underlying(u).map_or(1.0, |m| m.index);
+            for (direction, price) in [("down", l.down), ("up", l.up)] {
+                let Some(price) = price else { continue };
                 let move_frac = price / index - 1.0;
-                if liquidates_first
+                let nearer = first
                     .as_ref()
-                    .is_none_or(|f| (1.0 + move_frac).ln().abs() < (1.0 + f.move_frac).ln().abs())
-                {
+                    .is_none_or(|f| (1.0 + move_frac).ln().abs() < (1.0 + f.move_frac).ln().abs());
+                if nearer {
                     let pool = book
                         .pools
                         .iter()
-                        .find(|p| &p.underlying == u && &p.currency == currency)
+                        .find(|p| &p.underlying == u && p.currency == a.currency)
                         .map_or_else(|| u.clone(), |p| p.pool.clone());
-                    liquidates_first = Some(LiquidatesFirst {
-                        pool,
+                    first = Some(LiquidatesFirst {
+                        currency: a.currency.clone(),
                         underlying: u.clone(),
+                        pool,
                         direction,
                         price,
-                        currency: currency.clone(),
                         move_frac,
                     });
                 }
             }
         }
     }
+    first
+}
+
+/// The account block of the report.
+pub fn account_report(
+    book: &Book,
+    market: &Market,
+    model: &Model,
+    input: &AccountInput,
+) -> Result<AccountReport> {
+    let mut accounts = currency_accounts(book, market, &input.collateral)?;
+    for a in &mut accounts {
+        a.liquidation = account_liquidation(book, market, model, a)?;
+    }
+    let total_usd = AccountTotalsUsd {
+        equity: accounts.iter().map(|c| c.equity * c.usd_rate).sum(),
+        initial: accounts.iter().map(|c| c.initial * c.usd_rate).sum(),
+        maintenance: accounts.iter().map(|c| c.maintenance * c.usd_rate).sum(),
+    };
     Ok(AccountReport {
-        equity,
-        initial,
-        maintenance,
-        margin_ratio: (equity > 0.0).then(|| maintenance / equity),
-        available_funds: equity - initial,
-        currencies,
-        liquidation,
-        liquidates_first,
+        mode: "segregated",
+        closest_to_liquidation: closest_to_liquidation(&accounts),
+        liquidates_first: liquidates_first(book, market, &accounts),
+        accounts,
+        total_usd,
     })
 }

@@ -25,6 +25,8 @@ pub struct PoolBook {
     pub vectors: Vec<f64>,
     /// Column sums of `vectors` (in member order, so appending a leg reproduces a full recompute).
     pub aggregated: Vec<f64>,
+    /// Column sums of the vectors' absolute values: what an aggregate is small against.
+    pub gross: Vec<f64>,
     /// The margin the aggregate implies.
     pub assessment: PoolAssessment,
     /// Standard margin, summed over members, in the pool's currency.
@@ -66,10 +68,11 @@ pub struct Book {
     pub pools: Vec<PoolBook>,
 }
 
-/// Add `vector` into `aggregated`, cell by cell.
-pub fn accumulate(aggregated: &mut [f64], vector: &[f64]) {
-    for (a, v) in aggregated.iter_mut().zip(vector) {
+/// Add `vector` into `aggregated` and its absolute values into `gross`, cell by cell.
+pub fn accumulate(aggregated: &mut [f64], gross: &mut [f64], vector: &[f64]) {
+    for ((a, g), v) in aggregated.iter_mut().zip(gross.iter_mut()).zip(vector) {
         *a += v;
+        *g += v.abs();
     }
 }
 
@@ -121,10 +124,11 @@ fn build_pool(
     let refs: Vec<&ValuedPosition> = members.iter().filter_map(|i| positions.get(*i)).collect();
     let mut vectors = vec![0.0; refs.len() * width];
     let mut aggregated = vec![0.0; width];
+    let mut gross = vec![0.0; width];
     if width > 0 {
         for (row, p) in vectors.chunks_exact_mut(width).zip(&refs) {
             layout.position_vector(p, row);
-            accumulate(&mut aggregated, row);
+            accumulate(&mut aggregated, &mut gross, row);
         }
     }
     let pool_standard: Margin = members
@@ -136,6 +140,7 @@ fn build_pool(
         index: first.index,
         inverse: inst.settlement == Settlement::Inverse,
         members: &refs,
+        gross: &gross,
         standard: pool_standard,
     };
     let assessment = layout.assess(&aggregated, &facts);
@@ -150,6 +155,7 @@ fn build_pool(
         layout,
         vectors,
         aggregated,
+        gross,
         assessment,
         standard: pool_standard,
     })

@@ -13,7 +13,7 @@ use crate::input::instrument::{Instrument, QuantityUnit, Settlement};
 use crate::input::positions::PositionInput;
 use crate::margin::book::PoolBook;
 use crate::margin::risk_matrix::{
-    adjusted_cell, dampener_amounts, delta_shock, Contingency, CurrencyParams, UnderlyingShock,
+    adjusted_cell, dampener_amounts, delta_shock, pool_delta, Contingency, CurrencyParams, UnderlyingShock,
 };
 use crate::pricing::valuation::ValuedPosition;
 use serde::Serialize;
@@ -106,8 +106,10 @@ impl HedgeProblem {
             let d0 = self.contingency.delta;
             let k = self.perp_delta_per_unit;
             let threshold = self.currency.delta_total_liq_shock_threshold / self.index;
-            let cap = if self.shock.delta_shock_per_coin > 0.0 {
-                threshold + self.currency.max_delta_shock / self.shock.delta_shock_per_coin
+            let increment =
+                self.shock.delta_shock_per_coin / self.index + self.shock.delta_shock_per_usd;
+            let cap = if increment > 0.0 {
+                threshold + self.currency.max_delta_shock / increment / self.index
             } else {
                 threshold
             };
@@ -228,6 +230,8 @@ fn unit_perpetual(pool: &PoolBook) -> ValuedPosition {
         greeks: crate::pricing::valuation::PositionGreeks {
             delta: quantity_coin,
             delta_usd: quantity_coin * pool.index,
+            delta_forward: Some(quantity_coin),
+            delta_coin_account: inverse.then_some(quantity_coin),
             ..Default::default()
         },
     }
@@ -247,15 +251,20 @@ pub fn suggest(pool: &PoolBook, members: &[&ValuedPosition]) -> Option<HedgeSugg
         pnl_offset: matrix.currency.pnl_offset,
         contingency: Contingency::of(members.iter().copied(), &matrix.currency),
         perp_coin_per_unit: perp.quantity_coin,
-        perp_delta_per_unit: perp.greeks.delta,
+        perp_delta_per_unit: pool_delta(&perp),
         perp_rate: matrix.currency.min_annualised_move,
         index: pool.index,
         inverse: matrix.scen.inverse,
         shock: matrix.shock.clone(),
         currency: matrix.currency.clone(),
     };
-    let before = problem.initial_at(0.0);
-    let (h, after) = problem.solve();
+    // the pool's margin as reported (a long-options-only pool is capped at its value, which any
+    // hedge would end: then no trade is the best)
+    let before = pool.margin().initial;
+    let (h, after) = match problem.solve() {
+        (h, after) if after < before => (h, after),
+        _ => (0.0, before),
+    };
     Some(HedgeSuggestion {
         instrument: perp.input.instrument.name.clone(),
         quantity: h,

@@ -5,7 +5,7 @@
 use crate::margin::grid::{grid_risk, GridCell, GridParams, GridRisk};
 use crate::margin::params::Margin;
 use crate::margin::risk_matrix::{
-    pool_risk, CellRef, CurrencyParams, PoolRisk, PoolScenarios, UnderlyingShock, VolShockTerms,
+    cleaned, pool_risk, CellRef, CurrencyParams, PoolRisk, PoolScenarios, UnderlyingShock, VolShockTerms,
 };
 use crate::pricing::valuation::ValuedPosition;
 
@@ -48,6 +48,8 @@ pub struct PoolFacts<'a> {
     pub index: f64,
     pub inverse: bool,
     pub members: &'a [&'a ValuedPosition],
+    /// Per cell, the sum of the members' absolute P&L (aggregates within 1e-12 of it are 0).
+    pub gross: &'a [f64],
     /// The members' standard margin, summed.
     pub standard: Margin,
 }
@@ -73,6 +75,12 @@ impl PoolLayout {
 
     /// The margin of an aggregated vector.
     pub fn assess(&self, aggregated: &[f64], facts: &PoolFacts) -> PoolAssessment {
+        let cells: Vec<f64> = aggregated
+            .iter()
+            .zip(facts.gross.iter().chain(std::iter::repeat(&0.0)))
+            .map(|(a, g)| cleaned(*a, *g))
+            .collect();
+        let aggregated = cells.as_slice();
         match self {
             PoolLayout::Matrix(m) => PoolAssessment::Matrix(pool_risk(
                 &m.scen,

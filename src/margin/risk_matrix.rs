@@ -20,7 +20,11 @@ pub struct UnderlyingShock {
     pub vega_power_short: f64,
     pub vega_power_long: f64,
     pub min_vol_for_shock_up: f64,
+    /// Delta-shock increment per coin of excess delta (`mInc`, venue figures: the coin's futures slope).
     pub delta_shock_per_coin: f64,
+    /// Delta-shock increment per USD of excess delta (`mIncUsd`, price-invariant; our choice for
+    /// coins without a venue figure).
+    pub delta_shock_per_usd: f64,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
@@ -306,6 +310,9 @@ pub struct PoolRisk {
     pub worst_cell: usize,
     pub roll_shock: f64,
     pub delta_shock: f64,
+    /// Set when the pool holds only long options whose value is below the risk-matrix margin:
+    /// the initial margin is that value (SPEC §3.1 step 10).
+    pub long_option_cap: Option<f64>,
     pub initial: f64,
     pub maintenance: f64,
 }
@@ -337,7 +344,8 @@ pub fn expiry_bucket(expiry: Option<Date>) -> (bool, Option<Date>) {
 pub struct Contingency {
     /// Per futures expiry, then one perpetual bucket.
     pub roll_buckets: Vec<RollBucket>,
-    /// The pool's net delta in coin.
+    /// The pool's net delta in its own terms (SPEC §3.1 step 9): the summed `deltaCoinAccount` in
+    /// inverse pools, the summed `delta` in linear pools; coin.
     pub delta: f64,
 }
 
@@ -347,22 +355,24 @@ impl Contingency {
         positions: impl IntoIterator<Item = &'a ValuedPosition>,
         currency: &CurrencyParams,
     ) -> Contingency {
-        let mut buckets: BTreeMap<(bool, Option<Date>), (f64, f64)> = BTreeMap::new();
-        let mut delta = 0.0;
+        let mut buckets: BTreeMap<(bool, Option<Date>), (f64, f64, f64)> = BTreeMap::new();
+        let (mut delta, mut delta_gross) = (0.0, 0.0);
         for p in positions {
-            delta += p.greeks.delta;
-            if !matches!(p.input.instrument.kind, Kind::Future | Kind::Perpetual) {
+            delta += pool_delta(p);
+            delta_gross += pool_delta(p).abs();
+            if p.expired || !matches!(p.input.instrument.kind, Kind::Future | Kind::Perpetual) {
                 continue;
             }
             let key = expiry_bucket(p.input.instrument.expiry);
-            let entry = buckets.entry(key).or_insert((0.0, p.t_years.max(0.0)));
+            let entry = buckets.entry(key).or_insert((0.0, 0.0, p.t_years.max(0.0)));
             entry.0 += p.quantity_coin;
+            entry.1 += p.quantity_coin.abs();
         }
         let roll_buckets = buckets
             .into_iter()
-            .map(|((_, expiry), (coin, t))| RollBucket {
+            .map(|((_, expiry), (coin, gross, t))| RollBucket {
                 expiry,
-                coin,
+                coin: cleaned(coin, gross),
                 rate: match expiry {
                     None => currency.min_annualised_move,
                     Some(_) => currency
@@ -373,7 +383,7 @@ impl Contingency {
             .collect();
         Contingency {
             roll_buckets,
-            delta,
+            delta: cleaned(delta, delta_gross),
         }
     }
 
@@ -415,6 +425,12 @@ impl Contingency {
     }
 }
 
+/// A position's delta in its pool's own terms: `deltaCoinAccount` for inverse positions (the coin
+/// equity's delta), the perpetual-equivalent `delta` for linear ones.
+pub fn pool_delta(p: &ValuedPosition) -> f64 {
+    p.greeks.delta_coin_account.unwrap_or(p.greeks.delta)
+}
+
 /// Delta shock (SPEC §3.1 step 9) for net delta `delta` coin, in the pool's currency.
 pub fn delta_shock(
     delta: f64,
@@ -424,9 +440,8 @@ pub fn delta_shock(
     inverse: bool,
 ) -> f64 {
     let excess = (delta.abs() * index - currency.delta_total_liq_shock_threshold).max(0.0);
-    let rate = currency
-        .max_delta_shock
-        .min(shock.delta_shock_per_coin * excess / index);
+    let increment = shock.delta_shock_per_coin / index + shock.delta_shock_per_usd;
+    let rate = currency.max_delta_shock.min(increment * excess);
     let charge = rate * delta.abs();
     if inverse {
         charge
@@ -504,7 +519,7 @@ pub fn standalone_initial(
         Kind::Perpetual => p.quantity_coin.abs() * currency.min_annualised_move,
         _ => 0.0,
     } * if scen.inverse { 1.0 } else { index };
-    worst + roll + delta_shock(p.greeks.delta, index, currency, shock, scen.inverse)
+    worst + roll + delta_shock(pool_delta(p), index, currency, shock, scen.inverse)
 }
 
 /// Aggregate the pool's position vectors (SPEC §3.1 steps 4–10).
@@ -535,20 +550,17 @@ pub fn pool_risk(
             )
         })
         .collect();
-    // 7. worst case (first minimum in table order)
-    let mut worst_cell = 0;
-    for (i, v) in pnl.iter().enumerate() {
-        if *v < pnl[worst_cell] {
-            worst_cell = i;
-        }
-    }
+    // 7. worst case
+    let worst_cell = worst_cell(&pnl, scen.price_moves.len());
     let worst_case = pnl.get(worst_cell).map_or(0.0, |v| (-v).max(0.0));
     // 8.–9.
     let contingency = Contingency::of(positions.iter().copied(), currency);
     let roll_shock = contingency.roll_shock(0.0, currency.min_annualised_move, index, scen.inverse);
     let delta_shock = delta_shock(contingency.delta, index, currency, shock, scen.inverse);
-    // 10.
-    let initial = worst_case + roll_shock + delta_shock;
+    // 10. (a pool of long options only never needs more than their value)
+    let uncapped = worst_case + roll_shock + delta_shock;
+    let long_option_cap = long_options_value(positions).filter(|cap| *cap < uncapped);
+    let initial = long_option_cap.unwrap_or(uncapped);
     PoolRisk {
         pnl_raw,
         pnl,
@@ -556,10 +568,54 @@ pub fn pool_risk(
         worst_cell,
         roll_shock,
         delta_shock,
+        long_option_cap,
         initial,
         maintenance: currency.mm_factor * initial,
     }
 }
+
+/// The first minimum in table order (standard table by vol state up, unchanged, down; then the
+/// extended table); where the three vol states tie at that price move, the unchanged one.
+fn worst_cell(pnl: &[f64], n: usize) -> usize {
+    let mut worst = 0;
+    for (i, v) in pnl.iter().enumerate() {
+        if *v < pnl[worst] {
+            worst = i;
+        }
+    }
+    if n > 0 && worst < 3 * n {
+        let column = worst % n;
+        let at = |row: usize| pnl.get(row * n + column).copied();
+        if at(0) == at(1) && at(1) == at(2) {
+            return n + column;
+        }
+    }
+    worst
+}
+
+/// The mark value of a pool that holds only long options (live ones), pool currency; None when
+/// it holds anything else.
+fn long_options_value(positions: &[&ValuedPosition]) -> Option<f64> {
+    let live: Vec<&&ValuedPosition> = positions.iter().filter(|p| !p.expired).collect();
+    let only_long_options = !live.is_empty()
+        && live
+            .iter()
+            .all(|p| p.input.instrument.kind == Kind::Option && p.quantity > 0.0);
+    only_long_options.then(|| live.iter().map(|p| p.value_pool).sum())
+}
+
+/// An aggregate whose size is within 1e-12 of the gross of what was summed is 0 (a book plus its
+/// opposite margins nothing, not 2.8e-17).
+pub fn cleaned(net: f64, gross: f64) -> f64 {
+    if net.abs() <= CLEAN_RELATIVE * gross {
+        0.0
+    } else {
+        net
+    }
+}
+
+/// The relative size below which an aggregate counts as exactly 0.
+pub const CLEAN_RELATIVE: f64 = 1e-12;
 
 impl PoolScenarios {
     /// The table, row and column of a cell of a position vector.
@@ -608,6 +664,7 @@ impl UnderlyingShock {
             ("vegaPowerLong", self.vega_power_long, 2.0),
             ("minVolForShockUp", self.min_vol_for_shock_up, MAX_IV),
             ("deltaShockPerCoin", self.delta_shock_per_coin, 1.0),
+            ("deltaShockPerUsd", self.delta_shock_per_usd, 1e-3),
         ] {
             if !(v.is_finite() && (0.0..=max).contains(&v)) {
                 return bad_model(p(f), &format!("must be a number in [0, {max}]"));
@@ -628,6 +685,7 @@ impl UnderlyingShock {
                 "vegaPowerLong",
                 "minVolForShockUp",
                 "deltaShockPerCoin",
+                "deltaShockPerUsd",
             ],
         )?;
         Ok(UnderlyingShock {
@@ -637,7 +695,8 @@ impl UnderlyingShock {
             vega_power_short: o.f64("vegaPowerShort")?,
             vega_power_long: o.f64("vegaPowerLong")?,
             min_vol_for_shock_up: o.f64("minVolForShockUp")?,
-            delta_shock_per_coin: o.f64("deltaShockPerCoin")?,
+            delta_shock_per_coin: o.f64_or("deltaShockPerCoin", 0.0)?,
+            delta_shock_per_usd: o.f64_or("deltaShockPerUsd", 0.0)?,
         })
     }
 }

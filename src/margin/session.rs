@@ -207,14 +207,14 @@ impl Session {
             };
             let mut members = standing.map(|p| self.book.members(p)).unwrap_or_default();
             members.extend_from_slice(legs);
-            let standing_cells = standing.map(|p| p.aggregated.as_slice());
-            let aggregated = with_legs(standing_cells, layout.width(), legs, |leg, out| {
+            let (aggregated, gross) = with_legs(standing, layout.width(), legs, |leg, out| {
                 layout.position_vector(leg, out)
             });
             let facts = PoolFacts {
                 index,
                 inverse: settlement == Settlement::Inverse,
                 members: &members,
+                gross: &gross,
                 standard: standard_after,
             };
             layout.assess(&aggregated, &facts).margin()
@@ -326,21 +326,22 @@ impl Impact {
     }
 }
 
-/// A pool's aggregate with the legs' vectors added in order (so it equals a full recompute with
+/// A pool's aggregate (and gross) with the legs' vectors added in order (so it equals a full recompute with
 /// the legs appended to the book).
 fn with_legs(
-    standing: Option<&[f64]>,
+    standing: Option<&PoolBook>,
     width: usize,
     legs: &[&ValuedPosition],
     vector_of: impl Fn(&ValuedPosition, &mut [f64]),
-) -> Vec<f64> {
-    let mut aggregated = standing
-        .map(<[f64]>::to_vec)
-        .unwrap_or_else(|| vec![0.0; width]);
+) -> (Vec<f64>, Vec<f64>) {
+    let (mut aggregated, mut gross) = match standing {
+        Some(p) => (p.aggregated.clone(), p.gross.clone()),
+        None => (vec![0.0; width], vec![0.0; width]),
+    };
     let mut vector = vec![0.0; width];
     for leg in legs {
         vector_of(leg, &mut vector);
-        accumulate(&mut aggregated, &vector);
+        accumulate(&mut aggregated, &mut gross, &vector);
     }
-    aggregated
+    (aggregated, gross)
 }

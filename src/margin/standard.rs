@@ -1,10 +1,30 @@
 //! Deribit-style standard margin, position by position (SPEC §3.2).
 
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
+use crate::input::json::Obj;
 use crate::input::instrument::Kind;
 use crate::margin::params::Margin;
 use crate::pricing::valuation::ValuedPosition;
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The standard-margin rates of one underlying (SPEC §3.2).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StandardRates {
+    /// Short options: IM `max(base − OTM/S, min) + mark`, per coin.
+    pub short_option_initial_base: f64,
+    pub short_option_initial_min: f64,
+    /// Short options: MM `maintenance + mark` (puts: `max(maintenance, maintenance·mark) + mark`).
+    pub short_option_maintenance: f64,
+    /// Futures and perpetuals: IM rate `base + perCoin·|size in coin| + perUsd·|notional USD|` of notional.
+    pub futures_initial_base: f64,
+    /// MM rate: `maintenanceBase + perCoin·|size| + perUsd·|notional USD|`.
+    pub futures_maintenance_base: f64,
+    pub futures_per_coin: f64,
+    pub futures_per_usd: f64,
+}
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
@@ -13,68 +33,125 @@ pub struct StandardParams {
     /// Name, kind, description and the date of the figures.
     #[serde(flatten)]
     pub meta: crate::margin::params::ModelMeta,
-    pub short_call_initial_base: f64,
-    pub short_call_initial_min: f64,
-    pub short_option_maintenance: f64,
-    pub futures_initial_base: f64,
-    pub futures_maintenance_base: f64,
-    pub futures_per_coin: f64,
+    /// Rates per underlying, with a `default` row for the others.
+    pub underlyings: BTreeMap<String, StandardRates>,
+    #[serde(skip)]
+    pub default_rates: StandardRates,
+}
+
+const RATE_FIELDS: [&str; 7] = [
+    "shortOptionInitialBase",
+    "shortOptionInitialMin",
+    "shortOptionMaintenance",
+    "futuresInitialBase",
+    "futuresMaintenanceBase",
+    "futuresPerCoin",
+    "futuresPerUsd",
+];
+
+impl StandardRates {
+    fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
+        let o = Obj::new(v, path, &RATE_FIELDS)?;
+        let r = StandardRates {
+            short_option_initial_base: o.f64("shortOptionInitialBase")?,
+            short_option_initial_min: o.f64("shortOptionInitialMin")?,
+            short_option_maintenance: o.f64("shortOptionMaintenance")?,
+            futures_initial_base: o.f64("futuresInitialBase")?,
+            futures_maintenance_base: o.f64("futuresMaintenanceBase")?,
+            futures_per_coin: o.f64_or("futuresPerCoin", 0.0)?,
+            futures_per_usd: o.f64_or("futuresPerUsd", 0.0)?,
+        };
+        let values = [
+            r.short_option_initial_base,
+            r.short_option_initial_min,
+            r.short_option_maintenance,
+            r.futures_initial_base,
+            r.futures_maintenance_base,
+            r.futures_per_coin,
+            r.futures_per_usd,
+        ];
+        for (f, v) in RATE_FIELDS.iter().zip(values) {
+            if !(v.is_finite() && (0.0..=10.0).contains(&v)) {
+                return Err(Error::at_path(
+                    ErrorCode::BadModel,
+                    format!("{path}.{f}"),
+                    "must be a rate in [0, 10]",
+                ));
+            }
+        }
+        Ok(r)
+    }
+
+    /// Short option (initial, maintenance) per coin of underlying, in coin.
+    fn short_option(&self, call: bool, otm_frac: f64, mark: f64) -> (f64, f64) {
+        let im = (self.short_option_initial_base - otm_frac).max(self.short_option_initial_min) + mark;
+        let base_mm = self.short_option_maintenance;
+        if call {
+            (im, base_mm + mark)
+        } else {
+            let mm = base_mm.max(base_mm * mark) + mark;
+            (im.max(mm), mm)
+        }
+    }
+
+    /// Futures (initial, maintenance) rates of notional.
+    fn futures(&self, size_coin: f64, notional_usd: f64) -> (f64, f64) {
+        let slope = self.futures_per_coin * size_coin + self.futures_per_usd * notional_usd;
+        (
+            self.futures_initial_base + slope,
+            self.futures_maintenance_base + slope,
+        )
+    }
 }
 
 impl StandardParams {
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
         let read = || -> Result<StandardParams> {
-            let o = crate::input::json::Obj::new(
+            let o = Obj::new(
                 value,
                 "model",
-                &[
-                    "name",
-                    "kind",
-                    "description",
-                    "figuresAsOf",
-                    "shortCallInitialBase",
-                    "shortCallInitialMin",
-                    "shortOptionMaintenance",
-                    "futuresInitialBase",
-                    "futuresMaintenanceBase",
-                    "futuresPerCoin",
-                ],
+                &["name", "kind", "description", "figuresAsOf", "underlyings"],
             )?;
+            let rows = Obj::map(
+                o.get("underlyings").unwrap_or(&serde_json::Value::Null),
+                &o.at("underlyings"),
+            )?;
+            let underlyings: BTreeMap<String, StandardRates> = rows
+                .map
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), StandardRates::read(v, &rows.at(k))?)))
+                .collect::<Result<_>>()?;
+            let default_rates = underlyings.get("default").cloned().ok_or_else(|| {
+                Error::at_path(
+                    ErrorCode::BadModel,
+                    "model.underlyings",
+                    "standard margin needs a 'default' row in underlyings",
+                )
+            })?;
             Ok(StandardParams {
                 meta: crate::margin::params::ModelMeta::read(&o)?,
-                short_call_initial_base: o.f64("shortCallInitialBase")?,
-                short_call_initial_min: o.f64("shortCallInitialMin")?,
-                short_option_maintenance: o.f64("shortOptionMaintenance")?,
-                futures_initial_base: o.f64("futuresInitialBase")?,
-                futures_maintenance_base: o.f64("futuresMaintenanceBase")?,
-                futures_per_coin: o.f64("futuresPerCoin")?,
+                underlyings,
+                default_rates,
             })
         };
-        let p = read().map_err(crate::margin::params::model_error)?;
-        for (f, v) in [
-            ("shortCallInitialBase", p.short_call_initial_base),
-            ("shortCallInitialMin", p.short_call_initial_min),
-            ("shortOptionMaintenance", p.short_option_maintenance),
-            ("futuresInitialBase", p.futures_initial_base),
-            ("futuresMaintenanceBase", p.futures_maintenance_base),
-            ("futuresPerCoin", p.futures_per_coin),
-        ] {
-            if !(v.is_finite() && (0.0..=10.0).contains(&v)) {
-                return Err(crate::error::Error::at_path(
-                    crate::error::ErrorCode::BadModel,
-                    format!("model.{f}"),
-                    "must be a rate in [0, 10]",
-                ));
-            }
-        }
-        Ok(p)
+        read().map_err(crate::margin::params::model_error)
     }
 
-    /// Initial and maintenance margin of one position, in its pool's currency.
+    /// The rates of an underlying (its own row, else `default`).
+    pub fn rates(&self, underlying: &str) -> &StandardRates {
+        self.underlyings
+            .get(underlying)
+            .unwrap_or(&self.default_rates)
+    }
+
+    /// Initial and maintenance margin of one position, in its pool's currency. Settled (expired)
+    /// positions and long options need none.
     pub fn position_margin(&self, p: &ValuedPosition) -> Margin {
         let s = p.index;
         let inverse = p.is_inverse();
+        let rates = self.rates(&p.input.instrument.underlying);
         match p.input.instrument.kind {
+            _ if p.expired => Margin::default(),
             Kind::Option if p.quantity < 0.0 => {
                 let k = p.strike();
                 // mark per coin of underlying, in coin
@@ -83,24 +160,8 @@ impl StandardParams {
                 } else {
                     p.unit_price_usd / s
                 };
-                let (im, mm) = if p.is_call() {
-                    let otm = (k - s).max(0.0);
-                    let im = (self.short_call_initial_base - otm / s)
-                        .max(self.short_call_initial_min)
-                        + mark;
-                    (im, self.short_option_maintenance + mark)
-                } else {
-                    let otm = (s - k).max(0.0);
-                    let mm = self
-                        .short_option_maintenance
-                        .max(self.short_option_maintenance * mark)
-                        + mark;
-                    let im = ((self.short_call_initial_base - otm / s)
-                        .max(self.short_call_initial_min)
-                        + mark)
-                        .max(mm);
-                    (im, mm)
-                };
+                let otm = if p.is_call() { k - s } else { s - k }.max(0.0);
+                let (im, mm) = rates.short_option(p.is_call(), otm / s, mark);
                 let size = p.quantity.abs();
                 let scale = if inverse { size } else { size * s };
                 Margin::new(im * scale, mm * scale)
@@ -109,11 +170,10 @@ impl StandardParams {
             Kind::Spot if p.quantity >= 0.0 => Margin::default(),
             _ => {
                 let size = p.quantity_coin.abs();
-                let notional = if inverse { size } else { size * p.forward };
-                Margin::new(
-                    notional * (self.futures_initial_base + self.futures_per_coin * size),
-                    notional * (self.futures_maintenance_base + self.futures_per_coin * size),
-                )
+                let notional_usd = size * p.forward;
+                let notional = if inverse { size } else { notional_usd };
+                let (im, mm) = rates.futures(size, notional_usd);
+                Margin::new(notional * im, notional * mm)
             }
         }
     }

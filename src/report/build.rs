@@ -110,6 +110,7 @@ fn pool_report(book: &Book, pool: &PoolBook, positions: &mut [PositionReport]) -
         worst_scenario: None,
         roll_shock: None,
         delta_shock: None,
+        long_option_cap: None,
         risk_matrix: None,
         extended: None,
         scenarios: None,
@@ -161,6 +162,7 @@ fn matrix_blocks(report: &mut PoolReport, layout: &MatrixLayout, risk: &PoolRisk
     });
     report.roll_shock = Some(risk.roll_shock);
     report.delta_shock = Some(risk.delta_shock);
+    report.long_option_cap = risk.long_option_cap;
     report.risk_matrix = Some(RiskMatrixReport {
         price_moves: scen.price_moves.clone(),
         vol_states: VOL_STATES.to_vec(),
@@ -402,9 +404,8 @@ fn check_finite(report: &Report) -> Result<()> {
         }
     }
     if let Some(a) = &report.account {
-        let mut all = vec![a.equity, a.initial, a.maintenance, a.available_funds];
-        all.extend(a.margin_ratio);
-        for c in &a.currencies {
+        let mut all = vec![a.total_usd.equity, a.total_usd.initial, a.total_usd.maintenance];
+        for c in &a.accounts {
             all.extend([
                 c.collateral,
                 c.equity,
@@ -413,9 +414,10 @@ fn check_finite(report: &Report) -> Result<()> {
                 c.available_funds,
                 c.equity_usd,
             ]);
-        }
-        for l in a.liquidation.values() {
-            all.extend(l.down.iter().chain(l.up.iter()));
+            all.extend(c.margin_ratio);
+            for l in c.liquidation.values() {
+                all.extend(l.down.iter().chain(l.up.iter()));
+            }
         }
         if !all.iter().all(|v| v.is_finite()) {
             return bad("an account figure".into());

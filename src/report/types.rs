@@ -194,6 +194,9 @@ pub struct PoolReport {
     pub roll_shock: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delta_shock: Option<f64>,
+    /// A pool of long options only: the initial margin is capped at their value (SPEC §3.1 step 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub long_option_cap: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk_matrix: Option<RiskMatrixReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
