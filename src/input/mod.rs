@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod bookgen;
+pub mod csv;
 pub mod instrument;
 pub mod json;
 pub mod limits;
@@ -11,7 +12,7 @@ pub mod model;
 pub mod option;
 pub mod positions;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, Warning};
 use account::AccountInput;
 use json::{parse_json, Obj};
 use market::MarketInput;
@@ -24,6 +25,8 @@ use positions::{parse_text, positions_from_json, PositionInput};
 pub struct Request {
     /// Pasted text (line format, CSV or a JSON array) or an array of position objects, read.
     pub positions: Vec<PositionInput>,
+    /// What reading the pasted positions found worth a look (e.g. `IGNORED_COLUMN`).
+    pub warnings: Vec<Warning>,
     pub market: Option<MarketInput>,
     pub model: Option<ModelInput>,
     pub account: Option<AccountInput>,
@@ -69,8 +72,10 @@ impl Request {
                 "positions: missing field `positions` (pasted text or an array)",
             )
         })?;
+        let (positions, warnings) = positions_and_warnings_of(positions, "positions")?;
         Ok(Request {
-            positions: positions_of(positions, "positions")?,
+            positions,
+            warnings,
             market,
             model,
             account: o.get("account").map(AccountInput::from_json).transpose()?,
@@ -90,16 +95,24 @@ pub fn parse_request(json: &str) -> Result<Request> {
 /// Positions (of a request, or pre-trade orders) from pasted text (every bad line reported) or a
 /// JSON array (every bad element reported with its path under `path`).
 pub fn positions_of(value: &serde_json::Value, path: &str) -> Result<Vec<PositionInput>> {
+    positions_and_warnings_of(value, path).map(|(positions, _)| positions)
+}
+
+/// [`positions_of`], with the warnings of reading pasted text (`IGNORED_COLUMN`).
+pub fn positions_and_warnings_of(
+    value: &serde_json::Value,
+    path: &str,
+) -> Result<(Vec<PositionInput>, Vec<Warning>)> {
     match value {
         serde_json::Value::String(text) => {
             let parsed = parse_text(text);
             if parsed.errors.is_empty() {
-                Ok(parsed.positions)
+                Ok((parsed.positions, parsed.warnings))
             } else {
                 Err(Error::from_issues(parsed.errors))
             }
         }
-        serde_json::Value::Array(_) => positions_from_json(value, path),
+        serde_json::Value::Array(_) => Ok((positions_from_json(value, path)?, Vec::new())),
         _ => Err(Error::at_path(
             ErrorCode::BadRequest,
             path,

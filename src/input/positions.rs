@@ -1,6 +1,6 @@
 //! Pasted positions: the line format, CSV with a header, or a JSON array — all into `PositionInput`.
 
-use crate::error::{Error, ErrorCode, Issue, Result};
+use crate::error::{Error, ErrorCode, Issue, Result, Warning};
 use crate::input::instrument::{Instrument, InstrumentSpec, QuantityUnit};
 use serde::{Deserialize, Serialize};
 
@@ -113,15 +113,17 @@ impl PositionObject {
     }
 }
 
-/// What the caller gets from parsing text: the good positions and every bad line.
+/// What the caller gets from parsing text: the good positions, every bad line, and what was
+/// read but is worth a look (`IGNORED_COLUMN`: CSV columns the reader does not use).
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Parsed {
     pub positions: Vec<PositionInput>,
     pub errors: Vec<Issue>,
+    pub warnings: Vec<Warning>,
 }
 
-fn number(text: &str) -> Option<f64> {
+pub(crate) fn number(text: &str) -> Option<f64> {
     let t = text.trim().trim_start_matches('+');
     if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.to_ascii_lowercase().contains("inf") {
         return None;
@@ -133,7 +135,7 @@ fn number(text: &str) -> Option<f64> {
 }
 
 /// Parse a quantity with an optional unit suffix (`-10`, `0.5BTC`, `20000USD`, `20000 usd`).
-fn quantity_with_unit(
+pub(crate) fn quantity_with_unit(
     text: &str,
     instrument: &Instrument,
 ) -> std::result::Result<(f64, QuantityUnit), String> {
@@ -170,13 +172,13 @@ pub const MAX_PRICE: f64 = 1e12;
 fn check_quantity(v: f64) -> bool {
     v.is_finite() && v.abs() <= MAX_ABS_QUANTITY
 }
-fn check_mark(v: f64) -> bool {
+pub(crate) fn check_mark(v: f64) -> bool {
     v.is_finite() && (0.0..=MAX_PRICE).contains(&v)
 }
-fn check_iv(v: f64) -> bool {
+pub(crate) fn check_iv(v: f64) -> bool {
     v.is_finite() && v > 0.0 && v <= 20.0
 }
-fn check_entry(v: f64) -> bool {
+pub(crate) fn check_entry(v: f64) -> bool {
     v.is_finite() && (1e-12..=MAX_PRICE).contains(&v)
 }
 
@@ -193,23 +195,13 @@ pub fn parse_text(text: &str) -> Parsed {
         ));
         return parsed;
     }
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
+    // a UTF-8 BOM (spreadsheet and venue exports) is not part of the text
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim_start().starts_with('[') {
         return parse_json_text(text);
     }
-    let first = text
-        .lines()
-        .enumerate()
-        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    if let Some((idx, header)) = first {
-        if header.contains(',')
-            && header
-                .to_ascii_lowercase()
-                .split(',')
-                .any(|h| h.trim() == "instrument")
-        {
-            return parse_csv(text, idx);
-        }
+    if let Some(header) = crate::input::csv::header_line(text) {
+        return crate::input::csv::parse(text, header);
     }
     for (idx, raw) in text.lines().enumerate() {
         let line_no = idx + 1;
@@ -365,137 +357,6 @@ fn parse_line(raw: &str, line_no: usize) -> std::result::Result<Option<PositionI
         ));
     }
     Ok(Some(position))
-}
-
-/// Split one CSV record (quotes allowed, no embedded newlines).
-fn csv_fields(line: &str) -> Vec<(usize, String)> {
-    let mut fields = Vec::new();
-    let mut current = String::new();
-    let mut start = 1;
-    let mut in_quotes = false;
-    for (i, c) in line.chars().enumerate() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            ',' if !in_quotes => {
-                fields.push((start, current.trim().to_string()));
-                current.clear();
-                start = i + 2;
-            }
-            _ => current.push(c),
-        }
-    }
-    fields.push((start, current.trim().to_string()));
-    fields
-}
-
-fn parse_csv(text: &str, header_idx: usize) -> Parsed {
-    let mut parsed = Parsed::default();
-    let lines: Vec<&str> = text.lines().collect();
-    let header: Vec<String> = csv_fields(lines[header_idx])
-        .into_iter()
-        .map(|(_, h)| h.to_ascii_lowercase())
-        .collect();
-    let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
-    let (Some(i_instr), Some(i_qty)) = (
-        find(&["instrument", "instrument_name", "symbol"]),
-        find(&["quantity", "size", "amount", "qty"]),
-    ) else {
-        parsed.errors.push(
-            Issue::new(
-                ErrorCode::BadLine,
-                format!(
-                    "line {}: a CSV header needs 'instrument' and 'quantity' columns",
-                    header_idx + 1
-                ),
-            )
-            .at_line(header_idx + 1, 1),
-        );
-        return parsed;
-    };
-    let i_mark = find(&["price", "mark", "mark_price"]);
-    let i_iv = find(&["iv", "mark_iv", "vol"]);
-    let i_entry = find(&["entry", "entry_price", "average_price"]);
-    for (idx, raw) in lines.iter().enumerate().skip(header_idx + 1) {
-        let line_no = idx + 1;
-        if raw.trim().is_empty() || raw.trim_start().starts_with('#') {
-            continue;
-        }
-        let fields = csv_fields(raw);
-        let get = |i: Option<usize>| i.and_then(|i| fields.get(i)).filter(|(_, v)| !v.is_empty());
-        let Some((c_name, name)) = get(Some(i_instr)) else {
-            parsed.errors.push(
-                Issue::new(
-                    ErrorCode::BadLine,
-                    format!("line {line_no}: missing instrument"),
-                )
-                .at_line(line_no, 1),
-            );
-            continue;
-        };
-        let instrument = match Instrument::parse(name) {
-            Ok(i) => i,
-            Err(issue) => {
-                let within = issue.column.unwrap_or(1);
-                parsed.errors.push(Issue {
-                    line: Some(line_no),
-                    column: Some(c_name + within - 1),
-                    message: format!("line {line_no}: {}", issue.message),
-                    ..issue
-                });
-                continue;
-            }
-        };
-        let bad = |col: usize, msg: String| {
-            Issue::new(ErrorCode::BadNumber, format!("line {line_no}: {msg}")).at_line(line_no, col)
-        };
-        let result = (|| -> std::result::Result<PositionInput, Issue> {
-            let (c_qty, qty) = get(Some(i_qty)).ok_or_else(|| {
-                Issue::new(
-                    ErrorCode::BadLine,
-                    format!("line {line_no}: missing quantity"),
-                )
-                .at_line(line_no, 1)
-            })?;
-            let (quantity, unit) =
-                quantity_with_unit(qty, &instrument).map_err(|m| bad(*c_qty, m))?;
-            let opt = |i: Option<usize>,
-                       check: fn(f64) -> bool,
-                       what: &str|
-             -> std::result::Result<Option<f64>, Issue> {
-                match get(i) {
-                    None => Ok(None),
-                    Some((c, v)) => number(v)
-                        .filter(|x| check(*x))
-                        .map(Some)
-                        .ok_or_else(|| bad(*c, format!("'{v}' is not a valid {what}"))),
-                }
-            };
-            Ok(PositionInput {
-                mark: opt(i_mark, check_mark, "price")?,
-                iv: opt(i_iv, check_iv, "implied vol")?,
-                entry: opt(i_entry, check_entry, "entry price")?,
-                instrument: instrument.clone(),
-                quantity,
-                unit,
-                line: Some(line_no),
-            })
-        })();
-        match result {
-            Ok(p) => parsed.positions.push(p),
-            Err(issue) => parsed.errors.push(issue),
-        }
-        if parsed.positions.len() > MAX_POSITIONS {
-            parsed.errors.push(
-                Issue::new(
-                    ErrorCode::LimitExceeded,
-                    format!("more than {MAX_POSITIONS} positions"),
-                )
-                .at_line(line_no, 1),
-            );
-            break;
-        }
-    }
-    parsed
 }
 
 fn parse_json_text(text: &str) -> Parsed {

@@ -108,7 +108,7 @@ impl Session {
         let (market, market_source) = market_of(request.market.as_ref())?;
         let model = Model::resolve(request.model.as_ref())?;
         let account = request.account.clone();
-        let mut warnings = Vec::new();
+        let mut warnings = request.warnings.clone();
         if request.analysis.is_some() {
             warnings.push(Warning {
                 code: WarningCode::NotComputed,
