@@ -4,7 +4,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::Kind;
-use crate::margin::risk_matrix::expiry_bucket;
+use crate::margin::risk_matrix::{cleaned, expiry_bucket, pool_delta};
 use crate::pricing::valuation::ValuedPosition;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -61,7 +61,14 @@ pub struct GridParams {
     /// Floor per coin of short options (fraction of the index).
     #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
     pub short_option_minimum: f64,
-    pub maintenance_factor: f64,
+    /// The requirement is the initial margin and maintenance is this share of it …
+    pub maintenance_factor: Option<f64>,
+    /// … or (SPAN, CME convention) the requirement is the maintenance margin and initial is this
+    /// multiple of it. Exactly one of the two is given.
+    pub initial_factor: Option<f64>,
+    /// Per underlying (`default` for others): when given, every price move of the grid is a
+    /// multiple of the underlying's price scan range.
+    pub scan_ranges: Option<BTreeMap<String, f64>>,
 }
 
 /// The term scaling of relative vol shifts (data in the model, like every figure).
@@ -133,7 +140,9 @@ impl GridParams {
                 msg.to_string(),
             ))
         };
-        let ok_move = |m: f64| m.is_finite() && m > -1.0 && m <= 100.0;
+        // moves are fractions, or multiples of a scan range (checked against the ranges below)
+        let scaled = p.scan_ranges.is_some();
+        let ok_move = |m: f64| m.is_finite() && (m > -1.0 || scaled) && m.abs() <= 100.0;
         if p.price_moves.is_empty()
             || p.price_moves.len() > 101
             || !p.price_moves.iter().all(|m| ok_move(*m))
@@ -185,21 +194,64 @@ impl GridParams {
         for (f, v) in [
             ("intraSpreadRate", p.intra_spread_rate),
             ("shortOptionMinimum", p.short_option_minimum),
-            ("maintenanceFactor", p.maintenance_factor),
+            ("maintenanceFactor", p.maintenance_factor.unwrap_or(1.0)),
         ] {
             if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
                 return bad(f, "must be in [0, 1]");
             }
         }
+        match (p.maintenance_factor, p.initial_factor) {
+            (Some(_), None) => {}
+            (None, Some(f)) if f.is_finite() && (1.0..=10.0).contains(&f) => {}
+            (None, Some(_)) => return bad("initialFactor", "must be in [1, 10]"),
+            _ => {
+                return bad(
+                    "maintenanceFactor",
+                    "give exactly one of maintenanceFactor (initial = requirement) and initialFactor (maintenance = requirement)",
+                )
+            }
+        }
+        if let Some(ranges) = &p.scan_ranges {
+            if !ranges.contains_key("default") {
+                return bad("scanRanges", "scanRanges needs a 'default' entry");
+            }
+            for (k, r) in ranges {
+                if !(r.is_finite() && *r > 0.0 && *r < 1.0) {
+                    return bad(&format!("scanRanges.{k}"), "a price scan range is in (0, 1)");
+                }
+            }
+            // the largest move must stay inside (-1, 100]
+            let largest = p
+                .price_moves
+                .iter()
+                .chain(p.extra_scenarios.iter().map(|e| &e.move_frac))
+                .fold(0.0f64, |a, m| a.max(m.abs()));
+            if ranges.values().any(|r| largest * r >= 1.0) {
+                return bad("scanRanges", "a move of the grid times the scan range reaches -100 %");
+            }
+        }
         Ok(p)
     }
 
-    pub fn cells(&self) -> Vec<GridCell> {
+    /// The price scan range of an underlying (1 when moves are plain fractions).
+    pub fn scan_range(&self, underlying: &str) -> f64 {
+        self.scan_ranges.as_ref().map_or(1.0, |r| {
+            r.get(underlying)
+                .or_else(|| r.get("default"))
+                .copied()
+                .unwrap_or(1.0)
+        })
+    }
+
+    /// The cells of the grid for `underlying`, moves scaled by its scan range.
+    pub fn cells(&self, underlying: &str) -> Vec<GridCell> {
+        let range = self.scan_range(underlying);
         let pct = |m: f64| format!("{:+}%", (m * 1000.0).round() / 10.0);
         let vol_label = VolShift::label;
         let mut cells = Vec::new();
         for v in &self.vol_shifts {
             for (j, m) in self.price_moves.iter().enumerate() {
+                let m = &(m * range);
                 let weight = self
                     .weights
                     .as_ref()
@@ -214,12 +266,13 @@ impl GridParams {
             }
         }
         for e in &self.extra_scenarios {
+            let m = e.move_frac * range;
             let label = e
                 .label
                 .clone()
-                .unwrap_or_else(|| format!("{}, {}", pct(e.move_frac), vol_label(&e.vol)));
+                .unwrap_or_else(|| format!("{}, {}", pct(m), vol_label(&e.vol)));
             cells.push(GridCell {
-                move_frac: e.move_frac,
+                move_frac: m,
                 vol: e.vol,
                 weight: e.weight,
                 label,
@@ -276,29 +329,40 @@ pub fn grid_risk<'a>(
         }
     }
     let scan_risk = aggregated.get(worst_cell).map_or(0.0, |v| (-v).max(0.0));
-    // intra-commodity spread: offsetting delta between expiries, per coin
+    // intra-commodity spread: offsetting futures and perpetual delta between expiries, in the
+    // pool's own terms (SPEC §3.3); options count only toward the short option minimum
     let mut by_expiry = BTreeMap::new();
     let mut short_options = 0.0;
-    for p in positions {
-        let key = expiry_bucket(p.input.instrument.expiry);
-        *by_expiry.entry(key).or_insert(0.0) += p.greeks.delta;
-        if p.input.instrument.kind == Kind::Option && p.quantity < 0.0 {
-            short_options += p.quantity_coin.abs();
+    for p in positions.into_iter().filter(|p| !p.expired) {
+        match p.input.instrument.kind {
+            Kind::Future | Kind::Perpetual => {
+                let key = expiry_bucket(p.input.instrument.expiry);
+                let e = by_expiry.entry(key).or_insert((0.0, 0.0));
+                e.0 += pool_delta(p);
+                e.1 += pool_delta(p).abs();
+            }
+            Kind::Option if p.quantity < 0.0 => short_options += p.quantity_coin.abs(),
+            _ => {}
         }
     }
-    let long: f64 = by_expiry.values().filter(|d| **d > 0.0).sum();
-    let short: f64 = -by_expiry.values().filter(|d| **d < 0.0).sum::<f64>();
+    let nets: Vec<f64> = by_expiry.values().map(|(n, g)| cleaned(*n, *g)).collect();
+    let long: f64 = nets.iter().filter(|d| **d > 0.0).sum();
+    let short: f64 = -nets.iter().filter(|d| **d < 0.0).sum::<f64>();
     let to_pool = if inverse { 1.0 } else { index };
     let spread_charge = params.intra_spread_rate * long.min(short) * to_pool;
     let short_option_minimum = params.short_option_minimum * short_options * to_pool;
-    let initial = (scan_risk + spread_charge).max(short_option_minimum);
+    let requirement = (scan_risk + spread_charge).max(short_option_minimum);
+    let (initial, maintenance) = match (params.initial_factor, params.maintenance_factor) {
+        (Some(f), _) => (f * requirement, requirement),
+        (None, f) => (requirement, f.unwrap_or(1.0) * requirement),
+    };
     GridRisk {
         scan_risk,
         worst_cell,
         spread_charge,
         short_option_minimum,
         initial,
-        maintenance: params.maintenance_factor * initial,
+        maintenance,
     }
 }
 
@@ -342,6 +406,8 @@ impl GridParams {
                 "intraSpreadRate",
                 "shortOptionMinimum",
                 "maintenanceFactor",
+                "initialFactor",
+                "scanRanges",
             ],
         )?;
         let list = |key: &str| -> Result<Vec<(&serde_json::Value, String)>> {
@@ -389,7 +455,9 @@ impl GridParams {
             extra_scenarios: extra,
             intra_spread_rate: o.f64_or("intraSpreadRate", 0.0)?,
             short_option_minimum: o.f64_or("shortOptionMinimum", 0.0)?,
-            maintenance_factor: o.f64("maintenanceFactor")?,
+            maintenance_factor: o.opt_f64("maintenanceFactor")?,
+            initial_factor: o.opt_f64("initialFactor")?,
+            scan_ranges: o.opt_f64_map("scanRanges")?,
         })
     }
 }

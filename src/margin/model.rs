@@ -134,7 +134,7 @@ impl Model {
                 })
             }
             ModelKind::Grid(params) => PoolLayout::Grid(GridLayout {
-                cells: params.cells(),
+                cells: params.cells(underlying),
                 params: params.clone(),
             }),
             ModelKind::Standard => PoolLayout::Standard,

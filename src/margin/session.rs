@@ -3,7 +3,7 @@
 
 use crate::error::{Result, Warning, WarningCode};
 use crate::input::account::AccountInput;
-use crate::input::instrument::Settlement;
+use crate::input::instrument::{Kind, Settlement};
 use crate::input::positions::PositionInput;
 use crate::input::Request;
 use crate::margin::account::currency_accounts;
@@ -128,6 +128,10 @@ impl Session {
                 });
             }
         }
+        let (holdings, valued): (Vec<ValuedPosition>, Vec<ValuedPosition>) = valued
+            .into_iter()
+            .partition(|p| p.input.instrument.kind == Kind::Spot);
+        let account = with_holdings(account, &holdings);
         let book = Book::build(valued, &model);
         Ok(Session {
             market,
@@ -269,6 +273,22 @@ impl Session {
         impact.can_afford = Some(ok);
         Ok(())
     }
+}
+
+/// The request's account with the pasted coin holdings (`ETH 10`) added to the collateral of each
+/// coin's account (SPEC §2, §5); an account is made for holdings when the request has none.
+fn with_holdings(account: Option<AccountInput>, holdings: &[ValuedPosition]) -> Option<AccountInput> {
+    if holdings.is_empty() {
+        return account;
+    }
+    let mut account = account.unwrap_or_default();
+    for h in holdings {
+        *account
+            .collateral
+            .entry(h.input.instrument.underlying.clone())
+            .or_insert(0.0) += h.quantity_coin;
+    }
+    Some(account)
 }
 
 /// One pool's margin before and after the orders, pool currency.

@@ -382,7 +382,13 @@ fn value_option(v: &mut ValuedPosition, und: &UnderlyingMarket) -> std::result::
     g.vanna = q * unit.vanna * f_per_s;
     g.volga = q * unit.volga;
     if inverse {
-        g.delta_coin_account = Some(q * (unit.delta - unit.price / forward));
+        // settled positions have no Greeks, the coin delta included
+        let coin_delta = if v.expired {
+            0.0
+        } else {
+            q * (unit.delta - unit.price / forward)
+        };
+        g.delta_coin_account = Some(coin_delta);
         g.vega_coin = Some(g.vega / forward);
         g.theta_coin = Some(g.theta / forward);
         g.rho_coin = Some(g.rho / forward);

@@ -134,7 +134,12 @@ def parse_instrument(name):
         settlement = "inverse"
     if not _COIN.match(coin) or (quote is not None and quote not in ("USDC", "USDT")):
         raise ValueError("UNKNOWN_INSTRUMENT: %r" % name)
-    inst = {"name": up, "underlying": coin, "expiry": None, "strike": None, "call": None}
+    # CHOICE: the canonical name is upper case except the strike's decimal mark, written `d`
+    # as in SPEC's `XRP_USDC-27DEC24-0d625-C`
+    parts = up.split("-")
+    if len(parts) == 4:
+        parts[2] = parts[2].replace("D", "d")
+    inst = {"name": "-".join(parts), "underlying": coin, "expiry": None, "strike": None, "call": None}
     if len(parts) == 1:
         # A bare coin is a holding of the coin: collateral of that coin's account (SPEC §2, §5),
         # not a position of any pool.
@@ -148,7 +153,7 @@ def parse_instrument(name):
             inst.update(kind="future", expiry=parse_expiry(parts[1]))
         inst.update(settlement=settlement, quote=quote)
     elif len(parts) == 4 and parts[3] in ("C", "P"):
-        strike = float(parts[2].replace("D", "."))
+        strike = float(parts[2].replace("D", ".").replace("d", "."))
         if not strike > 0:
             raise ValueError("UNKNOWN_INSTRUMENT: bad strike in %r" % name)
         inst.update(kind="option", expiry=parse_expiry(parts[1]), strike=strike,
