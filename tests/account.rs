@@ -29,53 +29,51 @@ fn request(positions: &str, market: &Value) -> Value {
 }
 
 fn account_of<'a>(report: &'a Value, currency: &str) -> &'a Value {
-    report["account"]["currencies"]
+    report["account"]["accounts"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["currency"] == currency)
-        .unwrap()
+        .unwrap_or_else(|| panic!("no {currency} account in {}", report["account"]))
 }
 
 #[test]
 fn liquidation_prices_are_where_maintenance_meets_equity() {
     let m = market();
     let r = report(&request(BOOK, &m));
-    let liq = &r["account"]["liquidation"]["BTC"];
     let mut checked = 0;
-    for dir in ["down", "up"] {
-        let Some(price) = liq[dir].as_f64() else {
+    for a in r["account"]["accounts"].as_array().unwrap() {
+        let currency = a["currency"].as_str().unwrap();
+        let Some(liq) = a["liquidation"].get("BTC") else {
             continue;
         };
-        let currency = liq[format!("{dir}Currency")].as_str().unwrap();
-        let x = price / 95000.0;
-        // re-run the full report at that price: every BTC price × x, vols and entries fixed
-        let at = report(&request(BOOK, &scaled(&m, x)));
-        let a = account_of(&at, currency);
-        let (equity, mm) = (
-            a["equity"].as_f64().unwrap(),
-            a["maintenance"].as_f64().unwrap(),
-        );
-        assert!(
-            (equity - mm).abs() <= 1e-6 * equity.abs().max(mm),
-            "{dir} {price}: equity {equity} vs MM {mm}"
-        );
-        // and just inside the price the account is still solvent
-        let inside = report(&request(BOOK, &scaled(&m, 1.0 + (x - 1.0) * 0.99)));
-        let a = account_of(&inside, currency);
-        assert!(a["equity"].as_f64().unwrap() > a["maintenance"].as_f64().unwrap());
-        checked += 1;
+        for dir in ["down", "up"] {
+            let Some(price) = liq[dir].as_f64() else {
+                continue;
+            };
+            let x = price / 95000.0;
+            // re-run the full report at that price: every BTC price × x, vols and entries fixed
+            let at = report(&request(BOOK, &scaled(&m, x)));
+            let b = account_of(&at, currency);
+            let (equity, mm) = (
+                b["equity"].as_f64().unwrap(),
+                b["maintenance"].as_f64().unwrap(),
+            );
+            assert!(
+                (equity - mm).abs() <= 1e-6 * equity.abs().max(mm),
+                "{currency} {dir} {price}: equity {equity} vs MM {mm}"
+            );
+            // and just inside the price the account is still solvent
+            let inside = report(&request(BOOK, &scaled(&m, 1.0 + (x - 1.0) * 0.99)));
+            let b = account_of(&inside, currency);
+            assert!(b["equity"].as_f64().unwrap() > b["maintenance"].as_f64().unwrap());
+            checked += 1;
+        }
     }
-    assert!(
-        checked >= 1,
-        "the book should have a BTC liquidation price: {liq}"
-    );
+    assert!(checked >= 1, "the book should have a BTC liquidation price: {}", r["account"]);
     let first = &r["account"]["liquidatesFirst"];
     assert_eq!(first["underlying"], "BTC");
-    assert!(
-        first["pool"] == "BTC" || first["pool"] == "BTC_USDC",
-        "{first}"
-    );
+    assert!(first["pool"] == "BTC" || first["pool"] == "BTC_USDC", "{first}");
 }
 
 #[test]
@@ -83,9 +81,11 @@ fn an_account_already_below_maintenance_liquidates_at_todays_price() {
     let r = report(
         &json!({ "positions": "BTC_USDC-PERPETUAL 10", "market": market(), "account": { "collateral": { "USDC": 1000.0 } } }),
     );
-    assert_eq!(r["account"]["liquidation"]["BTC"]["down"], 95000.0);
-    assert_eq!(r["account"]["liquidation"]["BTC"]["up"], 95000.0);
-    assert!(r["account"]["availableFunds"].as_f64().unwrap() < 0.0);
+    let usdc = account_of(&r, "USDC");
+    assert_eq!(usdc["liquidation"]["BTC"]["down"], 95000.0);
+    assert_eq!(usdc["liquidation"]["BTC"]["up"], 95000.0);
+    assert!(usdc["availableFunds"].as_f64().unwrap() < 0.0);
+    assert_eq!(r["account"]["closestToLiquidation"], "USDC");
 }
 
 #[test]
@@ -93,8 +93,63 @@ fn no_liquidation_within_range_is_null() {
     let r = report(
         &json!({ "positions": "BTC-PERPETUAL 1000", "market": market(), "account": { "collateral": { "BTC": 100.0 } } }),
     );
-    assert!(r["account"]["liquidation"]["BTC"]["down"].is_null());
-    assert!(r["account"]["liquidation"]["BTC"]["up"].is_null());
+    let btc = account_of(&r, "BTC");
+    assert!(btc["liquidation"]["BTC"]["down"].is_null());
+    assert!(btc["liquidation"]["BTC"]["up"].is_null());
+}
+
+/// Issue #11: a narrow liquidation window between two strikes of a linear butterfly is found
+/// (the earlier search stepped 7.5 % in log price and missed it).
+#[test]
+fn a_narrow_liquidation_window_is_found() {
+    let m = json!({ "asOf": "2026-11-24T08:00:00Z", "underlyings": { "BTC": { "index": 95000.0, "iv": 0.2 } } });
+    let book = "BTC_USDC-25NOV26-97000-C -100\nBTC_USDC-25NOV26-98000-C 200\nBTC_USDC-25NOV26-99000-C -100";
+    let req = json!({ "positions": book, "market": m, "account": { "collateral": { "USDC": 63469.46 } } });
+    let r = report(&req);
+    let usdc = account_of(&r, "USDC");
+    let up = usdc["liquidation"]["BTC"]["up"].as_f64().unwrap_or_else(|| panic!("{usdc}"));
+    assert!((97_700.0..97_900.0).contains(&up), "up {up}");
+    // at 97 850 the account is short of maintenance
+    let mut at = m.clone();
+    at["underlyings"]["BTC"]["index"] = json!(97_850.0);
+    let fixed: Vec<String> = r["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{} {} iv={}", p["instrument"].as_str().unwrap(), p["quantity"], p["iv"]))
+        .collect();
+    let later = report(&json!({ "positions": fixed.join("\n"), "market": at, "account": { "collateral": { "USDC": 63469.46 } } }));
+    let a = account_of(&later, "USDC");
+    assert!(a["equity"].as_f64().unwrap() < a["maintenance"].as_f64().unwrap(), "{a}");
+}
+
+/// Issue #11: segregated accounts are not added up as if fungible. A short USDC put with BTC
+/// collateral leaves the USDC account with negative equity: it is liquidated today, whatever the
+/// BTC account holds.
+#[test]
+fn segregated_accounts_are_not_fungible() {
+    let m = json!({ "asOf": "2026-11-24T08:00:00Z", "underlyings": { "BTC": { "index": 95000.0, "iv": 0.55 } } });
+    let r = report(&json!({ "positions": "BTC_USDC-25DEC26-90000-P -1", "market": m, "account": { "collateral": { "BTC": 2.0 } } }));
+    let usdc = account_of(&r, "USDC");
+    assert!(usdc["equity"].as_f64().unwrap() < 0.0, "{usdc}");
+    assert!(usdc["marginRatio"].is_null());
+    assert_eq!(usdc["liquidation"]["BTC"]["down"], 95000.0);
+    assert_eq!(r["account"]["closestToLiquidation"], "USDC");
+    let btc = account_of(&r, "BTC");
+    assert_eq!(btc["equity"], 2.0);
+    assert_eq!(btc["maintenance"], 0.0);
+}
+
+/// A bare coin line is a holding of that coin's account (SPEC §2, §5), not a spot pool: a covered
+/// call margins like the naked call, and the coin is collateral.
+#[test]
+fn a_coin_line_is_collateral() {
+    let covered = report(&json!({ "positions": "ETH 10\nETH-25DEC26-3800-C -10" }));
+    let naked = report(&json!({ "positions": "ETH-25DEC26-3800-C -10" }));
+    assert_eq!(covered["margin"]["totalUsd"], naked["margin"]["totalUsd"]);
+    assert_eq!(covered["positions"].as_array().unwrap().len(), 1);
+    let eth = account_of(&covered, "ETH");
+    assert_eq!(eth["collateral"], 10.0);
 }
 
 #[test]
