@@ -61,7 +61,7 @@ impl Request {
             .map(|m| MarketInput::from_json(m, "market"))
             .transpose()?;
         let model = o.get("model").map(ModelInput::from_json).transpose()?;
-        let positions = o.map.get("positions").ok_or_else(|| {
+        let positions = o.get("positions").ok_or_else(|| {
             Error::at_path(
                 ErrorCode::BadRequest,
                 "positions",
