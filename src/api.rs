@@ -35,6 +35,12 @@ pub fn impact(session: &Session, orders: &serde_json::Value) -> Result<Impact> {
     session.impact(&orders)
 }
 
+/// Orders given as JSON text, read by the strict reader (a duplicate key is `BAD_REQUEST` at its
+/// path under `orders`); pass the value to [`impact`] or [`margin_impact`].
+pub fn orders_json(json: &str) -> Result<serde_json::Value> {
+    crate::input::json::parse_json_at(json, "the orders", "orders")
+}
+
 /// Margin impact of `orders` on a request's book, in one call.
 pub fn margin_impact(request: &Request, orders: &serde_json::Value) -> Result<Impact> {
     impact(&Session::new(request)?, orders)

@@ -31,6 +31,7 @@ pub struct Request {
 }
 
 /// The optional analysis block (SPEC §6): which risk measures beyond margin were asked for.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default)]
 pub struct AnalysisInput {
     pub var: Option<serde_json::Value>,
@@ -49,6 +50,33 @@ impl AnalysisInput {
     }
 }
 
+// The JSON shape of a request, for the TypeScript declarations only (exported as `Request`);
+// `Request::from_json` reads it into the typed `Request`.
+/// A request (SPEC §2): what `computeReport`, `marginImpact` and `RiskSession` take.
+#[cfg(feature = "typescript")]
+#[derive(ts_rs::TS)]
+#[ts(rename = "Request", optional_fields)]
+pub struct RequestJson {
+    /// Pasted text (line format, CSV or a JSON array) or an array of position objects.
+    #[ts(inline)]
+    pub positions: PositionsJson,
+    /// Omitted: the embedded default snapshot.
+    pub market: Option<MarketInput>,
+    /// Omitted: `"deribit-pm"`.
+    pub model: Option<ModelInput>,
+    pub account: Option<AccountInput>,
+    pub analysis: Option<AnalysisInput>,
+}
+
+/// A request's `positions`: pasted text or position objects (TypeScript declarations only).
+#[cfg(feature = "typescript")]
+#[derive(ts_rs::TS)]
+#[ts(untagged)]
+pub enum PositionsJson {
+    Text(String),
+    Objects(Vec<positions::PositionObject>),
+}
+
 impl Request {
     /// Read a request from JSON; errors carry the JSON path of the problem.
     pub fn from_json(v: &serde_json::Value) -> Result<Request> {
@@ -62,7 +90,7 @@ impl Request {
             .map(|m| MarketInput::from_json(m, "market"))
             .transpose()?;
         let model = o.get("model").map(ModelInput::from_json).transpose()?;
-        let positions = o.map.get("positions").ok_or_else(|| {
+        let positions = o.get("positions").ok_or_else(|| {
             Error::at_path(
                 ErrorCode::BadRequest,
                 "positions",

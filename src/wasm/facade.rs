@@ -171,13 +171,7 @@ fn orders_value(orders: &JsValue) -> Result<serde_json::Value, JsValue> {
         return Ok(serde_json::Value::String(text));
     }
     let text = to_json_text(orders, "the orders")?;
-    serde_json::from_str(&text).map_err(|e| {
-        js_error(&Error::at_path(
-            ErrorCode::BadRequest,
-            "orders",
-            format!("orders: {e}"),
-        ))
-    })
+    crate::api::orders_json(&text).map_err(|e| js_error(&e))
 }
 
 fn parse_request_js(request: &JsValue) -> Result<crate::api::Request, JsValue> {
