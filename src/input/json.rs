@@ -197,6 +197,12 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// Whether an error message is about a key (unknown or repeated): such errors are `BAD_REQUEST`
+/// wherever they occur, the model's parameters included.
+pub fn is_key_error(message: &str) -> bool {
+    message.contains(": unknown field `") || message.contains(": duplicate key `")
+}
+
 /// A type error at `path`.
 pub fn expected(path: &str, what: &str, got: &Value) -> Error {
     Error::at_path(

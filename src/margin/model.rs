@@ -99,9 +99,9 @@ pub fn merge(base: &mut Value, overrides: &Value, path: &str) -> Result<()> {
                     b.insert(key.clone(), row);
                 } else {
                     return Err(Error::at_path(
-                        ErrorCode::BadModel,
-                        here,
-                        format!("the model has no field '{key}'"),
+                        ErrorCode::BadRequest,
+                        &here,
+                        format!("{here}: unknown field `{key}`: the model has no such field"),
                     ));
                 }
             }

@@ -82,9 +82,11 @@ const pastedJson = { name: "pasted JSON array", request: { positions: JSON.strin
 
 // ---------------------------------------------------------------------------------------------
 // where a key may go. Strict objects reject an unknown key; in maps (underlyings, futures,
-// collateral…) any name is an entry, and the model's parameters are the margin layer's to check,
-// so those only get duplicates. Every object gets duplicates.
-const STRICT = [[], ["market"], ["market", "underlyings", "*"], ["positions", "#"], ["positions", "#", "instrument"], ["model"], ["account"], ["analysis"]];
+// collateral, a new underlying row in overrides…) any name is an entry, so those only get
+// duplicates. Every object gets duplicates. A model's overrides name fields of the preset: an
+// unknown one is BAD_REQUEST too.
+const STRICT = [[], ["market"], ["market", "underlyings", "*"], ["positions", "#"], ["positions", "#", "instrument"], ["model"], ["account"], ["analysis"],
+  ["model", "overrides"], ["model", "overrides", "underlyings", "*"], ["model", "overrides", "currencies", "*"]];
 const matches = (pattern, path) =>
   pattern.length === path.length && pattern.every((p, i) => (p === "*" ? typeof path[i] === "string" : p === "#" ? typeof path[i] === "number" : p === path[i]));
 const isStrict = (request, path) =>
