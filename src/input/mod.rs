@@ -19,13 +19,16 @@ use positions::{parse_text, positions_from_json, PositionInput};
 
 /// A request (SPEC §2), fully read: every field typed and checked for shape. Values that need the
 /// market (a position's vol, a model's parameters against a pool) are checked by the layers above.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone)]
 pub struct Request {
     /// Pasted text (line format, CSV or a JSON array) or an array of position objects, read.
+    #[cfg_attr(feature = "typescript", ts(type = "string | PositionObject[]"))]
     pub positions: Vec<PositionInput>,
     pub market: Option<MarketInput>,
     pub model: Option<ModelInput>,
     pub account: Option<AccountInput>,
+    #[cfg_attr(feature = "typescript", ts(type = "JsonValue", optional))]
     pub analysis: Option<AnalysisInput>,
 }
 
