@@ -1,7 +1,7 @@
 //! The WebAssembly facade: JS value in → core → JS value out. No risk logic lives here.
 //!
 //! Inputs cross the boundary as JSON text (`JSON.stringify`, native in the JS engine), so the core
-//! sees exactly what the CLI sees. Results cross as a tape (src/tape.rs, decoded by src/tape.js): the
+//! sees exactly what the CLI sees. Results cross as a tape (src/wasm/tape.rs, decoded by src/wasm/tape.js): the
 //! same value as the CLI's JSON, without decimal text on either side. Errors become JS `Error`s carrying `code`,
 //! `line`, `column`, `path` and `issues`.
 
@@ -73,7 +73,7 @@ fn tape_to_js(t: &crate::wasm::tape::Tape) -> JsValue {
     decode_tape(&t.ops, &t.nums, &t.text, &t.string_ends, &t.shapes)
 }
 
-/// A core result as a plain JS value, by way of the tape (src/tape.rs): deep-equal to `JSON.parse`
+/// A core result as a plain JS value, by way of the tape (src/wasm/tape.rs): deep-equal to `JSON.parse`
 /// of its JSON text, without writing or parsing decimal text.
 fn serialize<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let tape = crate::wasm::tape::to_tape(value)

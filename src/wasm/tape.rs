@@ -4,7 +4,7 @@
 //! WebAssembly and `JSON.parse` another ~3.4 ms in V8, twice the computation itself. The tape carries
 //! the same value as flat arrays that cross the boundary without copying: numbers as `f64` (no decimal
 //! formatting or parsing), every distinct string and every distinct object shape (key sequence) once.
-//! `src/tape.js` rebuilds the plain JS value; it is deep-equal to `JSON.parse` of the JSON text
+//! `src/wasm/tape.js` rebuilds the plain JS value; it is deep-equal to `JSON.parse` of the JSON text
 //! (`serde_json` rules: non-finite floats become `null`, `None` and `()` become `null`, enum variants
 //! are externally tagged, map keys are strings), which the tests check on every golden report.
 //!
@@ -732,7 +732,7 @@ fn digits_error() -> TapeError {
 }
 
 impl Tape {
-    /// Rebuild the value as a `serde_json::Value` (the reference decoder; `src/tape.js` is the same
+    /// Rebuild the value as a `serde_json::Value` (the reference decoder; `src/wasm/tape.js` is the same
     /// walk in JavaScript). Numbers come back as `f64`.
     pub fn to_value(&self) -> Res<serde_json::Value> {
         let utf16: Vec<u16> = self.text.encode_utf16().collect();

@@ -1,4 +1,4 @@
-// Results reach JS as a tape (src/tape.rs → src/tape.js), not as JSON text. These tests hold the
+// Results reach JS as a tape (src/wasm/tape.rs → src/wasm/tape.js), not as JSON text. These tests hold the
 // package's values to the CLI's JSON report: same keys in the same order, same strings, numbers equal
 // to within the last bits (the native and WebAssembly builds may round differently in libm), and
 // check the decoder's edge cases on hand-written tapes.
@@ -6,7 +6,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import pm, { fixture, readJson, goldenMarginFiles } from "./pkg.mjs";
-import { decodeTape } from "../../src/tape.js";
+import { decodeTape } from "../../src/wasm/tape.js";
 
 const cli = new URL("../../target/release/portfolio-margin", import.meta.url).pathname;
 const cliReport = (request) => JSON.parse(execFileSync(cli, ["report", "-"], { input: JSON.stringify(request), encoding: "utf8" }));
@@ -48,7 +48,7 @@ test("listModels and priceOption carry the same values as JSON would", () => {
   }
 });
 
-// ---- the decoder on hand-written tapes (layout: src/tape.rs) ----
+// ---- the decoder on hand-written tapes (layout: src/wasm/tape.rs) ----
 const NULL = 0, FALSE = 1, TRUE = 2, NUMBER = 3, STRING = 4, ARRAY = 5, OBJECT = 6;
 function tape(strings, shapes, ops, nums = []) {
   let text = "", ends = [];
