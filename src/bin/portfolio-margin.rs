@@ -19,24 +19,9 @@ fn main() -> ExitCode {
                 Ok(t) => t,
                 Err(code) => return code,
             };
-            match api::report_json(&text) {
-                Ok(json) => {
-                    println!("{json}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("{}", e.to_json());
-                    ExitCode::from(2)
-                }
-            }
+            print_json(api::report_json(&text))
         }
-        Some("models") => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&api::list_models()).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
-        }
+        Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => {
             let positions = match (
                 args.get(1).map(String::as_str),
@@ -50,11 +35,7 @@ fn main() -> ExitCode {
                 }
             };
             let request = serde_json::json!({ "positions": positions, "model": "deribit-pm" });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&request).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
+            print_json(api::to_json_pretty(&request))
         }
         Some("bench") => {
             let text = match read_source(args.get(1).map(String::as_str).unwrap_or("-")) {
@@ -100,6 +81,20 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(64)
+        }
+    }
+}
+
+/// A result's JSON on stdout, or its error's JSON on stderr and exit code 2.
+fn print_json(json: portfolio_margin::error::Result<String>) -> ExitCode {
+    match json {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}", e.to_json());
+            ExitCode::from(2)
         }
     }
 }
