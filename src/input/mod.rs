@@ -20,6 +20,7 @@ use positions::{parse_text, positions_from_json, PositionInput};
 
 /// A request (SPEC §2), fully read: every field typed and checked for shape. Values that need the
 /// market (a position's vol, a model's parameters against a pool) are checked by the layers above.
+/// Its JSON shape, for TypeScript, is [`RequestJson`].
 #[derive(Debug, Clone)]
 pub struct Request {
     /// Pasted text (line format, CSV or a JSON array) or an array of position objects, read.
