@@ -5,9 +5,9 @@
 //! (`margin.pools[0].riskMatrix.pnl[1][3]`, `account.liquidation.BTC.down`). No list of fields to
 //! keep up to date: a field added to a result type is checked because it is serialized.
 //!
-//! Every writer of results goes through it: native JSON (`api::to_json`) walks it before
-//! `serde_json`; the WebAssembly tape (`wasm::tape`) refuses a non-finite number itself with one
-//! comparison and calls this walk only then, to name the path.
+//! Native JSON (`api::to_json`) walks it before `serde_json`. The WebAssembly tape (`wasm::tape`)
+//! is a writer of its own and guards itself the same way — one comparison per number, the path
+//! assembled as the error unwinds — so that this walk stays out of the wasm (8 KB of code).
 //!
 //! The path costs nothing on the happy path: it is assembled while the error unwinds, each level
 //! adding its field name, index or map key (a key is turned into text only then, where serde hands

@@ -9,10 +9,10 @@
 //! are strings), which the tests check on every golden report.
 //!
 //! NaN and Infinity are refused, as by every writer of results (`report::finite`): the number path
-//! checks each `f64` with one comparison, and only when one fails does `to_tape` walk the value
-//! again with `report::finite::check_finite`, to name its JSON path in the `NUMERIC` error. The
-//! happy path walks once. (serde_json's text-kept numbers are finite as read; their digits are
-//! checked all the same, like the guard checks them.)
+//! checks each `f64` with one comparison, and a failure names its JSON path in the `NUMERIC` error,
+//! each array and object adding its index or key as the error unwinds (so the happy path pays
+//! nothing, and the guard's separate walk is not needed in the wasm). (serde_json's text-kept
+//! numbers are finite as read; their digits are checked all the same, like the guard checks them.)
 //!
 //! Layout:
 //! - `ops`: the value in prefix order. `NULL`, `FALSE`, `TRUE`, `NUMBER` (next of `nums`),
@@ -46,15 +46,26 @@ pub struct Tape {
     pub shapes: Vec<u32>,
 }
 
-/// Why writing or reading a tape failed: a non-finite number (`None`, its path found afterwards by
-/// `to_tape`), or a message. Boxed: the writer's `Result` is one word, which keeps the code of every
-/// `Serialize` impl it runs small.
+/// Why writing or reading a tape failed: a non-finite number (no message) at a path whose
+/// segments are collected innermost first while the error unwinds, or a message. Boxed: the
+/// writer's `Result` is one word, which keeps the code of every `Serialize` impl it runs small.
 #[derive(Debug)]
-pub struct TapeError(Box<Option<String>>);
+pub struct TapeError(Box<TapeFailure>);
+
+#[derive(Debug)]
+struct TapeFailure {
+    path: Vec<String>,
+    message: Option<String>,
+}
 
 impl fmt::Display for TapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_deref().unwrap_or("a number is not finite"))
+        f.write_str(
+            self.0
+                .message
+                .as_deref()
+                .unwrap_or("a number is not finite"),
+        )
     }
 }
 
@@ -70,13 +81,75 @@ impl TapeError {
     #[cold]
     #[inline(never)]
     fn not_finite() -> TapeError {
-        TapeError(Box::new(None))
+        TapeError(Box::new(TapeFailure {
+            path: Vec::new(),
+            message: None,
+        }))
     }
 
     #[cold]
     #[inline(never)]
     fn message(msg: String) -> TapeError {
-        TapeError(Box::new(Some(msg)))
+        TapeError(Box::new(TapeFailure {
+            path: Vec::new(),
+            message: Some(msg),
+        }))
+    }
+
+    /// The error passing out of element `index` of an array.
+    #[cold]
+    #[inline(never)]
+    fn at_index(mut self, index: u32) -> TapeError {
+        if self.0.message.is_none() {
+            self.0.path.push(format!("[{index}]"));
+        }
+        self
+    }
+
+    /// The error passing out of the content of the variant `name`.
+    #[cold]
+    #[inline(never)]
+    fn at_name(mut self, name: &str) -> TapeError {
+        if self.0.message.is_none() {
+            self.0.path.push(format!(".{name}"));
+        }
+        self
+    }
+
+    /// The error passing out of the value of the last key of an object in `state`.
+    #[cold]
+    #[inline(never)]
+    fn at_key(mut self, w: &Writer, state: u32) -> TapeError {
+        if self.0.message.is_none() {
+            let key = w
+                .states
+                .get(state as usize)
+                .and_then(|st| w.string_spans.get(st.key as usize))
+                .and_then(|(from, to, _)| w.tape.text.get(*from as usize..*to as usize))
+                .unwrap_or_default();
+            self.0.path.push(format!(".{key}"));
+        }
+        self
+    }
+
+    fn into_error(self) -> Error {
+        let TapeFailure { path, message } = *self.0;
+        if let Some(m) = message {
+            return Error::new(
+                ErrorCode::Numeric,
+                format!("could not write the result: {m}"),
+            );
+        }
+        let path: String = path.iter().rev().map(String::as_str).collect();
+        let path = path.strip_prefix('.').unwrap_or(&path).to_string();
+        if path.is_empty() {
+            return Error::new(
+                ErrorCode::Numeric,
+                "the result is not a finite number; check the inputs for extreme values",
+            );
+        }
+        let message = format!("{path} is not a finite number; check the inputs for extreme values");
+        Error::at_path(ErrorCode::Numeric, path, message)
     }
 }
 
@@ -86,29 +159,13 @@ fn tape_error(msg: &str) -> TapeError {
 
 type Res<T = ()> = std::result::Result<T, TapeError>;
 
-/// Encode a value. A NaN or Infinity anywhere in it is `NUMERIC`, naming its JSON path.
+/// Encode a value. A NaN or Infinity anywhere in it is `NUMERIC`, naming its JSON path (in the
+/// syntax of `report::finite`, whose walk the native writers use).
 pub fn to_tape<T: Serialize + ?Sized>(value: &T) -> crate::error::Result<Tape> {
     let mut w = Writer::new();
-    match value.serialize(&mut w).map_err(|e| *e.0) {
+    match value.serialize(&mut w) {
         Ok(()) => Ok(w.tape),
-        Err(None) => Err(not_finite(value)),
-        Err(Some(m)) => Err(Error::new(
-            ErrorCode::Numeric,
-            format!("could not write the result: {m}"),
-        )),
-    }
-}
-
-/// The error for a value the writer refused for a non-finite number: the guard's, with the path.
-#[cold]
-#[inline(never)]
-fn not_finite<T: Serialize + ?Sized>(value: &T) -> Error {
-    match crate::report::finite::check_finite(value) {
-        Err(e) => e,
-        Ok(()) => Error::new(
-            ErrorCode::Numeric,
-            "the result is not a finite number; check the inputs for extreme values",
-        ),
+        Err(e) => Err(e.into_error()),
     }
 }
 
@@ -366,7 +423,8 @@ impl Compound<'_> {
         match self {
             Compound::Array { w, count, .. } => {
                 *count += 1;
-                value.serialize(&mut **w)
+                let index = *count - 1;
+                value.serialize(&mut **w).map_err(|e| e.at_index(index))
             }
             _ => Err(tape_error("internal: element outside an array")),
         }
@@ -414,7 +472,10 @@ impl Compound<'_> {
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
         match self {
-            Compound::Object { w, .. } => value.serialize(&mut **w),
+            Compound::Object { w, state, .. } => {
+                let state = *state;
+                value.serialize(&mut **w).map_err(|e| e.at_key(w, state))
+            }
             Compound::Number { w } => {
                 let digits = value.serialize(DigitsSerializer)?;
                 let v: f64 = digits
@@ -533,7 +594,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         value: &T,
     ) -> Res {
         self.variant_wrapper(variant);
-        value.serialize(self)
+        value.serialize(self).map_err(|e| e.at_name(variant))
     }
     fn serialize_seq(self, _len: Option<usize>) -> Res<Compound<'a>> {
         Ok(self.open_array())
