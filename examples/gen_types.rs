@@ -1,83 +1,71 @@
-//! Writes the TypeScript declarations of every request and report type (generated from the Rust
+//! Writes the TypeScript declarations of the request and report types (generated from the Rust
 //! types by ts-rs; the single source of truth). `scripts/build.sh` appends them to the package's
 //! `.d.ts`. Run: `cargo run --quiet --features typescript --example gen_types`.
+//!
+//! Only the root types are listed: what the package's functions take and return. Every type they
+//! use is declared by following ts-rs's dependency graph (`TS::visit_dependencies`), once each.
 
-use ts_rs::{Config, TS};
+use std::any::TypeId;
+use std::collections::HashSet;
+use ts_rs::{Config, TypeVisitor, TS};
 
-fn decl<T: TS>(cfg: &Config) -> String {
-    let mut out = String::new();
-    if let Some(docs) = T::docs() {
-        out.push_str(&docs);
+/// Declares each visited type once, then the types it depends on (depth first).
+struct Declare<'a> {
+    cfg: &'a Config,
+    seen: HashSet<TypeId>,
+    /// (TypeScript name, declaration), in the order first met.
+    decls: Vec<(String, String)>,
+}
+
+impl TypeVisitor for Declare<'_> {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        // primitives and containers have no declaration of their own
+        if T::output_path().is_none() || !self.seen.insert(TypeId::of::<T>()) {
+            return;
+        }
+        let name = T::ident(self.cfg);
+        let mut decl = T::docs().unwrap_or_default();
+        decl.push_str("export ");
+        decl.push_str(&T::decl(self.cfg));
+        match self.decls.iter().find(|(n, _)| *n == name) {
+            // one TypeScript type for two Rust types (serde_json::Value and ts-rs's stand-in for it)
+            Some((_, d)) if *d == decl => {}
+            Some(_) => {
+                eprintln!("gen_types: two different types are both named `{name}` in TypeScript");
+                std::process::exit(1);
+            }
+            None => self.decls.push((name, decl)),
+        }
+        T::visit_dependencies(self);
     }
-    out.push_str("export ");
-    out.push_str(&T::decl(cfg));
-    out
 }
 
 fn main() {
+    use portfolio_margin::{error, input, margin, report};
     let cfg = Config::default();
-    let decls = [
-        decl::<portfolio_margin::report::types::Report>(&cfg),
-        decl::<portfolio_margin::report::types::ModelReport>(&cfg),
-        decl::<portfolio_margin::report::types::MarketReport>(&cfg),
-        decl::<portfolio_margin::report::types::PositionReport>(&cfg),
-        decl::<portfolio_margin::report::types::Attribution>(&cfg),
-        decl::<portfolio_margin::margin::params::Margin>(&cfg),
-        decl::<portfolio_margin::report::types::WorstScenario>(&cfg),
-        decl::<portfolio_margin::margin::risk_matrix::ScenarioTable>(&cfg),
-        decl::<portfolio_margin::report::types::UnderlyingGreeks>(&cfg),
-        decl::<portfolio_margin::report::types::MarginReport>(&cfg),
-        decl::<portfolio_margin::report::types::CrossAssetOffset>(&cfg),
-        decl::<portfolio_margin::report::types::TotalUsd>(&cfg),
-        decl::<portfolio_margin::report::types::PoolReport>(&cfg),
-        decl::<portfolio_margin::report::types::PoolStandard>(&cfg),
-        decl::<portfolio_margin::report::types::RiskMatrixReport>(&cfg),
-        decl::<portfolio_margin::report::types::ExtendedReport>(&cfg),
-        decl::<portfolio_margin::report::types::ScenarioReport>(&cfg),
-        decl::<portfolio_margin::error::ErrorCode>(&cfg),
-        decl::<portfolio_margin::error::Issue>(&cfg),
-        decl::<portfolio_margin::error::Error>(&cfg),
-        decl::<portfolio_margin::error::Warning>(&cfg),
-        decl::<portfolio_margin::pricing::valuation::IvSource>(&cfg),
-        decl::<portfolio_margin::pricing::valuation::PositionGreeks>(&cfg),
-        decl::<portfolio_margin::input::instrument::Kind>(&cfg),
-        decl::<portfolio_margin::input::instrument::Settlement>(&cfg),
-        decl::<portfolio_margin::input::instrument::OptionType>(&cfg),
-        decl::<portfolio_margin::input::instrument::QuantityUnit>(&cfg),
-        decl::<portfolio_margin::input::instrument::Instrument>(&cfg),
-        decl::<portfolio_margin::input::instrument::InstrumentSpec>(&cfg),
-        decl::<portfolio_margin::input::positions::PositionInput>(&cfg),
-        decl::<portfolio_margin::input::positions::PositionObject>(&cfg),
-        decl::<portfolio_margin::input::positions::InstrumentField>(&cfg),
-        decl::<portfolio_margin::input::positions::Parsed>(&cfg),
-        decl::<portfolio_margin::input::market::MarketInput>(&cfg),
-        decl::<portfolio_margin::input::market::UnderlyingInput>(&cfg),
-        decl::<portfolio_margin::input::account::AccountInput>(&cfg),
-        decl::<portfolio_margin::margin::account::CurrencyAccount>(&cfg),
-        decl::<portfolio_margin::margin::account::Liquidation>(&cfg),
-        decl::<portfolio_margin::margin::account::AccountReport>(&cfg),
-        decl::<portfolio_margin::margin::account::LiquidatesFirst>(&cfg),
-        decl::<portfolio_margin::margin::hedge::HedgeSuggestion>(&cfg),
-        decl::<portfolio_margin::margin::session::MarginState>(&cfg),
-        decl::<portfolio_margin::margin::session::PoolImpact>(&cfg),
-        decl::<portfolio_margin::margin::session::Impact>(&cfg),
-        decl::<portfolio_margin::input::Request>(&cfg),
-        decl::<portfolio_margin::input::option::OptionQuery>(&cfg),
-        decl::<portfolio_margin::margin::params::ModelMeta>(&cfg),
-        decl::<portfolio_margin::input::model::ModelInput>(&cfg),
-        decl::<portfolio_margin::margin::model::ModelInfo>(&cfg),
-        decl::<portfolio_margin::margin::risk_matrix::UnderlyingShock>(&cfg),
-        decl::<portfolio_margin::margin::risk_matrix::CurrencyParams>(&cfg),
-        decl::<portfolio_margin::margin::risk_matrix::RiskMatrixParams>(&cfg),
-        decl::<portfolio_margin::margin::grid::VolShift>(&cfg),
-        decl::<portfolio_margin::margin::grid::ExtraScenario>(&cfg),
-        decl::<portfolio_margin::margin::grid::GridParams>(&cfg),
-        decl::<portfolio_margin::margin::grid::GridRisk>(&cfg),
-        decl::<portfolio_margin::margin::standard::StandardParams>(&cfg),
-    ];
+    let mut v = Declare {
+        cfg: &cfg,
+        seen: HashSet::new(),
+        decls: Vec::new(),
+    };
+    // computeReport, RiskSession: the request in, the report out
+    v.visit::<input::RequestJson>();
+    v.visit::<report::types::Report>();
+    // marginImpact, RiskSession.impact
+    v.visit::<margin::session::Impact>();
+    // parsePositions, listModels, defaultMarket, priceOption / impliedVol
+    v.visit::<input::positions::Parsed>();
+    v.visit::<margin::model::ModelInfo>();
+    v.visit::<input::market::MarketInput>();
+    v.visit::<input::option::OptionQuery>();
+    // what every function throws (PortfolioMarginError uses ErrorCode and Issue)
+    v.visit::<error::Error>();
+    // the parameters of each model kind: a full model object, and `ModelInfo.params`
+    v.visit::<margin::risk_matrix::RiskMatrixParams>();
+    v.visit::<margin::grid::GridParams>();
+    v.visit::<margin::standard::StandardParams>();
     println!("// Generated from the Rust types by examples/gen_types.rs (ts-rs). Do not edit.");
-    println!("export type JsonValue = number | string | boolean | null | JsonValue[] | {{ [key: string]: JsonValue }};");
-    for d in decls {
+    for (_, d) in v.decls {
         println!("{d}\n");
     }
 }

@@ -1,5 +1,8 @@
 //! The list of operations. The CLI (`src/bin/`) and the WebAssembly facade (`src/wasm/`) call only
 //! this module, so they can never disagree.
+//!
+//! Results are Rust values; what hands them out (JSON text here, the tape for JavaScript) refuses
+//! NaN and Infinity anywhere in them with `NUMERIC` and the JSON path (`report::finite`).
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::positions::Parsed;
@@ -7,7 +10,10 @@ use crate::input::positions_of;
 pub use crate::input::{parse_request, Request};
 use crate::margin::model::ModelInfo;
 pub use crate::margin::session::{Impact, Session};
+pub use crate::pricing::calculator::OptionPrice;
+pub use crate::report::finite::check_finite;
 use crate::report::types::Report;
+use serde::Serialize;
 
 /// Compute the report for a request (SPEC §6).
 pub fn report(request: &Request) -> Result<Report> {
@@ -33,6 +39,12 @@ pub fn session_report(session: &Session) -> Result<Report> {
 pub fn impact(session: &Session, orders: &serde_json::Value) -> Result<Impact> {
     let orders = positions_of(orders, "orders")?;
     session.impact(&orders)
+}
+
+/// Orders given as JSON text, read by the strict reader (a duplicate key is `BAD_REQUEST` at its
+/// path under `orders`); pass the value to [`impact`] or [`margin_impact`].
+pub fn orders_json(json: &str) -> Result<serde_json::Value> {
+    crate::input::json::parse_json_at(json, "the orders", "orders")
 }
 
 /// Margin impact of `orders` on a request's book, in one call.
@@ -66,7 +78,7 @@ pub fn generated_book(n: usize) -> String {
 }
 
 /// Black-76 price and Greeks per 1 coin of a single option (JSON in).
-pub fn price_option(json: &str) -> Result<serde_json::Value> {
+pub fn price_option(json: &str) -> Result<OptionPrice> {
     crate::pricing::calculator::price_option(json)
 }
 
@@ -77,12 +89,25 @@ pub fn implied_vol(json: &str) -> Result<f64> {
 
 /// The core entry for callers holding JSON text (the CLI and the wasm facade).
 pub fn report_json(json: &str) -> Result<String> {
-    let request = parse_request(json)?;
-    let report = report(&request)?;
-    serde_json::to_string(&report).map_err(|e| {
-        Error::new(
-            ErrorCode::Numeric,
-            format!("could not write the report: {e}"),
-        )
-    })
+    to_json(&report(&parse_request(json)?)?)
+}
+
+/// Any result as JSON text; `NUMERIC` with the path of the first NaN or Infinity in it, which
+/// `serde_json` would otherwise write as `null`.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    check_finite(value)?;
+    serde_json::to_string(value).map_err(write_error)
+}
+
+/// [`to_json`], indented.
+pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    check_finite(value)?;
+    serde_json::to_string_pretty(value).map_err(write_error)
+}
+
+fn write_error(e: serde_json::Error) -> Error {
+    Error::new(
+        ErrorCode::Numeric,
+        format!("could not write the result: {e}"),
+    )
 }

@@ -70,10 +70,17 @@ fn liquidation_prices_are_where_maintenance_meets_equity() {
             checked += 1;
         }
     }
-    assert!(checked >= 1, "the book should have a BTC liquidation price: {}", r["account"]);
+    assert!(
+        checked >= 1,
+        "the book should have a BTC liquidation price: {}",
+        r["account"]
+    );
     let first = &r["account"]["liquidatesFirst"];
     assert_eq!(first["underlying"], "BTC");
-    assert!(first["pool"] == "BTC" || first["pool"] == "BTC_USDC", "{first}");
+    assert!(
+        first["pool"] == "BTC" || first["pool"] == "BTC_USDC",
+        "{first}"
+    );
 }
 
 #[test]
@@ -107,7 +114,9 @@ fn a_narrow_liquidation_window_is_found() {
     let req = json!({ "positions": book, "market": m, "account": { "collateral": { "USDC": 63469.46 } } });
     let r = report(&req);
     let usdc = account_of(&r, "USDC");
-    let up = usdc["liquidation"]["BTC"]["up"].as_f64().unwrap_or_else(|| panic!("{usdc}"));
+    let up = usdc["liquidation"]["BTC"]["up"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{usdc}"));
     assert!((97_700.0..97_900.0).contains(&up), "up {up}");
     // at 97 850 the account is short of maintenance
     let mut at = m.clone();
@@ -116,11 +125,23 @@ fn a_narrow_liquidation_window_is_found() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| format!("{} {} iv={}", p["instrument"].as_str().unwrap(), p["quantity"], p["iv"]))
+        .map(|p| {
+            format!(
+                "{} {} iv={}",
+                p["instrument"].as_str().unwrap(),
+                p["quantity"],
+                p["iv"]
+            )
+        })
         .collect();
-    let later = report(&json!({ "positions": fixed.join("\n"), "market": at, "account": { "collateral": { "USDC": 63469.46 } } }));
+    let later = report(
+        &json!({ "positions": fixed.join("\n"), "market": at, "account": { "collateral": { "USDC": 63469.46 } } }),
+    );
     let a = account_of(&later, "USDC");
-    assert!(a["equity"].as_f64().unwrap() < a["maintenance"].as_f64().unwrap(), "{a}");
+    assert!(
+        a["equity"].as_f64().unwrap() < a["maintenance"].as_f64().unwrap(),
+        "{a}"
+    );
 }
 
 /// Issue #11: segregated accounts are not added up as if fungible. A short USDC put with BTC
@@ -129,7 +150,9 @@ fn a_narrow_liquidation_window_is_found() {
 #[test]
 fn segregated_accounts_are_not_fungible() {
     let m = json!({ "asOf": "2026-11-24T08:00:00Z", "underlyings": { "BTC": { "index": 95000.0, "iv": 0.55 } } });
-    let r = report(&json!({ "positions": "BTC_USDC-25DEC26-90000-P -1", "market": m, "account": { "collateral": { "BTC": 2.0 } } }));
+    let r = report(
+        &json!({ "positions": "BTC_USDC-25DEC26-90000-P -1", "market": m, "account": { "collateral": { "BTC": 2.0 } } }),
+    );
     let usdc = account_of(&r, "USDC");
     assert!(usdc["equity"].as_f64().unwrap() < 0.0, "{usdc}");
     assert!(usdc["marginRatio"].is_null());

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests (loaded with `mod common;`).
 #![allow(dead_code)]
 
+#[cfg(not(target_arch = "wasm32"))]
 use proptest::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -79,6 +80,7 @@ pub fn num(v: &Value) -> f64 {
 }
 
 /// Property-test settings: 256 cases, or `PROPTEST_CASES` (e.g. 20000 for a long run).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn proptest_config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -92,6 +94,7 @@ pub fn proptest_config() -> ProptestConfig {
 }
 
 /// Uniform in log space on [lo, hi].
+#[cfg(not(target_arch = "wasm32"))]
 pub fn log_uniform(lo: f64, hi: f64) -> impl Strategy<Value = f64> {
     (lo.ln()..=hi.ln()).prop_map(f64::exp)
 }

@@ -119,7 +119,7 @@ fn as_js_numbers(v: Value) -> Value {
     }
 }
 
-/// The package hands reports to JS as a tape (src/tape.rs), not as JSON text: the value it carries
+/// The package hands reports to JS as a tape (src/wasm/tape.rs), not as JSON text: the value it carries
 /// must be exactly the CLI's JSON report, bit for bit, for every golden book and the 1 000-position
 /// benchmark book.
 #[test]

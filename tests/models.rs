@@ -109,6 +109,7 @@ fn custom_grid_with_a_time_shift_is_theta_aware() {
 
 #[test]
 fn preset_overrides_field_by_field_and_typos_are_errors() {
+    // an unknown key is BAD_REQUEST at its path everywhere (SPEC §2), in a model's overrides too
     let model = json!({ "preset": "deribit-pm", "overrides": { "underlyings": { "BTC": { "priceRange": 0.2 } } } });
     let r =
         report(&json!({ "positions": "BTC-PERPETUAL 100000", "market": market(), "model": model }));
@@ -123,7 +124,7 @@ fn preset_overrides_field_by_field_and_typos_are_errors() {
     assert_eq!(
         (e.code_str(), e.path.as_deref()),
         (
-            "BAD_MODEL",
+            "BAD_REQUEST",
             Some("model.overrides.underlyings.BTC.priceRnage")
         )
     );

@@ -16,13 +16,7 @@ fn main() -> ExitCode {
     let arg = |i: usize| args.get(i).map(String::as_str);
     match arg(0) {
         Some("report") => report(arg(1).unwrap_or("-")),
-        Some("models") => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&api::list_models()).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
-        }
+        Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => sample(arg(1), arg(2)),
         Some("bench") => bench(arg(1).unwrap_or("-"), arg(2)),
         Some("-h" | "--help" | "help") => {
@@ -49,7 +43,12 @@ fn report(source: &str) -> ExitCode {
         Ok(t) => t,
         Err(code) => return code,
     };
-    match api::report_json(&text) {
+    print_json(api::report_json(&text))
+}
+
+/// A result as JSON on stdout, or its error as JSON on stderr (exit code 2).
+fn print_json(json: portfolio_margin::error::Result<String>) -> ExitCode {
+    match json {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS
@@ -65,11 +64,7 @@ fn sample(flag: Option<&str>, count: Option<&str>) -> ExitCode {
         _ => return usage(),
     };
     let request = serde_json::json!({ "positions": positions, "model": "deribit-pm" });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&request).unwrap_or_default()
-    );
-    ExitCode::SUCCESS
+    print_json(api::to_json_pretty(&request))
 }
 
 fn bench(source: &str, runs: Option<&str>) -> ExitCode {

@@ -2,15 +2,16 @@
 
 use crate::error::Result;
 use crate::input::json::Obj;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(optional_fields, rename_all = "camelCase")
+)]
+#[derive(Debug, Clone, Default)]
 pub struct AccountInput {
     /// Collateral per currency: coins (`BTC`) and quote currencies (`USDC`, `USDT`).
-    #[serde(default)]
     #[cfg_attr(
         feature = "typescript",
         ts(as = "Option<BTreeMap<String, f64>>", optional)

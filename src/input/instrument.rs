@@ -2,10 +2,10 @@
 
 use crate::error::{ErrorCode, Issue};
 use crate::time::Date;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Option,
@@ -16,7 +16,7 @@ pub enum Kind {
 
 /// How an instrument settles: in the coin (inverse, coin-margined) or in a USD stablecoin (linear).
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Settlement {
     Inverse,
@@ -24,7 +24,7 @@ pub enum Settlement {
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum OptionType {
     Call,
@@ -33,7 +33,7 @@ pub enum OptionType {
 
 /// The unit a quantity is written in.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum QuantityUnit {
     Coin,
@@ -89,22 +89,20 @@ pub const OPTION_TYPE_NAMES: [(&str, OptionType); 2] =
     [("call", OptionType::Call), ("put", OptionType::Put)];
 
 /// The explicit JSON form of an instrument (`{"underlying": "BTC", "kind": "option", …}`).
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(optional_fields, rename_all = "camelCase")
+)]
+#[derive(Debug, Clone)]
 pub struct InstrumentSpec {
     pub underlying: String,
     pub kind: Kind,
-    #[serde(default)]
     pub settlement: Option<Settlement>,
     /// For linear instruments: `USDC` (default) or `USDT`.
-    #[serde(default)]
     pub quote: Option<String>,
-    #[serde(default)]
     pub expiry: Option<String>,
-    #[serde(default)]
     pub strike: Option<f64>,
-    #[serde(default)]
     pub option_type: Option<OptionType>,
 }
 

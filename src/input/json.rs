@@ -1,15 +1,27 @@
 //! A small reader over `serde_json::Value` that tracks the JSON path of every field, so input
 //! errors name their place (`market.underlyings.BTC.index`). All request parsing goes through
 //! it: one code path instead of a serde visitor per type keeps the WebAssembly small.
+//!
+//! JSON text is parsed by [`parse_json`], the one strict parser of every input: it builds the
+//! `serde_json::Value` itself and rejects an object with the same key twice (`BAD_REQUEST` at the
+//! key's path), which `serde_json::from_str::<Value>` would silently collapse to the last value.
 
 use crate::error::{Error, ErrorCode, Result};
-use serde_json::{Map, Value};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use std::cell::Cell;
+use std::fmt;
 
 /// Documented bound on the request JSON size (bytes).
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
-/// Parse JSON text into a value; syntax errors carry line and column.
+/// Parse JSON text into a value; syntax errors carry line and column, a duplicate key its path.
 pub fn parse_json(json: &str, what: &str) -> Result<Value> {
+    parse_json_at(json, what, "")
+}
+
+/// [`parse_json`] for text whose value sits at `root` (e.g. `orders`): paths are under it.
+pub fn parse_json_at(json: &str, what: &str, root: &str) -> Result<Value> {
     if json.len() > MAX_REQUEST_BYTES {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
@@ -19,19 +31,142 @@ pub fn parse_json(json: &str, what: &str) -> Result<Value> {
             ),
         ));
     }
-    serde_json::from_str(json).map_err(|e| {
-        let mut err = Error::new(
+    let duplicate = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_str(json);
+    let parsed = Strict {
+        at: Step::Root(root),
+        duplicate: &duplicate,
+    }
+    .deserialize(&mut de)
+    .and_then(|v| de.end().map(|()| v));
+    parsed.map_err(|e| match duplicate.take() {
+        Some((path, key)) => Error::at_path(
             ErrorCode::BadRequest,
-            format!("{what} is not valid JSON: {e}"),
-        );
-        err.line = Some(e.line());
-        err.column = Some(e.column());
-        if let Some(issue) = err.issues.first_mut() {
-            issue.line = err.line;
-            issue.column = err.column;
+            &path,
+            format!(
+                "{path}: duplicate key `{key}` (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        ),
+        None => {
+            let mut err = Error::new(
+                ErrorCode::BadRequest,
+                format!("{what} is not valid JSON: {e}"),
+            );
+            err.line = Some(e.line());
+            err.column = Some(e.column());
+            if let Some(issue) = err.issues.first_mut() {
+                issue.line = err.line;
+                issue.column = err.column;
+            }
+            err
         }
-        err
     })
+}
+
+/// Where a value being parsed sits: a chain of parents, rendered only for an error.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Root(&'a str),
+    Key(&'a Step<'a>, &'a str),
+    Index(&'a Step<'a>, usize),
+}
+
+impl Step<'_> {
+    fn render(&self) -> String {
+        match self {
+            Step::Root(root) => root.to_string(),
+            Step::Key(parent, key) => join(&parent.render(), key),
+            Step::Index(parent, i) => format!("{}[{i}]", parent.render()),
+        }
+    }
+}
+
+/// serde_json's private key of a number under `arbitrary_precision` (its `Value` visitor reads a
+/// number as a one-entry map with this key and the number's text as the value).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// The strict parser: a `serde_json::Value`, built like serde_json's own visitor does (numbers
+/// kept exactly), except that a repeated key in an object is an error naming its path.
+struct Strict<'a> {
+    at: Step<'a>,
+    /// Set on a duplicate key: (path, key), for [`parse_json_at`] to build the error.
+    duplicate: &'a Cell<Option<(String, String)>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_f64<E>(self, f: f64) -> std::result::Result<Value, E> {
+        Ok(Number::from_f64(f).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(Strict {
+            at: Step::Index(&self.at, out.len()),
+            duplicate: self.duplicate,
+        })? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut key: Option<String> = map.next_key()?;
+        if key.as_deref() == Some(NUMBER_TOKEN) {
+            let text: String = map.next_value()?;
+            return text
+                .parse::<Number>()
+                .map(Value::Number)
+                .map_err(de::Error::custom);
+        }
+        let mut out = Map::new();
+        while let Some(k) = key {
+            let at = Step::Key(&self.at, &k);
+            if out.contains_key(&k) {
+                self.duplicate.set(Some((at.render(), k)));
+                return Err(de::Error::custom("duplicate key"));
+            }
+            let v = map.next_value_seed(Strict {
+                at,
+                duplicate: self.duplicate,
+            })?;
+            out.insert(k, v);
+            key = map.next_key()?;
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 /// Join a path and a key: `market` + `asOf` → `market.asOf`.
@@ -60,6 +195,12 @@ fn kind_of(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// Whether an error message is about a key (unknown or repeated): such errors are `BAD_REQUEST`
+/// wherever they occur, the model's parameters included.
+pub fn is_key_error(message: &str) -> bool {
+    message.contains(": unknown field `") || message.contains(": duplicate key `")
 }
 
 /// A type error at `path`.
@@ -224,5 +365,76 @@ impl<'a> Obj<'a> {
             .map(|(k, x)| Ok((k.clone(), as_f64(x, &m.at(k))?)))
             .collect::<Result<_>>()
             .map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_those_of_serde_json() {
+        let text = r#"{"a": [1, -2, 3.50, 1e400, -0, 0.1000000000000000055511151231257827, 18446744073709551616,
+            -9223372036854775809, 2.5E-3, true, false, null, "x\u00e9\n", {}, [], {"b": {"c": [[{}]]}}],
+            "$serde_json::private::Number": 1, "": {"": 1}}"#;
+        let ours = parse_json(text, "the test").unwrap();
+        let theirs: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(ours, theirs);
+        assert_eq!(ours.to_string(), theirs.to_string());
+        for scalar in ["1.50", "-0", "1e400", "\"s\"", "null", "true", "[]", "{}"] {
+            assert_eq!(
+                parse_json(scalar, "the test").unwrap(),
+                serde_json::from_str::<Value>(scalar).unwrap(),
+                "{scalar}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_duplicate_key_is_bad_request_at_its_path() {
+        for (text, root, path) in [
+            (r#"{"market": 1, "market": 2}"#, "", "market"),
+            (r#"{"a": {"b": [0, {"c": 1, "c": 1}]}}"#, "", "a.b[1].c"),
+            (
+                r#"[{"quantity": 1}, {"quantity": 1, "quantity": 2}]"#,
+                "",
+                "[1].quantity",
+            ),
+            (
+                r#"[{"quantity": 1, "iv": 0.5, "quantity": 2}]"#,
+                "orders",
+                "orders[0].quantity",
+            ),
+            (r#"{"m": {"x": {"y": null, "y": null}}}"#, "", "m.x.y"),
+        ] {
+            let e = parse_json_at(text, "the test", root).unwrap_err();
+            assert_eq!(
+                (e.code, e.path.as_deref(), e.line),
+                (ErrorCode::BadRequest, Some(path), None),
+                "{text}: {e:?}"
+            );
+            assert!(e.message.contains("duplicate key"), "{}", e.message);
+        }
+        // the same key in two different objects is not a duplicate
+        assert!(parse_json(
+            r#"{"a": {"k": 1}, "b": {"k": 1}, "k": [{"k": 1}, {"k": 2}]}"#,
+            "t"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn syntax_errors_keep_line_and_column() {
+        let e = parse_json("{\n  \"a\": 1,\n  \"b\": }", "the request").unwrap_err();
+        assert_eq!(
+            (e.code, e.line, e.column, e.path.as_deref()),
+            (ErrorCode::BadRequest, Some(3), Some(8), None)
+        );
+        assert!(parse_json("{} x", "the request").is_err());
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert_eq!(
+            parse_json(&deep, "the request").unwrap_err().code,
+            ErrorCode::BadRequest
+        );
     }
 }

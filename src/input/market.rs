@@ -1,47 +1,44 @@
 //! The market as a request gives it (SPEC §2), read strictly with JSON paths.
 
 use crate::error::{Error, ErrorCode, Result};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The embedded default market snapshot (see data/README.md for what it is modelled on).
 pub const DEFAULT_MARKET_JSON: &str = include_str!("../../data/default-market.json");
 
 /// Market as given in a request (SPEC §2).
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(optional_fields, rename_all = "camelCase")
+)]
+#[derive(Debug, Clone)]
 pub struct MarketInput {
     pub as_of: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
     pub underlyings: BTreeMap<String, UnderlyingInput>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(
         feature = "typescript",
         ts(as = "Option<BTreeMap<String, f64>>", optional)
     )]
     pub correlations: BTreeMap<String, f64>,
     /// Free text: where the numbers come from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(optional_fields, rename_all = "camelCase")
+)]
+#[derive(Debug, Clone)]
 pub struct UnderlyingInput {
     pub index: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub futures: Option<BTreeMap<String, f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carry: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iv: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smiles: Option<BTreeMap<String, Vec<[f64; 2]>>>,
     /// Delivery (settlement) prices of past expiries, `{"2026-11-24": 94800}` (SPEC §3.1 step 11).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<BTreeMap<String, f64>>,
 }
 

@@ -21,6 +21,7 @@ use positions::{parse_text, positions_from_json, PositionInput};
 
 /// A request (SPEC §2), fully read: every field typed and checked for shape. Values that need the
 /// market (a position's vol, a model's parameters against a pool) are checked by the layers above.
+/// Its JSON shape, for TypeScript, is [`RequestJson`].
 #[derive(Debug, Clone)]
 pub struct Request {
     /// Pasted text (line format, CSV or a JSON array) or an array of position objects, read.
@@ -34,6 +35,7 @@ pub struct Request {
 }
 
 /// The optional analysis block (SPEC §6): which risk measures beyond margin were asked for.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Default)]
 pub struct AnalysisInput {
     pub var: Option<serde_json::Value>,
@@ -52,6 +54,33 @@ impl AnalysisInput {
     }
 }
 
+// The JSON shape of a request, for the TypeScript declarations only (exported as `Request`);
+// `Request::from_json` reads it into the typed `Request`.
+/// A request (SPEC §2): what `computeReport`, `marginImpact` and `RiskSession` take.
+#[cfg(feature = "typescript")]
+#[derive(ts_rs::TS)]
+#[ts(rename = "Request", optional_fields)]
+pub struct RequestJson {
+    /// Pasted text (line format, CSV or a JSON array) or an array of position objects.
+    #[ts(inline)]
+    pub positions: PositionsJson,
+    /// Omitted: the embedded default snapshot.
+    pub market: Option<MarketInput>,
+    /// Omitted: `"deribit-pm"`.
+    pub model: Option<ModelInput>,
+    pub account: Option<AccountInput>,
+    pub analysis: Option<AnalysisInput>,
+}
+
+/// A request's `positions`: pasted text or position objects (TypeScript declarations only).
+#[cfg(feature = "typescript")]
+#[derive(ts_rs::TS)]
+#[ts(untagged)]
+pub enum PositionsJson {
+    Text(String),
+    Objects(Vec<positions::PositionObject>),
+}
+
 impl Request {
     /// Read a request from JSON; errors carry the JSON path of the problem.
     pub fn from_json(v: &serde_json::Value) -> Result<Request> {
@@ -65,7 +94,7 @@ impl Request {
             .map(|m| MarketInput::from_json(m, "market"))
             .transpose()?;
         let model = o.get("model").map(ModelInput::from_json).transpose()?;
-        let positions = o.map.get("positions").ok_or_else(|| {
+        let positions = o.get("positions").ok_or_else(|| {
             Error::at_path(
                 ErrorCode::BadRequest,
                 "positions",

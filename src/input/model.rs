@@ -3,18 +3,16 @@
 
 use crate::error::Result;
 use crate::input::json::{expected, Obj};
-use serde::Deserialize;
 use serde_json::Value;
 
 /// A model as the request gives it: a preset name, a preset with overrides, or a full model.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(untagged))]
+#[derive(Debug, Clone)]
 pub enum ModelInput {
     Name(String),
     Preset {
         preset: String,
-        #[serde(default)]
+        #[cfg_attr(feature = "typescript", ts(optional))]
         overrides: Option<Value>,
     },
     Full(Value),

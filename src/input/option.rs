@@ -3,24 +3,22 @@
 use crate::error::{finite, positive, Result};
 use crate::input::instrument::{OptionType, Settlement, OPTION_TYPE_NAMES, SETTLEMENT_NAMES};
 use crate::input::json::{parse_json, Obj};
-use serde::Deserialize;
 
 /// Inputs of a single-option calculation (`priceOption`, `impliedVol`).
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(optional_fields, rename_all = "camelCase")
+)]
+#[derive(Debug, Clone)]
 pub struct OptionQuery {
     pub forward: f64,
     pub strike: f64,
     pub t_years: f64,
-    #[serde(default)]
     pub sigma: Option<f64>,
-    #[serde(default)]
     pub price: Option<f64>,
-    #[serde(default)]
     pub rate: Option<f64>,
     pub call_put: OptionType,
-    #[serde(default)]
     pub settlement: Option<Settlement>,
 }
 

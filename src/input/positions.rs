@@ -2,7 +2,7 @@
 
 use crate::error::{Error, ErrorCode, Issue, Result, Warning};
 use crate::input::instrument::{Instrument, InstrumentSpec, QuantityUnit};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The sample portfolio that goes with the embedded default market.
 pub const SAMPLE_POSITIONS: &str = include_str!("../../data/sample-portfolio.txt");
@@ -35,25 +35,25 @@ pub struct PositionInput {
 }
 
 /// The JSON object form of a position.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(optional_fields, rename_all = "camelCase")
+)]
+#[derive(Debug, Clone)]
 pub struct PositionObject {
     pub instrument: InstrumentField,
     pub quantity: f64,
-    #[serde(default)]
     pub unit: Option<QuantityUnit>,
-    #[serde(default, alias = "price")]
+    /// The mark in the instrument's own quote unit; `price` is another name for it (not both).
     pub mark: Option<f64>,
-    #[serde(default)]
     pub iv: Option<f64>,
-    #[serde(default)]
     pub entry: Option<f64>,
 }
 
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+/// An instrument name (`BTC-27DEC26-100000-C`) or the explicit instrument object.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(untagged))]
+#[derive(Debug, Clone)]
 pub enum InstrumentField {
     Name(String),
     Explicit(InstrumentSpec),
@@ -103,9 +103,16 @@ impl PositionObject {
                 "unit",
                 &[("coin", QuantityUnit::Coin), ("usd", QuantityUnit::Usd)],
             )?,
-            mark: match o.opt_f64("mark")? {
-                Some(m) => Some(m),
-                None => o.opt_f64("price")?,
+            mark: match (o.opt_f64("mark")?, o.opt_f64("price")?) {
+                (Some(_), Some(_)) => {
+                    let here = o.at("price");
+                    return Err(Error::at_path(
+                        ErrorCode::BadRequest,
+                        &here,
+                        format!("{here}: `price` is another name for `mark`; give one of them"),
+                    ));
+                }
+                (mark, price) => mark.or(price),
             },
             iv: o.opt_f64("iv")?,
             entry: o.opt_f64("entry")?,
@@ -361,14 +368,8 @@ fn parse_line(raw: &str, line_no: usize) -> std::result::Result<Option<PositionI
 
 fn parse_json_text(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Err(e) => parsed.errors.push(
-            Issue::new(
-                ErrorCode::BadRequest,
-                format!("the pasted JSON is not valid: {e}"),
-            )
-            .at_line(e.line(), e.column()),
-        ),
+    match crate::input::json::parse_json(text, "the pasted text") {
+        Err(e) => parsed.errors = e.issues,
         Ok(value) => {
             let (positions, errors) = positions_from_json_partial(&value, "");
             parsed.positions = positions;

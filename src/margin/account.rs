@@ -234,7 +234,13 @@ fn scan_points(direction: f64, strikes: &[f64]) -> Vec<f64> {
     let mut points: Vec<f64> = (0..=n)
         .map(|k| lo * (span * k as f64 / n as f64).exp())
         .chain(strikes.iter().flat_map(|k| [k * 0.995, *k, k * 1.005]))
-        .filter(|x| if direction < 0.0 { *x < 1.0 && *x >= lo } else { *x > 1.0 && *x <= hi })
+        .filter(|x| {
+            if direction < 0.0 {
+                *x < 1.0 && *x >= lo
+            } else {
+                *x > 1.0 && *x <= hi
+            }
+        })
         .collect();
     points.sort_unstable_by(f64::total_cmp);
     points.dedup();
@@ -291,7 +297,10 @@ fn account_liquidation(
         };
         let moving: Vec<_> = pools.iter().filter(|p| p.underlying == u).collect();
         let members: Vec<&ValuedPosition> = moving.iter().flat_map(|p| book.members(p)).collect();
-        let moving_now: f64 = moving.iter().map(|p| p.value - p.margin().maintenance).sum();
+        let moving_now: f64 = moving
+            .iter()
+            .map(|p| p.value - p.margin().maintenance)
+            .sum();
         let surplus = Surplus {
             underlying: u,
             inputs: revaluable_inputs(&members),

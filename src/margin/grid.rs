@@ -217,7 +217,10 @@ impl GridParams {
             }
             for (k, r) in ranges {
                 if !(r.is_finite() && *r > 0.0 && *r < 1.0) {
-                    return bad(&format!("scanRanges.{k}"), "a price scan range is in (0, 1)");
+                    return bad(
+                        &format!("scanRanges.{k}"),
+                        "a price scan range is in (0, 1)",
+                    );
                 }
             }
             // the largest move must stay inside (-1, 100]
@@ -227,7 +230,10 @@ impl GridParams {
                 .chain(p.extra_scenarios.iter().map(|e| &e.move_frac))
                 .fold(0.0f64, |a, m| a.max(m.abs()));
             if ranges.values().any(|r| largest * r >= 1.0) {
-                return bad("scanRanges", "a move of the grid times the scan range reaches -100 %");
+                return bad(
+                    "scanRanges",
+                    "a move of the grid times the scan range reaches -100 %",
+                );
             }
         }
         Ok(p)

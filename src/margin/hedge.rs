@@ -13,7 +13,8 @@ use crate::input::instrument::{Instrument, QuantityUnit, Settlement};
 use crate::input::positions::PositionInput;
 use crate::margin::book::PoolBook;
 use crate::margin::risk_matrix::{
-    adjusted_cell, dampener_amounts, delta_shock, pool_delta, Contingency, CurrencyParams, UnderlyingShock,
+    adjusted_cell, dampener_amounts, delta_shock, pool_delta, Contingency, CurrencyParams,
+    UnderlyingShock,
 };
 use crate::pricing::valuation::ValuedPosition;
 use serde::Serialize;

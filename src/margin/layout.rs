@@ -5,7 +5,8 @@
 use crate::margin::grid::{grid_risk, GridCell, GridParams, GridRisk};
 use crate::margin::params::Margin;
 use crate::margin::risk_matrix::{
-    cleaned, pool_risk, CellRef, CurrencyParams, PoolRisk, PoolScenarios, UnderlyingShock, VolShockTerms,
+    cleaned, pool_risk, CellRef, CurrencyParams, PoolRisk, PoolScenarios, UnderlyingShock,
+    VolShockTerms,
 };
 use crate::pricing::valuation::ValuedPosition;
 

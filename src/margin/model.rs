@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::input::instrument::Settlement;
+use crate::input::json::parse_json;
 use crate::input::model::ModelInput;
 use crate::margin::grid::GridParams;
 use crate::margin::layout::{GridLayout, MatrixLayout, PoolLayout};
@@ -58,7 +59,7 @@ fn preset_json(name: &str) -> Result<Value> {
     let parsed = PARSED.get_or_init(|| {
         PRESETS
             .iter()
-            .filter_map(|(n, text)| Some((*n, serde_json::from_str(text).ok()?)))
+            .filter_map(|(n, text)| Some((*n, parse_json(text, "the preset").ok()?)))
             .collect()
     });
     parsed
@@ -98,9 +99,9 @@ pub fn merge(base: &mut Value, overrides: &Value, path: &str) -> Result<()> {
                     b.insert(key.clone(), row);
                 } else {
                     return Err(Error::at_path(
-                        ErrorCode::BadModel,
-                        here,
-                        format!("the model has no field '{key}'"),
+                        ErrorCode::BadRequest,
+                        &here,
+                        format!("{here}: unknown field `{key}`: the model has no such field"),
                     ));
                 }
             }
@@ -168,7 +169,7 @@ pub fn list_models() -> Vec<ModelInfo> {
     PRESETS
         .iter()
         .filter_map(|(name, text)| {
-            let params: Value = serde_json::from_str(text).ok()?;
+            let params = parse_json(text, "the preset").ok()?;
             Some(ModelInfo {
                 name: name.to_string(),
                 kind: params.get("kind")?.as_str()?.to_string(),

@@ -32,11 +32,19 @@ impl ModelMeta {
 }
 
 /// Problems in a model's parameters are `BAD_MODEL`.
+/// Unknown and repeated keys stay `BAD_REQUEST`, as everywhere (SPEC §2).
 pub(crate) fn model_error(e: Error) -> Error {
     let mut e = e;
-    e.code = ErrorCode::BadModel;
+    let keep = |code: ErrorCode, message: &str| {
+        code == ErrorCode::BadRequest && crate::input::json::is_key_error(message)
+    };
+    if !keep(e.code, &e.message) {
+        e.code = ErrorCode::BadModel;
+    }
     for issue in &mut e.issues {
-        issue.code = ErrorCode::BadModel;
+        if !keep(issue.code, &issue.message) {
+            issue.code = ErrorCode::BadModel;
+        }
     }
     e
 }

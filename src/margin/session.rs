@@ -70,38 +70,6 @@ pub struct Impact {
     pub orders: Vec<String>,
 }
 
-impl Impact {
-    /// Like the report, an impact never carries NaN or Infinity.
-    fn check_finite(&self) -> Result<()> {
-        let states = [&self.before, &self.after, &self.change];
-        let mut all: Vec<f64> = states
-            .iter()
-            .flat_map(|s| [s.initial, s.maintenance, s.standard_initial])
-            .collect();
-        all.extend(
-            states
-                .iter()
-                .flat_map(|s| s.equity.into_iter().chain(s.available_funds)),
-        );
-        all.extend(self.pools.iter().flat_map(|p| {
-            [
-                p.initial_before,
-                p.initial_after,
-                p.maintenance_before,
-                p.maintenance_after,
-            ]
-        }));
-        if all.iter().all(|v| v.is_finite()) {
-            Ok(())
-        } else {
-            Err(crate::error::Error::new(
-                crate::error::ErrorCode::Numeric,
-                "the impact is not a finite number; check the orders for extreme values",
-            ))
-        }
-    }
-}
-
 impl Session {
     pub fn new(request: &Request) -> Result<Session> {
         let inputs = &request.positions;
@@ -174,7 +142,6 @@ impl Session {
             .iter()
             .map(|l| l.input.instrument.name.clone())
             .collect();
-        impact.check_finite()?;
         Ok(impact)
     }
 
@@ -277,7 +244,10 @@ impl Session {
 
 /// The request's account with the pasted coin holdings (`ETH 10`) added to the collateral of each
 /// coin's account (SPEC §2, §5); an account is made for holdings when the request has none.
-fn with_holdings(account: Option<AccountInput>, holdings: &[ValuedPosition]) -> Option<AccountInput> {
+fn with_holdings(
+    account: Option<AccountInput>,
+    holdings: &[ValuedPosition],
+) -> Option<AccountInput> {
     if holdings.is_empty() {
         return account;
     }

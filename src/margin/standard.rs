@@ -1,8 +1,8 @@
 //! Deribit-style standard margin, position by position (SPEC §3.2).
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::input::json::Obj;
 use crate::input::instrument::Kind;
+use crate::input::json::Obj;
 use crate::margin::params::Margin;
 use crate::pricing::valuation::ValuedPosition;
 use serde::Serialize;
@@ -84,7 +84,8 @@ impl StandardRates {
 
     /// Short option (initial, maintenance) per coin of underlying, in coin.
     fn short_option(&self, call: bool, otm_frac: f64, mark: f64) -> (f64, f64) {
-        let im = (self.short_option_initial_base - otm_frac).max(self.short_option_initial_min) + mark;
+        let im =
+            (self.short_option_initial_base - otm_frac).max(self.short_option_initial_min) + mark;
         let base_mm = self.short_option_maintenance;
         if call {
             (im, base_mm + mark)

@@ -362,10 +362,11 @@ impl Market {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::json::parse_json;
 
     fn market(json: &str) -> Market {
         Market::from_input(
-            &MarketInput::from_json(&serde_json::from_str(json).unwrap(), "").unwrap(),
+            &MarketInput::from_json(&parse_json(json, "the market").unwrap(), "").unwrap(),
         )
         .unwrap()
     }
@@ -414,8 +415,9 @@ mod tests {
     fn bad_market_has_a_path() {
         let e = Market::from_input(
             &MarketInput::from_json(
-                &serde_json::from_str(
+                &parse_json(
                     r#"{"asOf":"2026-11-24","underlyings":{"BTC":{"index":-1}}}"#,
+                    "the market",
                 )
                 .unwrap(),
                 "",

@@ -4,14 +4,33 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::{OptionType, Settlement};
 use crate::input::limits::{valid_iv, MAX_IV};
 use crate::input::option::option_query;
+use serde::Serialize;
 
-/// Black-76 price and Greeks per 1 coin (docs/CONVENTIONS.md), as JSON text.
-pub fn price_option_json(json: &str) -> Result<String> {
-    Ok(price_option(json)?.to_string())
+/// Price and Greeks of one long option on 1 coin (docs/CONVENTIONS.md); the coin fields for
+/// inverse settlement. Fields in alphabetical order, as the JSON object always had them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OptionPrice {
+    pub delta: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_coin_account: Option<f64>,
+    pub gamma: f64,
+    pub price: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_coin: Option<f64>,
+    pub rho: f64,
+    pub theta: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theta_coin: Option<f64>,
+    pub vanna: f64,
+    pub vega: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vega_coin: Option<f64>,
+    pub volga: f64,
 }
 
 /// Black-76 price and Greeks per 1 coin (docs/CONVENTIONS.md).
-pub fn price_option(json: &str) -> Result<serde_json::Value> {
+pub fn price_option(json: &str) -> Result<OptionPrice> {
     let q = option_query(json)?;
     let sigma = q
         .sigma
@@ -39,28 +58,22 @@ pub fn price_option(json: &str) -> Result<serde_json::Value> {
         q.rate.unwrap_or(0.0),
         is_call,
     );
-    let mut out = serde_json::json!({
-        "price": g.price, "delta": g.delta, "gamma": g.gamma, "vega": g.vega, "theta": g.theta,
-        "rho": g.rho, "vanna": g.vanna, "volga": g.volga,
-    });
-    if q.settlement == Some(Settlement::Inverse) {
-        out["priceCoin"] = (g.price / q.forward).into();
-        out["deltaCoinAccount"] = (g.delta - g.price / q.forward).into();
-        out["vegaCoin"] = (g.vega / q.forward).into();
-        out["thetaCoin"] = (g.theta / q.forward).into();
-    }
-    if ![
-        g.price, g.delta, g.gamma, g.vega, g.theta, g.rho, g.vanna, g.volga,
-    ]
-    .iter()
-    .all(|v| v.is_finite())
-    {
-        return Err(Error::new(
-            ErrorCode::Numeric,
-            "the inputs are too extreme for a finite result",
-        ));
-    }
-    Ok(out)
+    let inverse = q.settlement == Some(Settlement::Inverse);
+    let coin = |v: f64| inverse.then(|| v / q.forward);
+    Ok(OptionPrice {
+        delta: g.delta,
+        delta_coin_account: inverse.then(|| g.delta - g.price / q.forward),
+        gamma: g.gamma,
+        price: g.price,
+        price_coin: coin(g.price),
+        rho: g.rho,
+        theta: g.theta,
+        theta_coin: coin(g.theta),
+        vanna: g.vanna,
+        vega: g.vega,
+        vega_coin: coin(g.vega),
+        volga: g.volga,
+    })
 }
 
 /// Implied volatility from a price (USD, or coin when `settlement` is inverse).

@@ -1,6 +1,6 @@
 //! Building the report (SPEC §6) from a valued, pooled, margined session.
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::Result;
 use crate::input::instrument::Kind;
 use crate::margin::book::{Book, PoolBook};
 use crate::margin::grid::GridRisk;
@@ -8,7 +8,7 @@ use crate::margin::layout::{GridLayout, MatrixLayout, PoolAssessment, PoolLayout
 use crate::margin::params::Margin;
 use crate::margin::risk_matrix::{standalone_initial, PoolRisk, VOL_STATES};
 use crate::margin::session::Session;
-use crate::pricing::valuation::{PositionGreeks, ValuedPosition};
+use crate::pricing::valuation::ValuedPosition;
 use crate::report::types::*;
 use std::collections::BTreeMap;
 
@@ -59,7 +59,6 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
         account,
         warnings: session.warnings.clone(),
     };
-    check_finite(&report)?;
     Ok(report)
 }
 
@@ -326,114 +325,4 @@ fn position_report(p: &ValuedPosition, standard: Margin) -> PositionReport {
         attribution: None,
         line: p.input.line,
     }
-}
-
-/// Guard: a report never carries NaN or Infinity. A non-finite figure is a bug or an input far
-/// outside any market; either way the caller gets an error rather than a wrong number.
-fn check_finite(report: &Report) -> Result<()> {
-    let bad = |what: String| {
-        Err(Error::new(
-            ErrorCode::Numeric,
-            format!("{what} is not a finite number; check the inputs for extreme values"),
-        ))
-    };
-    let g_ok = |g: &PositionGreeks| {
-        [
-            g.delta,
-            g.delta_usd,
-            g.gamma,
-            g.gamma_usd_1pct,
-            g.vega,
-            g.theta,
-            g.rho,
-            g.vanna,
-            g.volga,
-        ]
-        .iter()
-        .all(|v| v.is_finite())
-            && [g.delta_coin_account, g.vega_coin, g.theta_coin, g.rho_coin]
-                .iter()
-                .flatten()
-                .all(|v| v.is_finite())
-    };
-    for p in &report.positions {
-        if !([
-            p.quantity,
-            p.quantity_coin,
-            p.mark,
-            p.mark_usd,
-            p.forward,
-            p.value_usd,
-            p.value,
-            p.standard_margin.initial,
-            p.standard_margin.maintenance,
-        ]
-        .iter()
-        .all(|v| v.is_finite())
-            && g_ok(&p.greeks)
-            && p.iv.is_none_or(f64::is_finite))
-        {
-            return bad(format!("a figure of {}", p.instrument));
-        }
-    }
-    for (u, g) in &report.greeks {
-        if !g_ok(&g.total) {
-            return bad(format!("the Greeks of {u}"));
-        }
-    }
-    for pool in &report.margin.pools {
-        let mut all = vec![
-            pool.initial,
-            pool.maintenance,
-            pool.standard.initial,
-            pool.standard.maintenance,
-            pool.initial_usd,
-            pool.maintenance_usd,
-        ];
-        all.extend(pool.worst_case);
-        all.extend(pool.roll_shock);
-        all.extend(pool.delta_shock);
-        if let Some(m) = &pool.risk_matrix {
-            all.extend(m.pnl.iter().flatten());
-        }
-        if let Some(e) = &pool.extended {
-            all.extend(&e.pnl);
-        }
-        if !all.iter().all(|v| v.is_finite()) {
-            return bad(format!("the margin of pool {}", pool.pool));
-        }
-    }
-    if let Some(a) = &report.account {
-        let mut all = vec![a.total_usd.equity, a.total_usd.initial, a.total_usd.maintenance];
-        for c in &a.accounts {
-            all.extend([
-                c.collateral,
-                c.equity,
-                c.initial,
-                c.maintenance,
-                c.available_funds,
-                c.equity_usd,
-            ]);
-            all.extend(c.margin_ratio);
-            for l in c.liquidation.values() {
-                all.extend(l.down.iter().chain(l.up.iter()));
-            }
-        }
-        if !all.iter().all(|v| v.is_finite()) {
-            return bad("an account figure".into());
-        }
-    }
-    let t = &report.margin.total_usd;
-    if ![
-        t.initial,
-        t.maintenance,
-        t.standard_initial,
-        t.standard_maintenance,
-    ]
-    .iter()
-    .all(|v| v.is_finite())
-    {
-        return bad("the total margin".into());
-    }
-    Ok(())
 }

@@ -1,4 +1,6 @@
-//! The report (SPEC §6): its types in one place (`types`) and how they are built (`build`).
+//! The report (SPEC §6): its types in one place (`types`), how they are built (`build`), and the
+//! guard every result passes on its way out (`finite`: no NaN or Infinity, the path named).
 
 pub mod build;
+pub mod finite;
 pub mod types;

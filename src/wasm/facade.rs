@@ -1,7 +1,7 @@
 //! The WebAssembly facade: JS value in → core → JS value out. No risk logic lives here.
 //!
 //! Inputs cross the boundary as JSON text (`JSON.stringify`, native in the JS engine), so the core
-//! sees exactly what the CLI sees. Results cross as a tape (src/tape.rs, decoded by src/tape.js): the
+//! sees exactly what the CLI sees. Results cross as a tape (src/wasm/tape.rs, decoded by src/wasm/tape.js): the
 //! same value as the CLI's JSON, without decimal text on either side. Errors become JS `Error`s carrying `code`,
 //! `line`, `column`, `path` and `issues`.
 
@@ -73,11 +73,11 @@ fn tape_to_js(t: &crate::wasm::tape::Tape) -> JsValue {
     decode_tape(&t.ops, &t.nums, &t.text, &t.string_ends, &t.shapes)
 }
 
-/// A core result as a plain JS value, by way of the tape (src/tape.rs): deep-equal to `JSON.parse`
-/// of its JSON text, without writing or parsing decimal text.
+/// A core result as a plain JS value, by way of the tape (src/wasm/tape.rs): deep-equal to `JSON.parse`
+/// of its JSON text, without writing or parsing decimal text. NaN or Infinity anywhere in it is a
+/// `NUMERIC` error naming its path.
 fn serialize<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let tape = crate::wasm::tape::to_tape(value)
-        .map_err(|e| js_error(&Error::new(ErrorCode::Numeric, e.to_string())))?;
+    let tape = crate::wasm::tape::to_tape(value).map_err(|e| js_error(&e))?;
     Ok(tape_to_js(&tape))
 }
 
@@ -90,7 +90,7 @@ export interface PortfolioMarginError extends Error {
   /** 1-based line and column in pasted text. */
   line?: number;
   column?: number;
-  /** JSON path in the request, e.g. "market.underlyings.BTC.index". */
+  /** JSON path in the request, e.g. "market.underlyings.BTC.index"; for NUMERIC, in the result ("margin.pools[0].worstCase"). */
   path?: string;
   /** Every problem found (pasted text reports all bad lines). */
   issues: Issue[];
@@ -156,7 +156,9 @@ pub fn implied_vol(
     #[wasm_bindgen(unchecked_param_type = "OptionQuery")] params: JsValue,
 ) -> Result<f64, JsValue> {
     let text = to_json_text(&params, "the option")?;
-    crate::api::implied_vol(&text).map_err(|e| js_error(&e))
+    let vol = crate::api::implied_vol(&text).map_err(|e| js_error(&e))?;
+    crate::api::check_finite(&vol).map_err(|e| js_error(&e))?;
+    Ok(vol)
 }
 
 /// The package version.
@@ -171,13 +173,7 @@ fn orders_value(orders: &JsValue) -> Result<serde_json::Value, JsValue> {
         return Ok(serde_json::Value::String(text));
     }
     let text = to_json_text(orders, "the orders")?;
-    serde_json::from_str(&text).map_err(|e| {
-        js_error(&Error::at_path(
-            ErrorCode::BadRequest,
-            "orders",
-            format!("orders: {e}"),
-        ))
-    })
+    crate::api::orders_json(&text).map_err(|e| js_error(&e))
 }
 
 fn parse_request_js(request: &JsValue) -> Result<crate::api::Request, JsValue> {

@@ -1,5 +1,5 @@
-// The JS half of the WebAssembly boundary (src/wasm.rs). Inputs: JSON text as UTF-8 bytes.
-// Results: rebuilds a plain JS value from the tape written by src/tape.rs (the layout is documented there).
+// The JS half of the WebAssembly boundary (src/wasm/facade.rs). Inputs: JSON text as UTF-8 bytes.
+// Results: rebuilds a plain JS value from the tape written by src/wasm/tape.rs (the layout is documented there).
 // The result is deep-equal to JSON.parse of the same value's JSON text, about five times faster for a
 // large report: numbers arrive as float64 (no decimal parsing), strings and object shapes once each.
 // The arrays are views into WebAssembly memory, valid only during this synchronous call.

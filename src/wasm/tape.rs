@@ -4,9 +4,15 @@
 //! WebAssembly and `JSON.parse` another ~3.4 ms in V8, twice the computation itself. The tape carries
 //! the same value as flat arrays that cross the boundary without copying: numbers as `f64` (no decimal
 //! formatting or parsing), every distinct string and every distinct object shape (key sequence) once.
-//! `src/tape.js` rebuilds the plain JS value; it is deep-equal to `JSON.parse` of the JSON text
-//! (`serde_json` rules: non-finite floats become `null`, `None` and `()` become `null`, enum variants
-//! are externally tagged, map keys are strings), which the tests check on every golden report.
+//! `src/wasm/tape.js` rebuilds the plain JS value; it is deep-equal to `JSON.parse` of the JSON text
+//! (`serde_json` rules: `None` and `()` become `null`, enum variants are externally tagged, map keys
+//! are strings), which the tests check on every golden report.
+//!
+//! NaN and Infinity are refused, as by every writer of results (`report::finite`): the number path
+//! checks each `f64` with one comparison, and a failure names its JSON path in the `NUMERIC` error,
+//! each array and object adding its index or key as the error unwinds (so the happy path pays
+//! nothing, and the guard's separate walk is not needed in the wasm). (serde_json's text-kept
+//! numbers are finite as read; their digits are checked all the same, like the guard checks them.)
 //!
 //! Layout:
 //! - `ops`: the value in prefix order. `NULL`, `FALSE`, `TRUE`, `NUMBER` (next of `nums`),
@@ -16,6 +22,7 @@
 //!   string `i` in `text` (JS string offsets).
 //! - `shapes`: `len key-ids…` per shape, shape `i` being the `i`-th such group.
 
+use crate::error::{Error, ErrorCode};
 use serde::ser::{self, Serialize};
 use std::fmt;
 
@@ -39,12 +46,26 @@ pub struct Tape {
     pub shapes: Vec<u32>,
 }
 
+/// Why writing or reading a tape failed: a non-finite number (no message) at a path whose
+/// segments are collected innermost first while the error unwinds, or a message. Boxed: the
+/// writer's `Result` is one word, which keeps the code of every `Serialize` impl it runs small.
 #[derive(Debug)]
-pub struct TapeError(String);
+pub struct TapeError(Box<TapeFailure>);
+
+#[derive(Debug)]
+struct TapeFailure {
+    path: Vec<String>,
+    message: Option<String>,
+}
 
 impl fmt::Display for TapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(
+            self.0
+                .message
+                .as_deref()
+                .unwrap_or("a number is not finite"),
+        )
     }
 }
 
@@ -52,17 +73,100 @@ impl std::error::Error for TapeError {}
 
 impl ser::Error for TapeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        TapeError(msg.to_string())
+        TapeError::message(msg.to_string())
     }
+}
+
+impl TapeError {
+    #[cold]
+    #[inline(never)]
+    fn not_finite() -> TapeError {
+        TapeError(Box::new(TapeFailure {
+            path: Vec::new(),
+            message: None,
+        }))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn message(msg: String) -> TapeError {
+        TapeError(Box::new(TapeFailure {
+            path: Vec::new(),
+            message: Some(msg),
+        }))
+    }
+
+    /// The error passing out of element `index` of an array.
+    #[cold]
+    #[inline(never)]
+    fn at_index(mut self, index: u32) -> TapeError {
+        if self.0.message.is_none() {
+            self.0.path.push(format!("[{index}]"));
+        }
+        self
+    }
+
+    /// The error passing out of the content of the variant `name`.
+    #[cold]
+    #[inline(never)]
+    fn at_name(mut self, name: &str) -> TapeError {
+        if self.0.message.is_none() {
+            self.0.path.push(format!(".{name}"));
+        }
+        self
+    }
+
+    /// The error passing out of the value of the last key of an object in `state`.
+    #[cold]
+    #[inline(never)]
+    fn at_key(mut self, w: &Writer, state: u32) -> TapeError {
+        if self.0.message.is_none() {
+            let key = w
+                .states
+                .get(state as usize)
+                .and_then(|st| w.string_spans.get(st.key as usize))
+                .and_then(|(from, to, _)| w.tape.text.get(*from as usize..*to as usize))
+                .unwrap_or_default();
+            self.0.path.push(format!(".{key}"));
+        }
+        self
+    }
+
+    fn into_error(self) -> Error {
+        let TapeFailure { path, message } = *self.0;
+        if let Some(m) = message {
+            return Error::new(
+                ErrorCode::Numeric,
+                format!("could not write the result: {m}"),
+            );
+        }
+        let path: String = path.iter().rev().map(String::as_str).collect();
+        let path = path.strip_prefix('.').unwrap_or(&path).to_string();
+        if path.is_empty() {
+            return Error::new(
+                ErrorCode::Numeric,
+                "the result is not a finite number; check the inputs for extreme values",
+            );
+        }
+        let message = format!("{path} is not a finite number; check the inputs for extreme values");
+        Error::at_path(ErrorCode::Numeric, path, message)
+    }
+}
+
+fn tape_error(msg: &str) -> TapeError {
+    TapeError::message(msg.into())
 }
 
 type Res<T = ()> = std::result::Result<T, TapeError>;
 
-/// Encode a value.
-pub fn to_tape<T: Serialize + ?Sized>(value: &T) -> Res<Tape> {
+/// Encode a value. A NaN or Infinity anywhere in it is `NUMERIC`, naming its JSON path (in the
+/// syntax of `report::finite`, whose walk the native writers use).
+pub fn to_tape<T: Serialize + ?Sized>(value: &T) -> crate::error::Result<Tape> {
     let mut w = Writer::new();
-    value.serialize(&mut w)?;
-    Ok(w.tape)
+    match value.serialize(&mut w) {
+        Ok(()) => Ok(w.tape),
+        Err(e) => Err(e.into_error()),
+    }
 }
 
 /// FxHash's step (rustc's hasher): the tables hold short keys written by the engine itself, so a
@@ -250,14 +354,15 @@ impl Writer {
         id
     }
 
+    /// A number; NaN and Infinity are refused (the one comparison of the finite guard here).
     #[inline(never)]
-    fn number(&mut self, v: f64) {
-        if v.is_finite() {
-            self.tape.ops.push(NUMBER);
-            self.tape.nums.push(v);
-        } else {
-            self.tape.ops.push(NULL);
+    fn number(&mut self, v: f64) -> Res {
+        if !v.is_finite() {
+            return Err(TapeError::not_finite());
         }
+        self.tape.ops.push(NUMBER);
+        self.tape.nums.push(v);
+        Ok(())
     }
 
     #[inline(never)]
@@ -318,9 +423,10 @@ impl Compound<'_> {
         match self {
             Compound::Array { w, count, .. } => {
                 *count += 1;
-                value.serialize(&mut **w)
+                let index = *count - 1;
+                value.serialize(&mut **w).map_err(|e| e.at_index(index))
             }
-            _ => Err(TapeError("internal: element outside an array".into())),
+            _ => Err(tape_error("internal: element outside an array")),
         }
     }
 
@@ -343,7 +449,7 @@ impl Compound<'_> {
                 *state = w.add_key(*state, id);
                 Ok(())
             }
-            _ => Err(TapeError("internal: key outside an object".into())),
+            _ => Err(tape_error("internal: key outside an object")),
         }
     }
 
@@ -355,31 +461,29 @@ impl Compound<'_> {
                     serde_json::Value::String(k) => w.string_id(&k),
                     serde_json::Value::Number(n) => w.string_id(&n.to_string()),
                     serde_json::Value::Bool(b) => w.string_id(if b { "true" } else { "false" }),
-                    _ => {
-                        return Err(TapeError(
-                            "map keys must be strings, numbers or booleans".into(),
-                        ))
-                    }
+                    _ => return Err(tape_error("map keys must be strings, numbers or booleans")),
                 };
                 *state = w.add_key(*state, id);
                 Ok(())
             }
-            _ => Err(TapeError("internal: key outside an object".into())),
+            _ => Err(tape_error("internal: key outside an object")),
         }
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
         match self {
-            Compound::Object { w, .. } => value.serialize(&mut **w),
+            Compound::Object { w, state, .. } => {
+                let state = *state;
+                value.serialize(&mut **w).map_err(|e| e.at_key(w, state))
+            }
             Compound::Number { w } => {
                 let digits = value.serialize(DigitsSerializer)?;
                 let v: f64 = digits
                     .parse()
-                    .map_err(|_| TapeError(format!("not a number: {digits}")))?;
-                w.number(v);
-                Ok(())
+                    .map_err(|_| TapeError::message(format!("not a number: {digits}")))?;
+                w.number(v)
             }
-            _ => Err(TapeError("internal: value outside an object".into())),
+            _ => Err(tape_error("internal: value outside an object")),
         }
     }
 
@@ -442,8 +546,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.serialize_f64(v as f64)
     }
     fn serialize_f64(self, v: f64) -> Res {
-        self.number(v);
-        Ok(())
+        self.number(v)
     }
     fn serialize_char(self, v: char) -> Res {
         self.string(v.encode_utf8(&mut [0; 4]));
@@ -456,7 +559,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
     fn serialize_bytes(self, v: &[u8]) -> Res {
         self.tape.ops.extend_from_slice(&[ARRAY, v.len() as u32]);
         for b in v {
-            self.number(*b as f64);
+            self.number(*b as f64)?;
         }
         Ok(())
     }
@@ -491,7 +594,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         value: &T,
     ) -> Res {
         self.variant_wrapper(variant);
-        value.serialize(self)
+        value.serialize(self).map_err(|e| e.at_name(variant))
     }
     fn serialize_seq(self, _len: Option<usize>) -> Res<Compound<'a>> {
         Ok(self.open_array())
@@ -623,7 +726,7 @@ impl ser::SerializeStructVariant for Compound<'_> {
 /// field type, and this would instantiate that serializer for all of them, +19 KB of wasm.)
 fn key_value<T: Serialize + ?Sized>(key: &T) -> Res<serde_json::Value> {
     key.serialize(serde_json::value::Serializer)
-        .map_err(|e| TapeError(e.to_string()))
+        .map_err(|e| TapeError::message(e.to_string()))
 }
 
 /// The digits of a serde_json text-kept number (a string field).
@@ -728,11 +831,11 @@ impl ser::Serializer for DigitsSerializer {
 }
 
 fn digits_error() -> TapeError {
-    TapeError("internal: a JSON number without digits".into())
+    tape_error("internal: a JSON number without digits")
 }
 
 impl Tape {
-    /// Rebuild the value as a `serde_json::Value` (the reference decoder; `src/tape.js` is the same
+    /// Rebuild the value as a `serde_json::Value` (the reference decoder; `src/wasm/tape.js` is the same
     /// walk in JavaScript). Numbers come back as `f64`.
     pub fn to_value(&self) -> Res<serde_json::Value> {
         let utf16: Vec<u16> = self.text.encode_utf16().collect();
@@ -742,8 +845,8 @@ impl Tape {
             let end = end as usize;
             let s = utf16
                 .get(start..end)
-                .ok_or_else(|| TapeError("string table out of range".into()))?;
-            strings.push(String::from_utf16(s).map_err(|e| TapeError(e.to_string()))?);
+                .ok_or_else(|| tape_error("string table out of range"))?;
+            strings.push(String::from_utf16(s).map_err(|e| TapeError::message(e.to_string()))?);
             start = end;
         }
         let mut shapes = Vec::new();
@@ -753,7 +856,7 @@ impl Tape {
             let keys = self
                 .shapes
                 .get(i + 1..i + 1 + len)
-                .ok_or_else(|| TapeError("shape table out of range".into()))?;
+                .ok_or_else(|| tape_error("shape table out of range"))?;
             shapes.push(keys.to_vec());
             i += 1 + len;
         }
@@ -766,7 +869,7 @@ impl Tape {
         };
         let value = reader.value()?;
         if reader.op != self.ops.len() || reader.num != self.nums.len() {
-            return Err(TapeError("trailing data on the tape".into()));
+            return Err(tape_error("trailing data on the tape"));
         }
         Ok(value)
     }
@@ -786,7 +889,7 @@ impl Reader<'_> {
             .tape
             .ops
             .get(self.op)
-            .ok_or_else(|| TapeError("tape ends early".into()))?;
+            .ok_or_else(|| tape_error("tape ends early"))?;
         self.op += 1;
         Ok(v)
     }
@@ -795,7 +898,7 @@ impl Reader<'_> {
         self.strings
             .get(id as usize)
             .cloned()
-            .ok_or_else(|| TapeError("string id out of range".into()))
+            .ok_or_else(|| tape_error("string id out of range"))
     }
 
     fn value(&mut self) -> Res<serde_json::Value> {
@@ -809,7 +912,7 @@ impl Reader<'_> {
                     .tape
                     .nums
                     .get(self.num)
-                    .ok_or_else(|| TapeError("numbers end early".into()))?;
+                    .ok_or_else(|| tape_error("numbers end early"))?;
                 self.num += 1;
                 serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
             }
@@ -830,7 +933,7 @@ impl Reader<'_> {
                 let keys = self
                     .shapes
                     .get(shape)
-                    .ok_or_else(|| TapeError("shape id out of range".into()))?;
+                    .ok_or_else(|| tape_error("shape id out of range"))?;
                 let mut map = serde_json::Map::new();
                 for &k in keys {
                     let key = self.string(k)?;
@@ -839,7 +942,7 @@ impl Reader<'_> {
                 }
                 Value::Object(map)
             }
-            op => return Err(TapeError(format!("unknown op {op}"))),
+            op => return Err(TapeError::message(format!("unknown op {op}"))),
         })
     }
 }
@@ -879,7 +982,6 @@ mod tests {
         missing: Option<f64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         skipped: Option<u8>,
-        not_finite: f64,
         kind: Kind,
         tagged: Vec<Tagged>,
         by_key: std::collections::BTreeMap<u32, bool>,
@@ -909,7 +1011,6 @@ mod tests {
             value_usd: -1234.5678e-9,
             missing: None,
             skipped: None,
-            not_finite: f64::NAN,
             kind: Kind::Option,
             tagged: vec![
                 Tagged::New(1.5),
@@ -952,6 +1053,22 @@ mod tests {
             })
             .collect();
         same_as_json(&rows);
+    }
+
+    #[test]
+    fn a_non_finite_number_is_refused_with_its_path() {
+        let e = to_tape(&(1u8, [("BTC", [Some(1.0), None, Some(f64::NAN)])])).unwrap_err();
+        assert_eq!(e.code, crate::error::ErrorCode::Numeric);
+        assert_eq!(e.path.as_deref(), Some("[1][0][1][2]"));
+        assert_eq!(
+            e.message,
+            "[1][0][1][2] is not a finite number; check the inputs for extreme values"
+        );
+        let e = to_tape(&Tagged::New(f64::INFINITY)).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("New"));
+        // text-kept JSON numbers beyond f64 are refused too, like the guard refuses them
+        let big: serde_json::Value = serde_json::from_str(r#"{"x": [1e400]}"#).unwrap();
+        assert_eq!(to_tape(&big).unwrap_err().path.as_deref(), Some("x[0]"));
     }
 
     #[test]
