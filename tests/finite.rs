@@ -143,12 +143,17 @@ fn a_report_with_one_number_gone_bad_is_refused_at_that_number() {
 
     let mut r = report.clone();
     let account = r.account.as_mut().unwrap();
-    account.liquidation.get_mut("BTC").unwrap().down = Some(f64::NAN);
-    refused_at(&r, "account.liquidation.BTC.down");
+    let btc = account
+        .accounts
+        .iter_mut()
+        .find(|a| a.currency == "BTC")
+        .unwrap();
+    btc.liquidation.get_mut("BTC").unwrap().down = Some(f64::NAN);
+    refused_at(&r, "account.accounts[0].liquidation.BTC.down");
 
     let mut r = report.clone();
-    r.account.as_mut().unwrap().currencies[1].equity_usd = f64::NEG_INFINITY;
-    refused_at(&r, "account.currencies[1].equityUsd");
+    r.account.as_mut().unwrap().accounts[1].equity_usd = f64::NEG_INFINITY;
+    refused_at(&r, "account.accounts[1].equityUsd");
 
     let mut r = report.clone();
     r.market.index.insert("BTC".into(), f64::NAN);

@@ -47,7 +47,9 @@ fn an_expired_option_is_valued_at_intrinsic_with_a_warning() {
         "{}",
         p["valueUsd"]
     );
-    assert_eq!(p["greeks"]["delta"], 2.0);
+    // settled (SPEC §3.1 step 11): no Greeks, no standard margin
+    assert_eq!(p["greeks"]["delta"], 0.0);
+    assert_eq!(p["standardMargin"]["initial"], 0.0);
 }
 
 #[test]

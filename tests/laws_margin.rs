@@ -55,25 +55,23 @@ enum Kind {
     LinearFuture,
     InversePerpetual,
     LinearPerpetual,
-    Spot,
 }
 use Kind::*;
 
-const ALL: [Kind; 7] = [
+// (a bare coin line is collateral, not a position of a pool: SPEC §2, §5)
+const ALL: [Kind; 6] = [
     InverseOption,
     LinearOption,
     InverseFuture,
     LinearFuture,
     InversePerpetual,
     LinearPerpetual,
-    Spot,
 ];
-const DELTA_ONE: [Kind; 5] = [
+const DELTA_ONE: [Kind; 4] = [
     InverseFuture,
     LinearFuture,
     InversePerpetual,
     LinearPerpetual,
-    Spot,
 ];
 const OPTIONS: [Kind; 2] = [InverseOption, LinearOption];
 
@@ -107,7 +105,6 @@ fn position(
                 LinearFuture => format!("{coin}_USDC-{expiry}"),
                 InversePerpetual => format!("{coin}-PERPETUAL"),
                 LinearPerpetual => format!("{coin}_USDC-PERPETUAL"),
-                Spot => coin.to_string(),
             };
             let sign = sign.unwrap_or(if short { -1.0 } else { 1.0 });
             let inverse_notional = matches!(kind, InverseFuture | InversePerpetual);
@@ -120,7 +117,7 @@ fn position(
             let mut p = json!({ "instrument": name, "quantity": quantity });
             if matches!(kind, InverseOption | LinearOption) {
                 p["iv"] = json!(iv);
-            } else if let (Some(mark), true) = (mark, kind != Spot) {
+            } else if let Some(mark) = mark {
                 p["mark"] = json!((index * mark * 100.0).round() / 100.0);
             }
             p
@@ -368,9 +365,8 @@ proptest! {
     }
 
     /// A single long call or put (inverse or linear, any strike and expiry) can lose at most its
-    /// premium, so its risk-matrix margin never exceeds its value in the pool's currency; its
-    /// standard margin is 0. Sizes stay below the delta-shock threshold (|delta|·S < 20 M USD),
-    /// above which SPEC §3.1 step 9 charges a delta shock on top, by design.
+    /// premium, so its risk-matrix margin never exceeds its value in the pool's currency (SPEC §3.1
+    /// step 10 caps it there, the delta shock included); its standard margin is 0.
     #[test]
     fn long_option_margin_never_exceeds_its_premium(
         p in position(&OPTIONS, &[0, 1, 2], (0.05, 3.0), Some(1.0)),
@@ -381,9 +377,6 @@ proptest! {
         let pool = &report["margin"]["pools"][0];
         let premium = num(&pos["value"]);
         prop_assert!(premium >= 0.0);
-        let delta_usd = num(&pos["greeks"]["deltaUsd"]).abs();
-        prop_assert!(delta_usd < 20e6, "test sizes must stay below the delta-shock threshold");
-        prop_assert_eq!(num(&pool["deltaShock"]), 0.0);
         prop_assert_eq!(num(&pool["rollShock"]), 0.0);
         let initial = num(&pool["initial"]);
         prop_assert!(initial <= premium * (1.0 + 8.0 * EPS) + 1e-300,

@@ -274,7 +274,7 @@ struct PositionCase {
 fn position_case() -> impl Strategy<Value = PositionCase> {
     (
         0usize..3,           // underlying
-        0usize..7,           // kind: inverse/linear option, inverse/linear future, inverse/linear perp, spot
+        0usize..6,           // kind: inverse/linear option, inverse/linear future, inverse/linear perp
         0usize..EXPIRIES.len(),
         log_uniform(0.5, 2.0), // strike / index
         any::<bool>(),       // call
@@ -297,14 +297,14 @@ fn position_case() -> impl Strategy<Value = PositionCase> {
                 3 => (format!("{coin}_USDC-{expiry}"), false, false),
                 4 => (format!("{coin}-PERPETUAL"), true, false),
                 5 => (format!("{coin}_USDC-PERPETUAL"), false, false),
-                _ => (coin.to_string(), false, false),
+                _ => (format!("{coin}_USDC-PERPETUAL"), false, false),
             };
             // inverse futures and perpetuals are sized in USD notional
             let quantity = if inverse && !option { size * index } else { size } * if short { -1.0 } else { 1.0 };
             let mut position = json!({ "instrument": name });
             if option {
                 position["iv"] = json!(iv);
-            } else if kind != 6 {
+            } else {
                 position["entry"] = json!((index * entry).round());
             }
             let mut underlyings = serde_json::Map::new();
@@ -326,7 +326,7 @@ impl PositionCase {
 
 /// Figures of a position that scale with its quantity.
 const LINEAR_FIELDS: [&str; 4] = ["quantity", "quantityCoin", "value", "valueUsd"];
-const LINEAR_GREEKS: [&str; 13] = [
+const LINEAR_GREEKS: [&str; 14] = [
     "delta",
     "deltaUsd",
     "gamma",
@@ -336,6 +336,7 @@ const LINEAR_GREEKS: [&str; 13] = [
     "rho",
     "vanna",
     "volga",
+    "deltaForward",
     "deltaCoinAccount",
     "vegaCoin",
     "thetaCoin",

@@ -6,7 +6,7 @@
 
 use crate::error::{ErrorCode, Issue, Warning, WarningCode};
 use crate::input::instrument::Instrument;
-use crate::input::positions::{
+use crate::input::position::{
     check_entry, check_iv, check_mark, number, quantity_with_unit, Parsed, PositionInput,
     MAX_POSITIONS,
 };

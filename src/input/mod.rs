@@ -10,6 +10,7 @@ pub mod limits;
 pub mod market;
 pub mod model;
 pub mod option;
+pub mod position;
 pub mod positions;
 
 use crate::error::{Error, ErrorCode, Result, Warning};

@@ -1,38 +1,15 @@
 //! Pasted positions: the line format, CSV with a header, or a JSON array — all into `PositionInput`.
 
-use crate::error::{Error, ErrorCode, Issue, Result, Warning};
+use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::input::instrument::{Instrument, InstrumentSpec, QuantityUnit};
-use serde::Serialize;
+
+pub use crate::input::position::{
+    check_entry, check_iv, check_mark, check_quantity, number, quantity_with_unit, Parsed,
+    PositionInput, MAX_ABS_QUANTITY, MAX_POSITIONS, MAX_PRICE, MAX_TEXT_BYTES,
+};
 
 /// The sample portfolio that goes with the embedded default market.
 pub const SAMPLE_POSITIONS: &str = include_str!("../../data/sample-portfolio.txt");
-
-/// Documented bound: at most this many positions in one request.
-pub const MAX_POSITIONS: usize = 20_000;
-/// Documented bound on pasted text (bytes).
-pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
-
-/// One position as given, before any market data is applied.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PositionInput {
-    pub instrument: Instrument,
-    /// Signed quantity in `unit` (+ long, − short).
-    pub quantity: f64,
-    pub unit: QuantityUnit,
-    /// Mark in the instrument's own quote unit (coin for inverse options, USD otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mark: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub iv: Option<f64>,
-    /// Entry price (USD per coin) for unrealised P&L of futures and perpetuals.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub entry: Option<f64>,
-    /// 1-based line in the pasted text, when it came from text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-}
 
 /// The JSON object form of a position.
 #[cfg_attr(
@@ -118,75 +95,6 @@ impl PositionObject {
             entry: o.opt_f64("entry")?,
         })
     }
-}
-
-/// What the caller gets from parsing text: the good positions, every bad line, and what was
-/// read but is worth a look (`IGNORED_COLUMN`: CSV columns the reader does not use).
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Parsed {
-    pub positions: Vec<PositionInput>,
-    pub errors: Vec<Issue>,
-    pub warnings: Vec<Warning>,
-}
-
-pub(crate) fn number(text: &str) -> Option<f64> {
-    let t = text.trim().trim_start_matches('+');
-    if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.to_ascii_lowercase().contains("inf") {
-        return None;
-    }
-    t.replace('_', "")
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-}
-
-/// Parse a quantity with an optional unit suffix (`-10`, `0.5BTC`, `20000USD`, `20000 usd`).
-pub(crate) fn quantity_with_unit(
-    text: &str,
-    instrument: &Instrument,
-) -> std::result::Result<(f64, QuantityUnit), String> {
-    let t = text.trim();
-    // the unit is the trailing run of letters ("-2ETH": the E is not an exponent; "1e3" has none)
-    let split = t.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len();
-    let (num, unit) = t.split_at(split);
-    let value = number(num).ok_or_else(|| format!("'{t}' is not a quantity"))?;
-    if !check_quantity(value) {
-        return Err(format!(
-            "quantity {value:e} is outside ±{MAX_ABS_QUANTITY:e}"
-        ));
-    }
-    let unit = unit.trim().to_ascii_uppercase();
-    let unit = if unit.is_empty() {
-        instrument.quantity_unit
-    } else if unit == "USD" || unit == "USDC" || unit == "USDT" {
-        QuantityUnit::Usd
-    } else if unit == instrument.underlying || unit == "COIN" {
-        QuantityUnit::Coin
-    } else {
-        return Err(format!(
-            "unit '{unit}' does not fit {} (use {} or USD)",
-            instrument.name, instrument.underlying
-        ));
-    };
-    Ok((value, unit))
-}
-
-/// Documented input ranges: a quantity or price beyond these is a typo, not a position.
-pub const MAX_ABS_QUANTITY: f64 = 1e12;
-pub const MAX_PRICE: f64 = 1e12;
-
-fn check_quantity(v: f64) -> bool {
-    v.is_finite() && v.abs() <= MAX_ABS_QUANTITY
-}
-pub(crate) fn check_mark(v: f64) -> bool {
-    v.is_finite() && (0.0..=MAX_PRICE).contains(&v)
-}
-pub(crate) fn check_iv(v: f64) -> bool {
-    v.is_finite() && v > 0.0 && v <= 20.0
-}
-pub(crate) fn check_entry(v: f64) -> bool {
-    v.is_finite() && (1e-12..=MAX_PRICE).contains(&v)
 }
 
 /// Parse pasted text. Every bad line is reported; good lines are kept.
