@@ -1,4 +1,4 @@
-//! SPAN-style, custom grids, overrides and the cross-asset offset (SPEC §3.3–3.5), by law.
+//! SPAN-style, custom grids and overrides (SPEC §3.3–3.4), by law.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -136,56 +136,6 @@ fn preset_overrides_field_by_field_and_typos_are_errors() {
         .map(|m| m.name)
         .collect();
     assert_eq!(names, ["deribit-pm", "deribit-standard", "span"]);
-}
-
-#[test]
-fn cross_asset_offset_uses_market_correlations() {
-    let r = report(
-        &json!({ "positions": "BTC_USDC-PERPETUAL 1\nETH_USDC-PERPETUAL -10\nSOL_USDC-PERPETUAL 50", "market": market() }),
-    );
-    let group = r["margin"]["crossAsset"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["group"] == "USDC")
-        .unwrap();
-    let m: Vec<f64> = group["margins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    let u: Vec<&str> = group["underlyings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    assert_eq!(u, ["BTC", "ETH", "SOL"]);
-    let rho = |a: usize, b: usize| {
-        if a == b {
-            1.0
-        } else if (a, b) == (0, 1) || (a, b) == (1, 0) {
-            0.8
-        } else {
-            1.0
-        }
-    };
-    let mut total = 0.0;
-    for i in 0..3 {
-        for j in 0..3 {
-            total += rho(i, j) * m[i] * m[j];
-        }
-    }
-    let offset = group["offset"].as_f64().unwrap();
-    assert!(close(offset, total.sqrt(), 1e-12));
-    assert!(offset >= m.iter().copied().fold(0.0, f64::max));
-    assert!(close(
-        group["saving"].as_f64().unwrap(),
-        m.iter().sum::<f64>() - offset,
-        1e-12
-    ));
-    assert_eq!(group["missingCorrelations"], json!(["BTC/SOL", "ETH/SOL"]));
 }
 
 #[test]

@@ -32,7 +32,6 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
         pools.push(report);
     }
     total.saving = total.standard_initial - total.initial;
-    let cross_asset = cross_asset_offsets(&pools, &session.market);
     let account = match &session.account {
         Some(input) => Some(crate::margin::account::account_report(
             book,
@@ -54,7 +53,6 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
         margin: MarginReport {
             pools,
             total_usd: total,
-            cross_asset,
         },
         account,
         warnings: session.warnings.clone(),
@@ -238,58 +236,6 @@ fn grid_blocks(report: &mut PoolReport, layout: &GridLayout, risk: &GridRisk, ag
         spread_charge: risk.spread_charge,
         short_option_minimum: risk.short_option_minimum,
     });
-}
-
-/// SPEC §3.5 for every settlement currency with several underlyings, and for all pools together.
-fn cross_asset_offsets(
-    pools: &[PoolReport],
-    market: &crate::market::Market,
-) -> Vec<CrossAssetOffset> {
-    let mut groups: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
-    for p in pools {
-        *groups
-            .entry(p.currency.clone())
-            .or_default()
-            .entry(p.underlying.clone())
-            .or_default() += p.initial_usd;
-        *groups
-            .entry("ALL".into())
-            .or_default()
-            .entry(p.underlying.clone())
-            .or_default() += p.initial_usd;
-    }
-    groups
-        .into_iter()
-        .filter(|(_, by)| by.len() >= 2)
-        .map(|(group, by)| {
-            let (underlyings, margins): (Vec<String>, Vec<f64>) = by.into_iter().unzip();
-            let mut missing = Vec::new();
-            let mut total = 0.0;
-            for (i, a) in underlyings.iter().enumerate() {
-                for (j, b) in underlyings.iter().enumerate() {
-                    let rho = market.correlation(a, b).unwrap_or_else(|| {
-                        if i < j {
-                            missing.push(format!("{a}/{b}"));
-                        }
-                        1.0
-                    });
-                    total += rho.max(0.0) * margins[i] * margins[j];
-                }
-            }
-            let sum: f64 = margins.iter().sum();
-            let largest = margins.iter().copied().fold(0.0, f64::max);
-            let offset = total.max(0.0).sqrt().max(largest).min(sum);
-            CrossAssetOffset {
-                group,
-                underlyings,
-                margins,
-                sum,
-                offset,
-                saving: sum - offset,
-                missing_correlations: missing,
-            }
-        })
-        .collect()
 }
 
 fn position_report(p: &ValuedPosition, standard: Margin) -> PositionReport {

@@ -138,26 +138,6 @@ pub struct UnderlyingGreeks {
 pub struct MarginReport {
     pub pools: Vec<PoolReport>,
     pub total_usd: TotalUsd,
-    /// Correlation-aware offset across underlyings (SPEC §3.5), shown beside the pool margins.
-    pub cross_asset: Vec<CrossAssetOffset>,
-}
-
-/// `sqrt(Σᵢ Σⱼ ρᵢⱼ mᵢ mⱼ)` over per-underlying margins (ρ < 0 taken as 0), never below the largest.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CrossAssetOffset {
-    /// A settlement currency holding several underlyings (e.g. `USDC`), or `ALL` (a cross-margin account, USD).
-    pub group: String,
-    pub underlyings: Vec<String>,
-    /// Per-underlying initial margin in USD.
-    pub margins: Vec<f64>,
-    pub sum: f64,
-    pub offset: f64,
-    pub saving: f64,
-    /// Pairs without a market correlation (taken as 1: no offset).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub missing_correlations: Vec<String>,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
