@@ -123,7 +123,7 @@ fn every_corpus_file_has_an_expected_file() {
 #[test]
 fn the_alias_table_is_the_documented_one() {
     let doc = std::fs::read_to_string(root().join("docs/CSV-EXPORTS.md")).unwrap();
-    for (alias, _, _) in portfolio_margin::input::csv::ALIASES {
+    for (alias, _) in portfolio_margin::input::csv::ALIASES {
         assert!(
             doc.contains(&format!("`{alias}`")),
             "docs/CSV-EXPORTS.md lacks `{alias}`"

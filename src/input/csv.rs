@@ -33,74 +33,34 @@ const FIELDS: [Field; 6] = [
 ];
 
 /// The one alias table: a header name, compared with case and every character that is not a letter
-/// or a digit dropped (`Mark Price`, `mark_price` and `markPrice` are all `markprice`), the field it
-/// fills, and whose name it is. When a header has two columns for one field, the earlier alias
-/// here wins and the other column is reported as ignored.
-pub const ALIASES: &[(&str, Field, &str)] = &[
-    (
-        "instrument",
-        Field::Instrument,
-        "SPEC; Deribit transaction log `Instrument`",
-    ),
-    (
-        "instrumentname",
-        Field::Instrument,
-        "Deribit API `instrument_name`",
-    ),
-    ("instid", Field::Instrument, "OKX API `instId`"),
-    (
-        "symbol",
-        Field::Instrument,
-        "Bybit API `symbol`; OKX trading history `Symbol`",
-    ),
-    (
-        "contract",
-        Field::Instrument,
-        "Bybit transaction log `Contract`",
-    ),
-    (
-        "quantity",
-        Field::Quantity,
-        "SPEC; Bybit transaction log `Quantity`",
-    ),
-    (
-        "size",
-        Field::Quantity,
-        "SPEC; Deribit API and Bybit API `size`",
-    ),
-    (
-        "amount",
-        Field::Quantity,
-        "SPEC; Deribit transaction log `Amount`",
-    ),
-    ("qty", Field::Quantity, "Bybit `Qty`"),
-    ("pos", Field::Quantity, "OKX API `pos`"),
-    (
-        "side",
-        Field::Side,
-        "SPEC; Bybit API `side`; Deribit transaction log `Side`",
-    ),
-    (
-        "direction",
-        Field::Side,
-        "SPEC; Deribit API `direction`; Bybit `Direction`",
-    ),
-    ("posside", Field::Side, "OKX API `posSide`"),
-    ("mark", Field::Price, "the line format's `@mark`"),
-    (
-        "markprice",
-        Field::Price,
-        "Deribit API `mark_price`; Bybit API `markPrice`",
-    ),
-    ("markpx", Field::Price, "OKX API `markPx`"),
-    ("price", Field::Price, "SPEC"),
-    ("iv", Field::Iv, "SPEC"),
-    ("vol", Field::Iv, "common shorthand"),
-    ("entry", Field::Entry, "SPEC"),
-    ("entryprice", Field::Entry, "`Entry Price`"),
-    ("averageprice", Field::Entry, "Deribit API `average_price`"),
-    ("avgprice", Field::Entry, "Bybit API `avgPrice`"),
-    ("avgpx", Field::Entry, "OKX API `avgPx`"),
+/// or a digit dropped (`Mark Price`, `mark_price` and `markPrice` are all `markprice`), and the
+/// field it fills; whose name each is, is in docs/CSV-EXPORTS.md. When a header has two columns for
+/// one field, the earlier alias here wins and the other column is reported as ignored.
+pub const ALIASES: &[(&str, Field)] = &[
+    ("instrument", Field::Instrument),
+    ("instrumentname", Field::Instrument),
+    ("instid", Field::Instrument),
+    ("symbol", Field::Instrument),
+    ("contract", Field::Instrument),
+    ("quantity", Field::Quantity),
+    ("size", Field::Quantity),
+    ("amount", Field::Quantity),
+    ("qty", Field::Quantity),
+    ("pos", Field::Quantity),
+    ("side", Field::Side),
+    ("direction", Field::Side),
+    ("posside", Field::Side),
+    ("mark", Field::Price),
+    ("markprice", Field::Price),
+    ("markpx", Field::Price),
+    ("price", Field::Price),
+    ("iv", Field::Iv),
+    ("vol", Field::Iv),
+    ("entry", Field::Entry),
+    ("entryprice", Field::Entry),
+    ("averageprice", Field::Entry),
+    ("avgprice", Field::Entry),
+    ("avgpx", Field::Entry),
 ];
 
 /// Columns that mark a venue's ledger export (one row per trade, fill or closed position, not per
@@ -133,8 +93,8 @@ fn is_pad(c: char) -> bool {
 /// Compare header names: lowercase letters and digits only.
 fn normalise(name: &str) -> String {
     name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
         .collect()
 }
 
@@ -224,7 +184,7 @@ pub fn header_line(text: &str) -> Option<usize> {
         let cells = split_record(line).ok()?;
         let names = |c: &Cell| {
             let n = normalise(&c.text);
-            let instrument = |(a, f, _): &&(&str, Field, &str)| *f == Field::Instrument && *a == n;
+            let instrument = |(a, f): &&(&str, Field)| *f == Field::Instrument && *a == n;
             ALIASES.iter().any(|a| instrument(&a)) || LEDGER_COLUMNS.iter().any(|(l, _)| *l == n)
         };
         return (line.contains(',') && cells.iter().any(names)).then_some(idx);
@@ -257,7 +217,7 @@ fn map_header(cells: &[Cell]) -> Columns {
         ..Columns::default()
     };
     let mut used = vec![false; cells.len()];
-    for (alias, field, _) in ALIASES {
+    for (alias, field) in ALIASES {
         let slot = FIELDS.iter().position(|f| f == field).unwrap_or(0);
         if columns.at[slot].is_some() {
             continue;

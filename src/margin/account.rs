@@ -9,6 +9,7 @@ use crate::input::instrument::Kind;
 use crate::input::positions::PositionInput;
 use crate::margin::book::Book;
 use crate::margin::model::Model;
+use crate::margin::risk_matrix::CLEAN_RELATIVE;
 use crate::market::Market;
 use crate::pricing::valuation::{value_positions, ValuedPosition};
 use serde::Serialize;
@@ -188,18 +189,48 @@ fn revaluable_inputs(valued: &[&ValuedPosition]) -> Vec<PositionInput> {
 
 /// One account's `equity − maintenance` as a function of the price multiple `x` of one
 /// underlying: the pools of that underlying are revalued in full, the account's other pools and
-/// its collateral are constant.
-struct Surplus<'a> {
+/// its collateral are constant. Public so that tests can scan it densely.
+pub struct Surplus<'a> {
     underlying: &'a str,
     inputs: Vec<PositionInput>,
     market: &'a Market,
     model: &'a Model,
-    /// Equity − maintenance of everything that does not move with the underlying.
-    fixed: f64,
+    /// Equity and maintenance of everything that does not move with the underlying.
+    fixed_equity: f64,
+    fixed_maintenance: f64,
 }
 
-impl Surplus<'_> {
-    fn at(&self, x: f64) -> Result<f64> {
+impl<'a> Surplus<'a> {
+    /// The surplus of `account` along the price axis of `underlying`.
+    pub fn new(
+        book: &'a Book,
+        market: &'a Market,
+        model: &'a Model,
+        account: &CurrencyAccount,
+        underlying: &'a str,
+    ) -> Surplus<'a> {
+        let moving: Vec<_> = book
+            .pools
+            .iter()
+            .filter(|p| p.currency == account.currency && p.underlying == underlying)
+            .collect();
+        let members: Vec<&ValuedPosition> = moving.iter().flat_map(|p| book.members(p)).collect();
+        let value_now: f64 = moving.iter().map(|p| p.value).sum();
+        let maintenance_now: f64 = moving.iter().map(|p| p.margin().maintenance).sum();
+        Surplus {
+            underlying,
+            inputs: revaluable_inputs(&members),
+            market,
+            model,
+            fixed_equity: account.equity - value_now,
+            fixed_maintenance: account.maintenance - maintenance_now,
+        }
+    }
+
+    /// `equity − maintenance` with every price of the underlying multiplied by `x`: not positive
+    /// where the account is liquidated (MM ≥ equity with a margin to meet, or equity below 0; an
+    /// account that needs no margin and has no equity is empty, not liquidated).
+    pub fn at(&self, x: f64) -> Result<f64> {
         let mut market = self.market.clone();
         if let Some(u) = market.underlyings.get_mut(self.underlying) {
             u.index *= x;
@@ -212,12 +243,22 @@ impl Surplus<'_> {
         }
         let valued = value_positions(&inputs, &market, &mut Vec::new())?;
         let book = Book::build(valued, self.model);
-        let moving: f64 = book
-            .pools
-            .iter()
-            .map(|p| p.value - p.margin().maintenance)
-            .sum();
-        Ok(self.fixed + moving)
+        let equity = self.fixed_equity + book.pools.iter().map(|p| p.value).sum::<f64>();
+        let maintenance = self.fixed_maintenance
+            + book
+                .pools
+                .iter()
+                .map(|p| p.margin().maintenance)
+                .sum::<f64>();
+        let surplus = equity - maintenance;
+        // equity and margin equal to within rounding (1e-12 of their size, as every aggregate is
+        // cleaned) is not a liquidation, nor is an empty account
+        let dust = surplus.abs() <= CLEAN_RELATIVE * (equity.abs() + maintenance);
+        Ok(if (maintenance > 0.0 || equity < 0.0) && !dust {
+            surplus
+        } else {
+            f64::MIN_POSITIVE
+        })
     }
 }
 
@@ -251,28 +292,54 @@ fn scan_points(direction: f64, strikes: &[f64]) -> Vec<f64> {
 }
 
 /// The nearest `x` past 1 in `direction` where the surplus reaches 0, to 1e-9 relative; None if
-/// it stays positive over the whole grid.
+/// it stays positive over the whole grid. A sign change between two grid points is first narrowed
+/// on a finer grid (so that a window narrower than the grid's step is not skipped by bisecting
+/// toward a farther crossing), then bisected.
 fn nearest_crossing(surplus: &Surplus, direction: f64, strikes: &[f64]) -> Result<Option<f64>> {
     let mut good: f64 = 1.0; // the last multiple with a positive surplus
     for x in scan_points(direction, strikes) {
         if surplus.at(x)? <= 0.0 {
-            let (mut a, mut b) = (good.ln(), x.ln());
-            for _ in 0..200 {
-                if (b - a).abs() <= 1e-10 {
-                    break;
-                }
-                let mid = 0.5 * (a + b);
-                if surplus.at(mid.exp())? <= 0.0 {
-                    b = mid;
-                } else {
-                    a = mid;
-                }
-            }
-            return Ok(Some(b.exp()));
+            let (a, b) = first_nonpositive(surplus, good, x)?;
+            return bisect(surplus, a, b).map(Some);
         }
         good = x;
     }
     Ok(None)
+}
+
+/// Points between the grid points subdividing a bracket (positive at `good`, not at `bad`).
+const REFINE_POINTS: usize = 16;
+
+/// The first of `REFINE_POINTS` log-spaced points from `good` toward `bad` where the surplus is not
+/// positive, with the positive point before it.
+fn first_nonpositive(surplus: &Surplus, good: f64, bad: f64) -> Result<(f64, f64)> {
+    let (lg, lb) = (good.ln(), bad.ln());
+    let mut last = good;
+    for k in 1..REFINE_POINTS {
+        let x = (lg + (lb - lg) * k as f64 / REFINE_POINTS as f64).exp();
+        if surplus.at(x)? <= 0.0 {
+            return Ok((last, x));
+        }
+        last = x;
+    }
+    Ok((last, bad))
+}
+
+/// Bisection in log price between a positive `good` and a non-positive `bad`, to 1e-10 in log.
+fn bisect(surplus: &Surplus, good: f64, bad: f64) -> Result<f64> {
+    let (mut a, mut b) = (good.ln(), bad.ln());
+    for _ in 0..200 {
+        if (b - a).abs() <= 1e-10 {
+            break;
+        }
+        let mid = 0.5 * (a + b);
+        if surplus.at(mid.exp())? <= 0.0 {
+            b = mid;
+        } else {
+            a = mid;
+        }
+    }
+    Ok(b.exp())
 }
 
 /// The liquidation prices of one account for each underlying that moves it.
@@ -295,21 +362,11 @@ fn account_liquidation(
         let Some(index) = market.underlying(u).map(|m| m.index) else {
             continue;
         };
-        let moving: Vec<_> = pools.iter().filter(|p| p.underlying == u).collect();
-        let members: Vec<&ValuedPosition> = moving.iter().flat_map(|p| book.members(p)).collect();
-        let moving_now: f64 = moving
+        let surplus = Surplus::new(book, market, model, account, u);
+        let strikes: Vec<f64> = pools
             .iter()
-            .map(|p| p.value - p.margin().maintenance)
-            .sum();
-        let surplus = Surplus {
-            underlying: u,
-            inputs: revaluable_inputs(&members),
-            market,
-            model,
-            fixed: today - moving_now,
-        };
-        let strikes: Vec<f64> = members
-            .iter()
+            .filter(|p| p.underlying == u)
+            .flat_map(|p| book.members(p))
             .filter_map(|p| p.input.instrument.strike.map(|k| k / index))
             .collect();
         let liquidation = if today <= 0.0 {

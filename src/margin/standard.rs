@@ -52,26 +52,11 @@ const RATE_FIELDS: [&str; 7] = [
 impl StandardRates {
     fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
         let o = Obj::new(v, path, &RATE_FIELDS)?;
-        let r = StandardRates {
-            short_option_initial_base: o.f64("shortOptionInitialBase")?,
-            short_option_initial_min: o.f64("shortOptionInitialMin")?,
-            short_option_maintenance: o.f64("shortOptionMaintenance")?,
-            futures_initial_base: o.f64("futuresInitialBase")?,
-            futures_maintenance_base: o.f64("futuresMaintenanceBase")?,
-            futures_per_coin: o.f64_or("futuresPerCoin", 0.0)?,
-            futures_per_usd: o.f64_or("futuresPerUsd", 0.0)?,
-        };
-        let values = [
-            r.short_option_initial_base,
-            r.short_option_initial_min,
-            r.short_option_maintenance,
-            r.futures_initial_base,
-            r.futures_maintenance_base,
-            r.futures_per_coin,
-            r.futures_per_usd,
-        ];
-        for (f, v) in RATE_FIELDS.iter().zip(values) {
-            if !(v.is_finite() && (0.0..=10.0).contains(&v)) {
+        // the two slopes may be left out (0); every rate is in [0, 10]
+        let mut r = [0.0; 7];
+        for (i, f) in RATE_FIELDS.iter().enumerate() {
+            r[i] = if i >= 5 { o.f64_or(f, 0.0)? } else { o.f64(f)? };
+            if !(r[i].is_finite() && (0.0..=10.0).contains(&r[i])) {
                 return Err(Error::at_path(
                     ErrorCode::BadModel,
                     format!("{path}.{f}"),
@@ -79,7 +64,15 @@ impl StandardRates {
                 ));
             }
         }
-        Ok(r)
+        Ok(StandardRates {
+            short_option_initial_base: r[0],
+            short_option_initial_min: r[1],
+            short_option_maintenance: r[2],
+            futures_initial_base: r[3],
+            futures_maintenance_base: r[4],
+            futures_per_coin: r[5],
+            futures_per_usd: r[6],
+        })
     }
 
     /// Short option (initial, maintenance) per coin of underlying, in coin.

@@ -30,6 +30,11 @@ for (const file of goldenMarginFiles()) {
     assert.equal(report.margin.pools.length, c.expected.pools.length);
     c.expected.pools.forEach((exp, i) => assertClose(assert, report.margin.pools[i], exp, c.tolerance, `${file} ${exp.pool}`));
     assertClose(assert, report.margin.totalUsd, c.expected.totalUsd, c.tolerance, `${file} totalUsd`);
+    if (c.expected.greeks) assertClose(assert, report.greeks, c.expected.greeks, c.tolerance, `${file} greeks`);
+    (c.expected.positions ?? []).forEach((exp, i) => {
+      assert.equal(report.positions[i].instrument, exp.instrument, `${file} positions[${i}]`);
+      assertClose(assert, report.positions[i], exp, c.tolerance, `${file} positions[${i}]`);
+    });
   });
 }
 
