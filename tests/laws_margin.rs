@@ -407,3 +407,55 @@ fn eth_long_call_gains_are_cut_to_sixty_percent() {
     assert_eq!(cut[0], raw[0]);
     assert!((cut[8] - 0.6 * raw[8]).abs() <= 4.0 * EPS * raw[8]);
 }
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    /// Scaling a book by k scales every scenario P&L by k and, where the worst cell is in the
+    /// standard table (no dampener, whose fixed amount does not scale), the worst case by k; margin
+    /// is never negative.
+    #[test]
+    fn scaling_a_book_scales_its_scenarios_and_worst_case(
+        ps in prop::collection::vec(position(&ALL, &[0], (0.05, 3.0), None), 1..4),
+        mkt in market(),
+        k in log_uniform(0.1, 10.0),
+    ) {
+        let scaled: Vec<Value> = ps.iter().map(|p| {
+            let mut q = p.clone();
+            q["quantity"] = json!(num(&p["quantity"]) * k);
+            q
+        }).collect();
+        let a = report_exact(&request(&ps, &mkt));
+        let b = report_exact(&request(&scaled, &mkt));
+        for (pa, pb) in a["margin"]["pools"].as_array().unwrap().iter().zip(b["margin"]["pools"].as_array().unwrap()) {
+            prop_assert!(num(&pa["initial"]) >= 0.0 && num(&pb["initial"]) >= 0.0);
+            let (ca, cb) = (all_cells(pa, "pnlRaw"), all_cells(pb, "pnlRaw"));
+            let scale = max_abs(&ca).max(1e-300);
+            for (x, y) in ca.iter().zip(&cb) {
+                prop_assert!((y - k * x).abs() <= 1e-9 * k * scale, "cell {y} vs {k} × {x}");
+            }
+            if pa["worstScenario"]["table"] == "standard" && pb["worstScenario"]["table"] == "standard" {
+                let (wa, wb) = (num(&pa["worstCase"]), num(&pb["worstCase"]));
+                prop_assert!((wb - k * wa).abs() <= 1e-9 * k * scale, "worst case {wb} vs {k} × {wa}");
+            }
+        }
+    }
+
+    /// SPEC §3.1 step 6: in a segregated pool the gains haircut cannot change the margin (the
+    /// worst case is a loss, and losses are not haircut).
+    #[test]
+    fn the_gains_haircut_cannot_change_a_segregated_pool(
+        ps in prop::collection::vec(position(&ALL, &[1], (0.05, 3.0), None), 1..4),
+        mkt in market(),
+    ) {
+        let with_offset = |x: f64| {
+            let mut r = request(&ps, &mkt);
+            r["model"] = json!({ "preset": "deribit-pm", "overrides": { "currencies": { "ETH": { "pnlOffset": x }, "USD": { "pnlOffset": x } } } });
+            report_exact(&r)
+        };
+        let (none, full) = (with_offset(0.0), with_offset(1.0));
+        for (a, b) in none["margin"]["pools"].as_array().unwrap().iter().zip(full["margin"]["pools"].as_array().unwrap()) {
+            prop_assert_eq!(num(&a["initial"]), num(&b["initial"]), "{}", a["pool"]);
+        }
+    }
+}

@@ -215,6 +215,9 @@ fn value_position(
     warnings: &mut Vec<Warning>,
 ) -> std::result::Result<ValuedPosition, Issue> {
     let inst = &input.instrument;
+    if inst.kind == Kind::Spot && matches!(inst.underlying.as_str(), "USD" | "USDC" | "USDT") {
+        return Ok(stablecoin_holding(input, market));
+    }
     let und = market.underlying(&inst.underlying).ok_or_else(|| {
         Issue::new(
             ErrorCode::MissingMarket,
@@ -273,6 +276,28 @@ fn value_position(
         value_delta_one(&mut v);
     }
     Ok(v)
+}
+
+/// A stablecoin line (`USDC 5000`): a holding worth 1 USD a unit, needing no market (SPEC §2: a
+/// bare coin line is collateral of that currency's account).
+fn stablecoin_holding(input: &PositionInput, market: &Market) -> ValuedPosition {
+    ValuedPosition {
+        input: input.clone(),
+        pool: input.instrument.pool(),
+        quantity: input.quantity,
+        quantity_coin: input.quantity,
+        index: 1.0,
+        forward: 1.0,
+        t_years: 0.0,
+        sigma: None,
+        iv_source: None,
+        rate: market.rate,
+        expired: false,
+        unit_price_usd: 0.0,
+        value_usd: input.quantity,
+        value_pool: input.quantity,
+        greeks: PositionGreeks::default(),
+    }
 }
 
 /// The reference price: the forward of the expiry (options), the mark or forward (futures), the
