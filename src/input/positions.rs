@@ -145,11 +145,25 @@ fn parse_line(raw: &str, line_no: usize) -> std::result::Result<Option<PositionI
         Some(i) => &raw[..i],
         None => raw,
     };
-    // tokens with their 1-based columns (in characters)
-    let mut tokens: Vec<(usize, &str)> = Vec::new();
+    let tokens = tokens(content);
+    if tokens.is_empty() {
+        return Ok(None);
+    }
+    let line = Line {
+        content,
+        number: line_no,
+    };
+    let (mut position, rest) = line.head(&tokens)?;
+    line.options(&mut position, rest)?;
+    Ok(Some(position))
+}
+
+/// The whitespace-separated tokens of a line, with their byte offsets.
+fn tokens(content: &str) -> Vec<(usize, &str)> {
+    let mut tokens = Vec::new();
     let mut start: Option<usize> = None;
     for (i, c) in content.char_indices() {
-        if c.is_whitespace() || c == '\t' {
+        if c.is_whitespace() {
             if let Some(s) = start.take() {
                 tokens.push((s, &content[s..i]));
             }
@@ -160,118 +174,130 @@ fn parse_line(raw: &str, line_no: usize) -> std::result::Result<Option<PositionI
     if let Some(s) = start {
         tokens.push((s, &content[s..]));
     }
-    if tokens.is_empty() {
-        return Ok(None);
-    }
-    let col = |byte: usize| content[..byte].chars().count() + 1;
-    let bad = |code: ErrorCode, byte: usize, msg: String| {
-        Issue::new(code, format!("line {line_no}: {msg}")).at_line(line_no, col(byte))
-    };
+    tokens
+}
 
-    let (name_at, name) = tokens[0];
-    let instrument = Instrument::parse(name).map_err(|issue| {
-        let within = issue.column.unwrap_or(1);
-        Issue {
-            line: Some(line_no),
-            column: Some(col(name_at) + within - 1),
-            message: format!("line {line_no}: {}", issue.message),
-            ..issue
-        }
-    })?;
-    let mut rest = tokens[1..].iter().copied().peekable();
-    let Some((qty_at, qty_text)) = rest.next() else {
-        return Err(bad(
-            ErrorCode::BadLine,
-            content.len(),
-            format!(
+/// A line being read: its text (comment removed) and its number, for the places of errors.
+struct Line<'a> {
+    content: &'a str,
+    number: usize,
+}
+
+impl Line<'_> {
+    /// The 1-based column (in characters) of a byte offset.
+    fn col(&self, byte: usize) -> usize {
+        self.content[..byte].chars().count() + 1
+    }
+
+    fn bad(&self, code: ErrorCode, byte: usize, msg: String) -> Issue {
+        let n = self.number;
+        Issue::new(code, format!("line {n}: {msg}")).at_line(n, self.col(byte))
+    }
+
+    /// The instrument and the quantity (with a unit glued on or as the next token); the tokens
+    /// after them.
+    fn head<'t>(
+        &self,
+        tokens: &'t [(usize, &'t str)],
+    ) -> std::result::Result<(PositionInput, &'t [(usize, &'t str)]), Issue> {
+        let (name_at, name) = tokens[0];
+        let instrument = Instrument::parse(name).map_err(|issue| {
+            let within = issue.column.unwrap_or(1);
+            Issue {
+                line: Some(self.number),
+                column: Some(self.col(name_at) + within - 1),
+                message: format!("line {}: {}", self.number, issue.message),
+                ..issue
+            }
+        })?;
+        let Some(&(qty_at, qty_text)) = tokens.get(1) else {
+            let msg = format!(
                 "missing quantity after {} (e.g. {} -10)",
                 instrument.name, instrument.name
-            ),
-        ));
-    };
-    // allow a separated unit: "20000 USD"
-    let mut qty_joined = qty_text.to_string();
-    if let Some(&(_, next)) = rest.peek() {
-        if next.chars().all(|c| c.is_ascii_alphabetic()) && !next.contains('=') {
-            qty_joined.push_str(next);
-            rest.next();
-        }
-    }
-    let (quantity, unit) = quantity_with_unit(&qty_joined, &instrument)
-        .map_err(|m| bad(ErrorCode::BadNumber, qty_at, m))?;
-    let mut position = PositionInput {
-        instrument,
-        quantity,
-        unit,
-        mark: None,
-        iv: None,
-        entry: None,
-        line: Some(line_no),
-    };
-    let mut pending_at = false;
-    for (at, token) in rest {
-        let lower = token.to_ascii_lowercase();
-        if pending_at || token.starts_with('@') {
-            let value_text = if pending_at { token } else { &token[1..] };
-            if value_text.is_empty() {
-                pending_at = true;
-                continue;
+            );
+            return Err(self.bad(ErrorCode::BadLine, self.content.len(), msg));
+        };
+        // a separated unit: "20000 USD"
+        let mut used = 2;
+        let mut qty = qty_text.to_string();
+        if let Some(&(_, next)) = tokens.get(2) {
+            if next.chars().all(|c| c.is_ascii_alphabetic()) {
+                qty.push_str(next);
+                used = 3;
             }
-            pending_at = false;
-            let v = number(value_text)
-                .filter(|v| check_mark(*v))
-                .ok_or_else(|| {
-                    bad(
-                        ErrorCode::BadNumber,
-                        at,
-                        format!("'{token}' is not a mark price (a number ≥ 0 after @)"),
-                    )
+        }
+        let (quantity, unit) = quantity_with_unit(&qty, &instrument)
+            .map_err(|m| self.bad(ErrorCode::BadNumber, qty_at, m))?;
+        let position = PositionInput {
+            instrument,
+            quantity,
+            unit,
+            mark: None,
+            iv: None,
+            entry: None,
+            line: Some(self.number),
+        };
+        Ok((position, &tokens[used.min(tokens.len())..]))
+    }
+
+    /// `@mark` (or `@ mark`), `iv=…` (a decimal or a percentage), `entry=…`.
+    fn options(
+        &self,
+        position: &mut PositionInput,
+        rest: &[(usize, &str)],
+    ) -> std::result::Result<(), Issue> {
+        let mut pending_at = false;
+        for &(at, token) in rest {
+            let lower = token.to_ascii_lowercase();
+            if pending_at || token.starts_with('@') {
+                let value_text = if pending_at { token } else { &token[1..] };
+                if value_text.is_empty() {
+                    pending_at = true;
+                    continue;
+                }
+                pending_at = false;
+                let v = number(value_text).filter(|v| check_mark(*v)).ok_or_else(|| {
+                    let msg = format!("'{token}' is not a mark price (a number ≥ 0 after @)");
+                    self.bad(ErrorCode::BadNumber, at, msg)
                 })?;
-            position.mark = Some(v);
-        } else if let Some(v) = lower.strip_prefix("iv=") {
-            let mut v = number(v).ok_or_else(|| {
-                bad(
-                    ErrorCode::BadNumber,
-                    at,
-                    format!("'{token}' is not an implied vol (e.g. iv=0.55)"),
-                )
-            })?;
-            if lower.ends_with('%') {
-                v /= 100.0;
+                position.mark = Some(v);
+            } else if let Some(v) = lower.strip_prefix("iv=") {
+                position.iv = Some(self.iv(token, v, at)?);
+            } else if let Some(v) = lower.strip_prefix("entry=") {
+                let v = number(v).filter(|v| check_entry(*v)).ok_or_else(|| {
+                    let msg = format!("'{token}' is not an entry price (a positive number)");
+                    self.bad(ErrorCode::BadNumber, at, msg)
+                })?;
+                position.entry = Some(v);
+            } else {
+                let msg = format!("unexpected '{token}' (expected @mark, iv=… or entry=…)");
+                return Err(self.bad(ErrorCode::BadLine, at, msg));
             }
-            if !check_iv(v) {
-                return Err(bad(
-                    ErrorCode::BadNumber,
-                    at,
-                    format!("implied vol {v} is out of range (0, 20]; write 55% as 0.55"),
-                ));
-            }
-            position.iv = Some(v);
-        } else if let Some(v) = lower.strip_prefix("entry=") {
-            let v = number(v).filter(|v| check_entry(*v)).ok_or_else(|| {
-                bad(
-                    ErrorCode::BadNumber,
-                    at,
-                    format!("'{token}' is not an entry price (a positive number)"),
-                )
-            })?;
-            position.entry = Some(v);
-        } else {
-            return Err(bad(
-                ErrorCode::BadLine,
-                at,
-                format!("unexpected '{token}' (expected @mark, iv=… or entry=…)"),
-            ));
         }
+        if pending_at {
+            let msg = "a mark price must follow @".to_string();
+            return Err(self.bad(ErrorCode::BadNumber, self.content.len(), msg));
+        }
+        Ok(())
     }
-    if pending_at {
-        return Err(bad(
-            ErrorCode::BadNumber,
-            content.len(),
-            "a mark price must follow @".to_string(),
-        ));
+
+    /// `iv=0.55` or `iv=55%`, in (0, MAX_IV].
+    fn iv(&self, token: &str, text: &str, at: usize) -> std::result::Result<f64, Issue> {
+        let pct = text.ends_with('%');
+        let digits = text.strip_suffix('%').unwrap_or(text);
+        let mut v = number(digits).ok_or_else(|| {
+            let msg = format!("'{token}' is not an implied vol (e.g. iv=0.55)");
+            self.bad(ErrorCode::BadNumber, at, msg)
+        })?;
+        if pct {
+            v /= 100.0;
+        }
+        if !check_iv(v) {
+            let msg = format!("implied vol {v} is out of range (0, 20]; write 55% as 0.55");
+            return Err(self.bad(ErrorCode::BadNumber, at, msg));
+        }
+        Ok(v)
     }
-    Ok(Some(position))
 }
 
 fn parse_json_text(text: &str) -> Parsed {
