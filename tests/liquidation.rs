@@ -72,7 +72,9 @@ fn check_account(request: &Value) -> Result<usize, TestCaseError> {
             .iter()
             .find(|r| r["currency"] == a.currency.as_str())
             .unwrap();
-        let Some(liq) = reported["liquidation"].get("BTC") else { continue };
+        let Some(liq) = reported["liquidation"].get("BTC") else {
+            continue;
+        };
         if a.equity - a.maintenance <= 0.0 {
             continue; // liquidated today: both prices are today's (tested elsewhere)
         }
@@ -81,8 +83,12 @@ fn check_account(request: &Value) -> Result<usize, TestCaseError> {
             let found = liq[dir].as_f64().map(|p| p / 95_000.0);
             if let Some(x) = found {
                 // a real crossing: not positive there, positive just inside it
-                prop_assert!(surplus.at(x).unwrap() <= 1e-9 * a.equity.abs().max(1.0),
-                    "{} {dir}: surplus at reported {x} is {}", a.currency, surplus.at(x).unwrap());
+                prop_assert!(
+                    surplus.at(x).unwrap() <= 1e-9 * a.equity.abs().max(1.0),
+                    "{} {dir}: surplus at reported {x} is {}",
+                    a.currency,
+                    surplus.at(x).unwrap()
+                );
                 let inside = (x.ln() * (1.0 - 1e-7)).exp();
                 prop_assert!(surplus.at(inside).unwrap() > -1e-9 * a.equity.abs().max(1.0));
                 crossings += 1;
@@ -90,8 +96,11 @@ fn check_account(request: &Value) -> Result<usize, TestCaseError> {
             if let Some((good, bad)) = dense_crossing(&surplus, direction) {
                 let x = found.ok_or_else(|| TestCaseError::fail(format!(
                     "{} {dir}: the dense scan finds a crossing in ({good}, {bad}) that the search misses", a.currency)))?;
-                prop_assert!(x.ln().abs() <= bad.ln().abs() * (1.0 + 1e-12),
-                    "{} {dir}: reported {x} is beyond the dense scan's crossing ({good}, {bad})", a.currency);
+                prop_assert!(
+                    x.ln().abs() <= bad.ln().abs() * (1.0 + 1e-12),
+                    "{} {dir}: reported {x} is beyond the dense scan's crossing ({good}, {bad})",
+                    a.currency
+                );
             }
         }
     }

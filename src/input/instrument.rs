@@ -136,6 +136,24 @@ fn format_strike(strike: f64) -> String {
     format!("{strike}").replace('.', "d")
 }
 
+/// `BTC` or `BTC_USDC`: the coin and the linear quote; Err: (column, why).
+fn coin_and_quote(head: &str) -> Result<(&str, Option<&str>), (usize, &'static str)> {
+    let (coin, quote) = match head.split_once('_') {
+        Some((c, q)) => (c, Some(q)),
+        None => (head, None),
+    };
+    if !valid_coin(coin) {
+        return Err((1, "expected a coin such as BTC, ETH or SOL at the start"));
+    }
+    match quote {
+        Some(q) if !LINEAR_QUOTES.contains(&q) => Err((
+            coin.len() + 2,
+            "linear instruments are quoted in USDC or USDT (e.g. BTC_USDC-PERPETUAL)",
+        )),
+        _ => Ok((coin, quote)),
+    }
+}
+
 impl Instrument {
     fn build(
         underlying: &str,
@@ -217,25 +235,8 @@ impl Instrument {
         let parts: Vec<&str> = upper.split('-').collect();
         // column (1-based) where part i starts
         let col_of = |i: usize| 1 + parts.iter().take(i).map(|p| p.len() + 1).sum::<usize>();
-        let head = parts.first().copied().unwrap_or("");
-        let (coin, quote) = match head.split_once('_') {
-            Some((c, q)) => (c, Some(q)),
-            None => (head, None),
-        };
-        if !valid_coin(coin) {
-            return Err(bad(
-                1,
-                "expected a coin such as BTC, ETH or SOL at the start",
-            ));
-        }
-        if let Some(q) = quote {
-            if !LINEAR_QUOTES.contains(&q) {
-                return Err(bad(
-                    coin.len() + 2,
-                    "linear instruments are quoted in USDC or USDT (e.g. BTC_USDC-PERPETUAL)",
-                ));
-            }
-        }
+        let (coin, quote) =
+            coin_and_quote(parts.first().copied().unwrap_or("")).map_err(|(c, w)| bad(c, w))?;
         let expiry_at = |i: usize| -> Result<Date, Issue> {
             Date::parse_deribit(parts[i]).ok_or_else(|| {
                 bad(

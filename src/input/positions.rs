@@ -256,10 +256,12 @@ impl Line<'_> {
                     continue;
                 }
                 pending_at = false;
-                let v = number(value_text).filter(|v| check_mark(*v)).ok_or_else(|| {
-                    let msg = format!("'{token}' is not a mark price (a number ≥ 0 after @)");
-                    self.bad(ErrorCode::BadNumber, at, msg)
-                })?;
+                let v = number(value_text)
+                    .filter(|v| check_mark(*v))
+                    .ok_or_else(|| {
+                        let msg = format!("'{token}' is not a mark price (a number ≥ 0 after @)");
+                        self.bad(ErrorCode::BadNumber, at, msg)
+                    })?;
                 position.mark = Some(v);
             } else if let Some(v) = lower.strip_prefix("iv=") {
                 position.iv = Some(self.iv(token, v, at)?);

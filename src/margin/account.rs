@@ -251,9 +251,10 @@ impl<'a> Surplus<'a> {
                 .map(|p| p.margin().maintenance)
                 .sum::<f64>();
         let surplus = equity - maintenance;
-        // equity and margin equal to within rounding (1e-12 of their size, as every aggregate is
-        // cleaned) is not a liquidation, nor is an empty account
-        let dust = surplus.abs() <= CLEAN_RELATIVE * (equity.abs() + maintenance);
+        // equity and margin equal to within rounding (1e-12 of their size, and at least of one
+        // unit of the currency, as every aggregate is cleaned) is not a liquidation, nor is an
+        // empty account
+        let dust = surplus.abs() <= CLEAN_RELATIVE * (equity.abs() + maintenance).max(1.0);
         Ok(if (maintenance > 0.0 || equity < 0.0) && !dust {
             surplus
         } else {

@@ -133,6 +133,14 @@ pub struct GridCell {
 impl GridParams {
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
         let p = GridParams::read(value).map_err(crate::margin::params::model_error)?;
+        p.validate_scenarios()?;
+        p.validate_terms()?;
+        Ok(p)
+    }
+
+    /// Moves, vol shifts, weights, extra scenarios and the time shift within their ranges.
+    fn validate_scenarios(&self) -> Result<()> {
+        let p = self;
         let bad = |path: &str, msg: &str| {
             Err(Error::at_path(
                 ErrorCode::BadModel,
@@ -200,6 +208,19 @@ impl GridParams {
                 return bad(f, "must be in [0, 1]");
             }
         }
+        Ok(())
+    }
+
+    /// The contingency terms, the requirement's factor and the scan ranges.
+    fn validate_terms(&self) -> Result<()> {
+        let p = self;
+        let bad = |path: &str, msg: &str| {
+            Err(Error::at_path(
+                ErrorCode::BadModel,
+                format!("model.{path}"),
+                msg.to_string(),
+            ))
+        };
         match (p.maintenance_factor, p.initial_factor) {
             (Some(_), None) => {}
             (None, Some(f)) if f.is_finite() && (1.0..=10.0).contains(&f) => {}
@@ -236,7 +257,7 @@ impl GridParams {
                 );
             }
         }
-        Ok(p)
+        Ok(())
     }
 
     /// The price scan range of an underlying (1 when moves are plain fractions).
