@@ -393,6 +393,18 @@ fn value_option(v: &mut ValuedPosition, und: &UnderlyingMarket) -> std::result::
         v.value_usd
     };
     let inverse = v.is_inverse();
+    if v.expired {
+        // settled: no Greeks (all +0), the coin delta included
+        v.greeks = PositionGreeks {
+            delta_forward: Some(0.0),
+            delta_coin_account: inverse.then_some(0.0),
+            vega_coin: inverse.then_some(0.0),
+            theta_coin: inverse.then_some(0.0),
+            rho_coin: inverse.then_some(0.0),
+            ..PositionGreeks::default()
+        };
+        return Ok(());
+    }
     // every forward moves in proportion to the index: dF/dS = F/S (SPEC §1)
     let f_per_s = forward / index;
     let g = &mut v.greeks;
@@ -407,13 +419,7 @@ fn value_option(v: &mut ValuedPosition, und: &UnderlyingMarket) -> std::result::
     g.vanna = q * unit.vanna * f_per_s;
     g.volga = q * unit.volga;
     if inverse {
-        // settled positions have no Greeks, the coin delta included
-        let coin_delta = if v.expired {
-            0.0
-        } else {
-            q * (unit.delta - unit.price / forward)
-        };
-        g.delta_coin_account = Some(coin_delta);
+        g.delta_coin_account = Some(q * (unit.delta - unit.price / forward));
         g.vega_coin = Some(g.vega / forward);
         g.theta_coin = Some(g.theta / forward);
         g.rho_coin = Some(g.rho / forward);

@@ -37,8 +37,8 @@ test("RiskSession answers impact queries incrementally and frees", () => {
 
 test("the report carries account, liquidation, hedge and attribution", () => {
   const r = pm.computeReport(request);
-  assert.ok(r.account.equity > 0);
-  assert.ok("BTC" in r.account.liquidation);
+  assert.ok(r.account.totalUsd.equity > 0);
+  assert.ok(r.account.accounts.some((a) => "BTC" in a.liquidation));
   for (const pool of r.margin.pools) {
     assert.ok(pool.hedge.initialAfter <= pool.hedge.initialBefore + 1e-12);
     const sum = pool.positions.reduce((s, i) => s + r.positions[i].attribution.worstCaseContribution, 0);

@@ -67,10 +67,14 @@ function enriched(request) {
   const coins = Object.keys(out.market.underlyings);
   const parsed = pm.parsePositions(out.positions);
   out.positions = parsed.positions.map((p, i) => positionObject(p, i % 2 === 1));
-  out.model = {
-    preset: typeof out.model === "string" ? out.model : "deribit-pm",
-    overrides: { underlyings: { [coins[0]]: { priceRange: 0.16, volUp: 0.5 } }, currencies: { [coins[0]]: { mmFactor: 0.8 } } },
-  };
+  const preset = typeof out.model === "string" ? out.model : "deribit-pm";
+  // overrides name fields of the preset's own kind
+  const overrides = {
+    "deribit-pm": { underlyings: { [coins[0]]: { priceRange: 0.16, volUp: 0.5 } }, currencies: { [coins[0]]: { mmFactor: 0.8 } } },
+    span: { scanRanges: { [coins[0]]: 0.2 }, intraSpreadRate: 0.01 },
+    "deribit-standard": { underlyings: { [coins[0]]: { futuresInitialBase: 0.03 } } },
+  }[preset];
+  out.model = { preset, overrides };
   out.account = { collateral: { [coins[0]]: 2, USDC: 5000 } };
   out.analysis = { var: { confidence: 0.99, horizonDays: 1 }, stress: [{ move: -0.2 }, { move: 0.2, vol: 0.1 }], payoff: { points: 41 } };
   return out;

@@ -9,7 +9,7 @@ import pm, { fixture, readJson, goldenMarginFiles } from "./pkg.mjs";
 import { decodeTape } from "../../src/wasm/tape.js";
 
 const cli = new URL("../../target/release/portfolio-margin", import.meta.url).pathname;
-const cliReport = (request) => JSON.parse(execFileSync(cli, ["report", "-"], { input: JSON.stringify(request), encoding: "utf8" }));
+const cliReport = (request) => JSON.parse(execFileSync(cli, ["report", "-"], { input: JSON.stringify(request), encoding: "utf8", maxBuffer: 64 << 20 }));
 
 /** Same structure and key order; numbers within 1e-11 relative (or 1e-12 absolute). */
 function assertSameValue(actual, expected, path = "$") {
