@@ -73,7 +73,9 @@ const quantity: number = firstPosition.quantity;
 const markUsd: number = firstPosition.markUsd;
 const valueUsd: number = firstPosition.valueUsd;
 const positionDelta: number = firstPosition.greeks.delta;
-const equity: number | undefined = report.account?.equity;
+const equity: number | undefined = report.account?.accounts[0]?.equity;
+const closest: string | null | undefined = report.account?.closestToLiquidation;
+const deltaForward: number | undefined = firstPosition.greeks.deltaForward;
 const warnings: unknown[] = report.warnings;
 
 // @ts-expect-error a margin figure is a number, not a string
