@@ -53,3 +53,19 @@ test("a book plus its opposite needs exactly 0", () => {
   const r = pm.computeReport({ positions: [...book, ...opposite].join("\n") });
   for (const p of r.margin.pools) assert.equal(p.initial, 0, p.pool);
 });
+
+test("the gains haircut cannot change a segregated pool's margin", () => {
+  const positions = "ETH-25DEC26-3800-C -10\nETH-25DEC26-3000-P 5\nETH-PERPETUAL 20000";
+  const im = (pnlOffset) =>
+    pm.computeReport({ positions, model: { preset: "deribit-pm", overrides: { currencies: { ETH: { pnlOffset } } } } }).margin.pools[0].initial;
+  assert.equal(im(0), im(1));
+  assert.equal(im(0), im(0.6));
+});
+
+test("SOL and other coins use their own standard futures rates", () => {
+  const market = { asOf: "2026-11-24T08:00:00Z", underlyings: { SOL: { index: 200, iv: 0.8 }, ETH: { index: 3400, iv: 0.6 } } };
+  const sol = pm.computeReport({ positions: "SOL_USDC-PERPETUAL 6000", market, model: "deribit-standard" });
+  assert.ok(Math.abs(sol.margin.totalUsd.initial - 84000) < 1e-6, `${sol.margin.totalUsd.initial}`);
+  const eth = pm.computeReport({ positions: "ETH-PERPETUAL 3400000", market, model: "deribit-standard" });
+  assert.ok(Math.abs(eth.margin.pools[0].initial - 24) < 1e-9, `${eth.margin.pools[0].initial}`);
+});
