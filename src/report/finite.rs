@@ -59,23 +59,30 @@ impl Fail {
 
     fn into_error(self) -> Error {
         let Failure { path, message } = *self.0;
-        if let Some(m) = message {
-            return Error::new(
-                ErrorCode::Numeric,
-                format!("could not write the result: {m}"),
-            );
-        }
-        let path: String = path.iter().rev().map(String::as_str).collect();
-        let path = path.strip_prefix('.').unwrap_or(&path).to_string();
-        if path.is_empty() {
-            return Error::new(
-                ErrorCode::Numeric,
-                "the result is not a finite number; check the inputs for extreme values",
-            );
-        }
-        let message = format!("{path} is not a finite number; check the inputs for extreme values");
-        Error::at_path(ErrorCode::Numeric, path, message)
+        writer_error(&path, message)
     }
+}
+
+/// The `NUMERIC` error of a writer of results: its own `message`, or a non-finite number at the
+/// path whose segments (`.key`, `[i]`) were collected innermost first. Shared by this guard and
+/// the WebAssembly tape.
+pub fn writer_error(segments: &[String], message: Option<String>) -> Error {
+    if let Some(m) = message {
+        return Error::new(
+            ErrorCode::Numeric,
+            format!("could not write the result: {m}"),
+        );
+    }
+    let path: String = segments.iter().rev().map(String::as_str).collect();
+    let path = path.strip_prefix('.').unwrap_or(&path).to_string();
+    if path.is_empty() {
+        return Error::new(
+            ErrorCode::Numeric,
+            "the result is not a finite number; check the inputs for extreme values",
+        );
+    }
+    let message = format!("{path} is not a finite number; check the inputs for extreme values");
+    Error::at_path(ErrorCode::Numeric, path, message)
 }
 
 impl fmt::Display for Fail {

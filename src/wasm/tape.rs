@@ -22,7 +22,7 @@
 //!   string `i` in `text` (JS string offsets).
 //! - `shapes`: `len key-ids…` per shape, shape `i` being the `i`-th such group.
 
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
 use serde::ser::{self, Serialize};
 use std::fmt;
 
@@ -134,22 +134,7 @@ impl TapeError {
 
     fn into_error(self) -> Error {
         let TapeFailure { path, message } = *self.0;
-        if let Some(m) = message {
-            return Error::new(
-                ErrorCode::Numeric,
-                format!("could not write the result: {m}"),
-            );
-        }
-        let path: String = path.iter().rev().map(String::as_str).collect();
-        let path = path.strip_prefix('.').unwrap_or(&path).to_string();
-        if path.is_empty() {
-            return Error::new(
-                ErrorCode::Numeric,
-                "the result is not a finite number; check the inputs for extreme values",
-            );
-        }
-        let message = format!("{path} is not a finite number; check the inputs for extreme values");
-        Error::at_path(ErrorCode::Numeric, path, message)
+        crate::report::finite::writer_error(&path, message)
     }
 }
 
