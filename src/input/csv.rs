@@ -8,7 +8,6 @@ use crate::error::{ErrorCode, Issue, Warning, WarningCode};
 use crate::input::instrument::Instrument;
 use crate::input::position::{
     check_entry, check_iv, check_mark, number, quantity_with_unit, Parsed, PositionInput,
-    MAX_POSITIONS,
 };
 use crate::time::Date;
 
@@ -301,18 +300,7 @@ pub fn parse(text: &str, header_idx: usize) -> Parsed {
         if is_skipped(raw) {
             continue;
         }
-        match read_row(raw, line_no, &columns) {
-            Ok(p) => parsed.positions.push(p),
-            Err(issue) => parsed.errors.push(issue),
-        }
-        if parsed.positions.len() > MAX_POSITIONS {
-            parsed.errors.push(
-                Issue::new(
-                    ErrorCode::LimitExceeded,
-                    format!("more than {MAX_POSITIONS} positions"),
-                )
-                .at_line(line_no, 1),
-            );
+        if !parsed.add(read_row(raw, line_no, &columns), line_no) {
             break;
         }
     }

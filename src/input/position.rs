@@ -2,7 +2,7 @@
 //! readers of a position's fields shared by the line format and CSV: numbers, a quantity with its
 //! unit, and the documented ranges.
 
-use crate::error::{Issue, Warning};
+use crate::error::{ErrorCode, Issue, Warning};
 use crate::input::instrument::{Instrument, QuantityUnit};
 use crate::input::limits::valid_iv;
 use serde::Serialize;
@@ -42,6 +42,28 @@ pub struct Parsed {
     pub positions: Vec<PositionInput>,
     pub errors: Vec<Issue>,
     pub warnings: Vec<Warning>,
+}
+
+impl Parsed {
+    /// Keep one line's outcome; false once more than `MAX_POSITIONS` positions are read (the limit
+    /// is reported at `line_no` and reading stops).
+    pub fn add(&mut self, outcome: Result<PositionInput, Issue>, line_no: usize) -> bool {
+        match outcome {
+            Ok(p) => self.positions.push(p),
+            Err(issue) => self.errors.push(issue),
+        }
+        if self.positions.len() > MAX_POSITIONS {
+            self.errors.push(
+                Issue::new(
+                    ErrorCode::LimitExceeded,
+                    format!("more than {MAX_POSITIONS} positions"),
+                )
+                .at_line(line_no, 1),
+            );
+            return false;
+        }
+        true
+    }
 }
 
 pub fn number(text: &str) -> Option<f64> {

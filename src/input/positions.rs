@@ -120,19 +120,12 @@ pub fn parse_text(text: &str) -> Parsed {
     }
     for (idx, raw) in text.lines().enumerate() {
         let line_no = idx + 1;
-        match parse_line(raw, line_no) {
-            Ok(Some(p)) => parsed.positions.push(p),
-            Ok(None) => {}
-            Err(issue) => parsed.errors.push(issue),
-        }
-        if parsed.positions.len() > MAX_POSITIONS {
-            parsed.errors.push(
-                Issue::new(
-                    ErrorCode::LimitExceeded,
-                    format!("more than {MAX_POSITIONS} positions"),
-                )
-                .at_line(line_no, 1),
-            );
+        let outcome = match parse_line(raw, line_no) {
+            Ok(None) => continue,
+            Ok(Some(p)) => Ok(p),
+            Err(issue) => Err(issue),
+        };
+        if !parsed.add(outcome, line_no) {
             break;
         }
     }

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::Kind;
+use crate::margin::params::bad_model;
 use crate::margin::risk_matrix::{cleaned, expiry_bucket, pool_delta};
 use crate::pricing::valuation::ValuedPosition;
 use serde::Serialize;
@@ -141,13 +142,7 @@ impl GridParams {
     /// Moves, vol shifts, weights, extra scenarios and the time shift within their ranges.
     fn validate_scenarios(&self) -> Result<()> {
         let p = self;
-        let bad = |path: &str, msg: &str| {
-            Err(Error::at_path(
-                ErrorCode::BadModel,
-                format!("model.{path}"),
-                msg.to_string(),
-            ))
-        };
+        let bad = |path: &str, msg: &str| bad_model(format!("model.{path}"), msg);
         // moves are fractions, or multiples of a scan range (checked against the ranges below)
         let scaled = p.scan_ranges.is_some();
         let ok_move = |m: f64| m.is_finite() && (m > -1.0 || scaled) && m.abs() <= 100.0;
@@ -214,13 +209,7 @@ impl GridParams {
     /// The contingency terms, the requirement's factor and the scan ranges.
     fn validate_terms(&self) -> Result<()> {
         let p = self;
-        let bad = |path: &str, msg: &str| {
-            Err(Error::at_path(
-                ErrorCode::BadModel,
-                format!("model.{path}"),
-                msg.to_string(),
-            ))
-        };
+        let bad = |path: &str, msg: &str| bad_model(format!("model.{path}"), msg);
         match (p.maintenance_factor, p.initial_factor) {
             (Some(_), None) => {}
             (None, Some(f)) if f.is_finite() && (1.0..=10.0).contains(&f) => {}

@@ -32,6 +32,11 @@ impl ModelMeta {
 }
 
 /// Problems in a model's parameters are `BAD_MODEL`.
+/// A model parameter out of its range: `BAD_MODEL` at `path`.
+pub(crate) fn bad_model<T>(path: String, msg: &str) -> Result<T> {
+    Err(Error::at_path(ErrorCode::BadModel, path, msg.to_string()))
+}
+
 /// Unknown and repeated keys stay `BAD_REQUEST`, as everywhere (SPEC §2).
 pub(crate) fn model_error(e: Error) -> Error {
     let mut e = e;

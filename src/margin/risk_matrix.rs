@@ -4,6 +4,7 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::{Kind, Settlement};
 use crate::input::limits::MAX_IV;
+use crate::margin::params::bad_model;
 use crate::pricing::black76;
 use crate::pricing::valuation::ValuedPosition;
 use crate::time::Date;
@@ -644,10 +645,6 @@ impl PoolScenarios {
         };
         moves.get(cell.column).copied().unwrap_or(0.0)
     }
-}
-
-fn bad_model<T>(path: String, msg: &str) -> Result<T> {
-    Err(Error::at_path(ErrorCode::BadModel, path, msg.to_string()))
 }
 
 impl UnderlyingShock {

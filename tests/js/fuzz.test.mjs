@@ -13,7 +13,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import pm, { fixture, readJson, goldenMarginFiles } from "./pkg.mjs";
+import pm, { fixture, readJson, goldenMarginFiles, prng, iterationSeed as seedOf } from "./pkg.mjs";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const N = Number(process.env.FUZZ_N ?? 10000);
@@ -28,25 +28,8 @@ const CODES = new Set(["BAD_REQUEST", "BAD_NUMBER", "UNKNOWN_INSTRUMENT", "BAD_L
 const NULLABLE = new Set(["marginRatio", "down", "up", "downCurrency", "upCurrency", "liquidatesFirst"]);
 
 // ---------------------------------------------------------------------------------------------
-// deterministic PRNG (mulberry32) and helpers
-function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const r = {
-    next,
-    int: (n) => Math.floor(next() * n),
-    pick: (xs) => xs[Math.floor(next() * xs.length)],
-    chance: (p) => next() < p,
-  };
-  return r;
-}
-const iterationSeed = (i) => (Math.imul(SEED ^ 0x9e3779b9, 2654435761) + Math.imul(i + 1, 0x85ebca6b)) >>> 0;
+// deterministic PRNG (mulberry32, in pkg.mjs, shared with strict.test.mjs) and helpers
+const iterationSeed = (i) => seedOf(SEED, i);
 const clone = (v) => structuredClone(v);
 
 // ---------------------------------------------------------------------------------------------

@@ -31,3 +31,19 @@ export function assertClose(assert, actual, expected, tol, what) {
     assert.deepEqual(actual, expected, what);
   }
 }
+
+/** Deterministic PRNG (mulberry32) for the fuzz suites: each iteration reproduces alone. */
+export function prng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)], chance: (p) => next() < p };
+}
+
+/** The seed of iteration `i` of a fuzz run seeded `seed`. */
+export const iterationSeed = (seed, i) => (Math.imul(seed ^ 0x9e3779b9, 2654435761) + Math.imul(i + 1, 0x85ebca6b)) >>> 0;

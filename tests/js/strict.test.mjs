@@ -15,26 +15,14 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import pm, { fixture, readJson, goldenMarginFiles } from "./pkg.mjs";
+import pm, { fixture, readJson, goldenMarginFiles, prng, iterationSeed as seedOf } from "./pkg.mjs";
 
 const SEED = Number(process.env.STRICT_SEED ?? 20261124);
 const N = Number(process.env.STRICT_N ?? 400);
 const ONLY = process.env.STRICT_ONLY === undefined ? null : Number(process.env.STRICT_ONLY);
 const CLI = fileURLToPath(new URL("../../target/release/portfolio-margin", import.meta.url));
 
-// deterministic PRNG (mulberry32), as in fuzz.test.mjs
-function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)], chance: (p) => next() < p };
-}
-const iterationSeed = (i) => (Math.imul(SEED ^ 0x9e3779b9, 2654435761) + Math.imul(i + 1, 0x85ebca6b)) >>> 0;
+const iterationSeed = (i) => seedOf(SEED, i);
 
 // ---------------------------------------------------------------------------------------------
 // seed requests: the golden books, the fixture and the sample, each also with every optional
