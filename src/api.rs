@@ -20,6 +20,12 @@ pub fn report(request: &Request) -> Result<Report> {
     crate::report::build::build_report(&Session::new(request)?)
 }
 
+/// [`report`], with the fraction done of a long analysis (Monte Carlo, historical) reported to
+/// `progress` as it goes (0 to 1).
+pub fn report_with_progress(request: &Request, progress: &mut dyn FnMut(f64)) -> Result<Report> {
+    crate::report::build::build_report_with_progress(&Session::new(request)?, progress)
+}
+
 /// A standing book for repeated pre-trade queries (values the book once).
 pub fn session(request: &Request) -> Result<Session> {
     Session::new(request)

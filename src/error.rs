@@ -30,6 +30,8 @@ pub enum ErrorCode {
     AboveMaximum,
     /// Implied volatility: the option has no time left.
     NoTimeLeft,
+    /// Correlations that are not symmetric, not in [−1, 1] or not positive semi-definite.
+    BadCorrelation,
     /// A computation produced a non-finite number (a bug guard; never expected).
     Numeric,
 }
@@ -48,6 +50,7 @@ impl ErrorCode {
             ErrorCode::BelowIntrinsic => "BELOW_INTRINSIC",
             ErrorCode::AboveMaximum => "ABOVE_MAXIMUM",
             ErrorCode::NoTimeLeft => "NO_TIME_LEFT",
+            ErrorCode::BadCorrelation => "BAD_CORRELATION",
             ErrorCode::Numeric => "NUMERIC",
         }
     }
@@ -216,6 +219,10 @@ pub enum WarningCode {
     NotComputed,
     /// CSV columns that the reader does not use (named in the message).
     IgnoredColumn,
+    /// Cornish-Fisher outside its domain of validity (not monotone in p): figures unreliable.
+    CfOutOfDomain,
+    /// A Monte Carlo run from a fresh seed (`"seed": null`): the figures change from run to run.
+    FreshSeed,
 }
 
 impl WarningCode {
@@ -225,6 +232,8 @@ impl WarningCode {
             WarningCode::ZeroQuantity => "ZERO_QUANTITY",
             WarningCode::NotComputed => "NOT_COMPUTED",
             WarningCode::IgnoredColumn => "IGNORED_COLUMN",
+            WarningCode::CfOutOfDomain => "CF_OUT_OF_DOMAIN",
+            WarningCode::FreshSeed => "FRESH_SEED",
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod margin;
 pub mod market;
 pub mod pricing;
 pub mod report;
+pub mod risk;
 pub mod time;
 pub mod wasm;
 

@@ -6,13 +6,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Layer of each top-level module, lowest first. A module may use its own layer and those below.
-const LAYERS: [(&str, usize); 10] = [
+const LAYERS: [(&str, usize); 11] = [
     ("error", 0),
     ("time", 0),
     ("input", 1),
     ("market", 2),
     ("pricing", 3),
     ("margin", 4),
+    ("risk", 4),
     ("report", 5),
     ("api", 6),
     ("wasm", 7),

@@ -5,7 +5,9 @@ use portfolio_margin::api;
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: portfolio-margin report [FILE|-]     request JSON from FILE or stdin, report JSON on stdout
+const USAGE: &str = "usage: portfolio-margin report [--progress] [FILE|-]
+                                                request JSON from FILE or stdin, report JSON on stdout
+                                                (--progress: the fraction done of a long analysis on stderr)
        portfolio-margin models                  list the margin model presets (JSON)
        portfolio-margin sample [--generated N]  print a sample request (embedded market and portfolio,
                                                 or a generated N-position BTC/ETH book)
@@ -15,7 +17,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).map(String::as_str);
     match arg(0) {
-        Some("report") => report(arg(1).unwrap_or("-")),
+        Some("report") if arg(1) == Some("--progress") => report(arg(2).unwrap_or("-"), true),
+        Some("report") => report(arg(1).unwrap_or("-"), false),
         Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => sample(arg(1), arg(2)),
         Some("bench") => bench(arg(1).unwrap_or("-"), arg(2)),
@@ -38,12 +41,25 @@ fn fail(e: &portfolio_margin::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn report(source: &str) -> ExitCode {
+fn report(source: &str, progress: bool) -> ExitCode {
     let text = match read_source(source) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    print_json(api::report_json(&text))
+    if !progress {
+        return print_json(api::report_json(&text));
+    }
+    // whole percents, each once, as `progress 0.42` lines
+    let mut last = -1i64;
+    let mut tell = |f: f64| {
+        let pct = (f * 100.0).floor() as i64;
+        if pct > last {
+            last = pct;
+            eprintln!("progress {:.2}", pct as f64 / 100.0);
+        }
+    };
+    let report = api::parse_request(&text).and_then(|r| api::report_with_progress(&r, &mut tell));
+    print_json(report.and_then(|r| api::to_json(&r)))
 }
 
 /// A result as JSON on stdout, or its error as JSON on stderr (exit code 2).

@@ -2,6 +2,7 @@
 //! analysis). Nothing here knows about prices or margin; every error names its line/column or path.
 
 pub mod account;
+pub mod analysis;
 pub mod bookgen;
 pub mod csv;
 pub mod instrument;
@@ -15,6 +16,7 @@ pub mod positions;
 
 use crate::error::{Error, ErrorCode, Result, Warning};
 use account::AccountInput;
+pub use analysis::AnalysisInput;
 use json::{parse_json, Obj};
 use market::MarketInput;
 use model::ModelInput;
@@ -35,26 +37,6 @@ pub struct Request {
     pub analysis: Option<AnalysisInput>,
 }
 
-/// The optional analysis block (SPEC §6): which risk measures beyond margin were asked for.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, Default)]
-pub struct AnalysisInput {
-    pub var: Option<serde_json::Value>,
-    pub stress: Option<serde_json::Value>,
-    pub payoff: Option<serde_json::Value>,
-}
-
-impl AnalysisInput {
-    fn from_json(v: &serde_json::Value) -> Result<AnalysisInput> {
-        let o = Obj::new(v, "analysis", &["var", "stress", "payoff"])?;
-        Ok(AnalysisInput {
-            var: o.get("var").cloned(),
-            stress: o.get("stress").cloned(),
-            payoff: o.get("payoff").cloned(),
-        })
-    }
-}
-
 // The JSON shape of a request, for the TypeScript declarations only (exported as `Request`);
 // `Request::from_json` reads it into the typed `Request`.
 /// A request (SPEC §2): what `computeReport`, `marginImpact` and `RiskSession` take.
@@ -70,7 +52,20 @@ pub struct RequestJson {
     /// Omitted: `"deribit-pm"`.
     pub model: Option<ModelInput>,
     pub account: Option<AccountInput>,
-    pub analysis: Option<AnalysisInput>,
+    pub analysis: Option<AnalysisJson>,
+}
+
+/// A request's `analysis` (SPEC §6; TypeScript declarations only): `true` asks for the defaults.
+#[cfg(feature = "typescript")]
+#[derive(ts_rs::TS)]
+#[ts(rename = "AnalysisRequest", optional_fields)]
+pub struct AnalysisJson {
+    #[ts(type = "boolean | { method?: \"monte-carlo\" | \"historical\" | \"delta-gamma\", horizonDays?: number, varConfidence?: number, esConfidence?: number, paths?: number, seed?: number | null, tails?: \"normal\" | { studentT: number }, spotVolBeta?: number, includeCollateral?: boolean, returns?: Record<string, number[]>, volReturns?: Record<string, number[]>, lambda?: number, revaluation?: \"grid\" | \"full\" }")]
+    pub var: Option<()>,
+    #[ts(type = "boolean | { include?: string[], custom?: { name: string, label?: string, moves?: Record<string, number>, vol?: Record<string, number> }[] }")]
+    pub stress: Option<()>,
+    #[ts(type = "boolean | { underlying?: string, at?: string, range?: [number, number], points?: number }")]
+    pub payoff: Option<()>,
 }
 
 /// A request's `positions`: pasted text or position objects (TypeScript declarations only).

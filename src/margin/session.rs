@@ -5,7 +5,7 @@ use crate::error::{Result, Warning, WarningCode};
 use crate::input::account::AccountInput;
 use crate::input::instrument::{Kind, Settlement};
 use crate::input::positions::PositionInput;
-use crate::input::Request;
+use crate::input::{AnalysisInput, Request};
 use crate::margin::account::currency_accounts;
 use crate::margin::book::{accumulate, Book, PoolBook};
 use crate::margin::layout::PoolFacts;
@@ -25,6 +25,11 @@ pub struct Session {
     pub book: Book,
     pub account: Option<AccountInput>,
     pub warnings: Vec<Warning>,
+    /// Every position valued, in input order (bare coin lines included): the risk engine's book.
+    pub all_positions: Vec<ValuedPosition>,
+    /// The request's own `account.collateral` (without the bare coin lines).
+    pub collateral: BTreeMap<String, f64>,
+    pub analysis: Option<AnalysisInput>,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
@@ -77,14 +82,6 @@ impl Session {
         let model = Model::resolve(request.model.as_ref())?;
         let account = request.account.clone();
         let mut warnings = request.warnings.clone();
-        if request.analysis.is_some() {
-            warnings.push(Warning {
-                code: WarningCode::NotComputed,
-                message: "'analysis' (VaR, stress, payoff) is accepted but not computed by this version; see the README".into(),
-                line: None,
-                path: Some("analysis".into()),
-            });
-        }
         let valued = value_positions(inputs, &market, &mut warnings)?;
         for (i, p) in valued.iter().enumerate() {
             if p.quantity == 0.0 {
@@ -96,6 +93,12 @@ impl Session {
                 });
             }
         }
+        let all_positions = if request.analysis.as_ref().is_some_and(|a| !a.is_empty()) {
+            valued.clone()
+        } else {
+            Vec::new()
+        };
+        let collateral = account.as_ref().map(|a| a.collateral.clone()).unwrap_or_default();
         let (holdings, valued): (Vec<ValuedPosition>, Vec<ValuedPosition>) = valued
             .into_iter()
             .partition(|p| p.input.instrument.kind == Kind::Spot);
@@ -108,6 +111,9 @@ impl Session {
             book,
             account,
             warnings,
+            all_positions,
+            collateral,
+            analysis: request.analysis.clone(),
         })
     }
 

@@ -77,6 +77,12 @@ impl UnderlyingMarket {
             .unwrap_or(self.index)
     }
 
+    /// The ATM implied vol of the first expiry (log-moneyness 0 of the earliest smile), else the
+    /// flat iv: the σ of an underlying in VaR and `es-margin` (SPEC §4).
+    pub fn atm_vol_first_expiry(&self) -> Option<f64> {
+        self.smiles.first().map(|s| s.vol_at(0.0)).or(self.flat_iv)
+    }
+
     pub fn has_vol(&self) -> bool {
         !self.smiles.is_empty() || self.flat_iv.is_some()
     }
@@ -267,14 +273,29 @@ fn correlations(input: &BTreeMap<String, f64>) -> Result<BTreeMap<(String, Strin
         })?;
         if !(rho.is_finite() && (-1.0..=1.0).contains(rho)) {
             return Err(Error::at_path(
-                ErrorCode::BadNumber,
+                ErrorCode::BadCorrelation,
                 here,
                 "a correlation must be between -1 and 1",
             ));
         }
         let (a, b) = (a.trim().to_ascii_uppercase(), b.trim().to_ascii_uppercase());
+        if a == b && *rho != 1.0 {
+            return Err(Error::at_path(
+                ErrorCode::BadCorrelation,
+                here,
+                "the correlation of an underlying with itself is 1",
+            ));
+        }
         let key = if a <= b { (a, b) } else { (b, a) };
-        correlations.insert(key, *rho);
+        if let Some(before) = correlations.insert(key, *rho) {
+            if before != *rho {
+                return Err(Error::at_path(
+                    ErrorCode::BadCorrelation,
+                    here,
+                    "the pair is given twice with different correlations (a correlation matrix is symmetric)",
+                ));
+            }
+        }
     }
     Ok(correlations)
 }

@@ -150,6 +150,46 @@ impl ValuedPosition {
         }
     }
 
+    /// P&L in USD against today's value, fully revalued, when the index moves to `index × s_mult`,
+    /// every σ is multiplied by `vol_mult` and `horizon_years` pass (SPEC §4): option time shrinks
+    /// by the horizon; each forward keeps its annualised basis over the remaining time on the
+    /// shocked index (a perpetual keeps its ratio to the index); at or past expiry an instrument is
+    /// worth its intrinsic value at the shocked index. Inverse pool P&L is converted at the shocked
+    /// index; a coin holding moves with its coin; stablecoins and settled positions do not move.
+    pub fn pnl_usd_at(&self, s_mult: f64, vol_mult: f64, horizon_years: f64) -> f64 {
+        let kind = self.input.instrument.kind;
+        if self.expired || kind == Kind::Spot && is_stablecoin(&self.input.instrument.underlying) {
+            return 0.0;
+        }
+        let index = self.index * s_mult;
+        let t_left = self.t_years - horizon_years;
+        let f_new = match kind {
+            Kind::Spot => return self.quantity_coin * (index - self.index),
+            Kind::Perpetual => self.forward * s_mult,
+            _ if t_left <= 0.0 => index,
+            _ => index * ((self.forward / self.index).ln() / self.t_years * t_left).exp(),
+        };
+        let f = self.forward;
+        match (kind, self.is_inverse()) {
+            (Kind::Option, inverse) => {
+                let unit = if t_left <= 0.0 {
+                    black76::intrinsic(f_new, self.strike(), self.is_call())
+                } else {
+                    let sigma = self.sigma.unwrap_or(0.0) * vol_mult;
+                    black76::price(f_new, self.strike(), t_left, sigma, self.rate, self.is_call())
+                };
+                if inverse {
+                    self.quantity * (unit / f_new - self.unit_price_usd / f) * index
+                } else {
+                    self.quantity * (unit - self.unit_price_usd)
+                }
+            }
+            // N (1/F − 1/F′) coin, at the shocked index
+            (_, true) => self.quantity * (index / f - index / f_new),
+            (_, false) => self.quantity * (f_new - f),
+        }
+    }
+
     /// P&L in the pool's currency when every price moves by `1 + move_frac` and the vol is `sigma`
     /// (SPEC §3.1 step 2; the per-instrument formulas are in docs/CONVENTIONS.md).
     #[inline]
@@ -215,7 +255,7 @@ fn value_position(
     warnings: &mut Vec<Warning>,
 ) -> std::result::Result<ValuedPosition, Issue> {
     let inst = &input.instrument;
-    if inst.kind == Kind::Spot && matches!(inst.underlying.as_str(), "USD" | "USDC" | "USDT") {
+    if inst.kind == Kind::Spot && is_stablecoin(&inst.underlying) {
         return Ok(stablecoin_holding(input, market));
     }
     let und = market.underlying(&inst.underlying).ok_or_else(|| {
@@ -276,6 +316,11 @@ fn value_position(
         value_delta_one(&mut v);
     }
     Ok(v)
+}
+
+/// USD and the stablecoins counted at 1 USD.
+pub fn is_stablecoin(currency: &str) -> bool {
+    matches!(currency, "USD" | "USDC" | "USDT")
 }
 
 /// A stablecoin line (`USDC 5000`): a holding worth 1 USD a unit, needing no market (SPEC §2: a

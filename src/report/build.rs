@@ -14,6 +14,11 @@ use std::collections::BTreeMap;
 
 /// Build the report from a session's valued, pooled book.
 pub(crate) fn build_report(session: &Session) -> Result<Report> {
+    build_report_with_progress(session, &mut |_| {})
+}
+
+/// [`build_report`]; `progress` hears the fraction of a long analysis done (0 to 1).
+pub(crate) fn build_report_with_progress(session: &Session, progress: &mut dyn FnMut(f64)) -> Result<Report> {
     let book = &session.book;
     let mut positions: Vec<PositionReport> = book
         .positions
@@ -41,6 +46,18 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
         )?),
         None => None,
     };
+    let mut warnings = session.warnings.clone();
+    let analysis = match &session.analysis {
+        Some(a) if !a.is_empty() => crate::risk::analyse(
+            &session.market,
+            &session.all_positions,
+            &session.collateral,
+            a,
+            &mut warnings,
+            progress,
+        )?,
+        _ => Default::default(),
+    };
     let report = Report {
         as_of: session.market.as_of_text.clone(),
         model: ModelReport {
@@ -55,7 +72,10 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
             total_usd: total,
         },
         account,
-        warnings: session.warnings.clone(),
+        var: analysis.var,
+        stress: analysis.stress,
+        payoff: analysis.payoff,
+        warnings,
     };
     Ok(report)
 }

@@ -64,7 +64,11 @@ function enriched(request) {
   }[preset];
   out.model = { preset, overrides };
   out.account = { collateral: { [coins[0]]: 2, USDC: 5000 } };
-  out.analysis = { var: { confidence: 0.99, horizonDays: 1 }, stress: [{ move: -0.2 }, { move: 0.2, vol: 0.1 }], payoff: { points: 41 } };
+  out.analysis = {
+    var: { varConfidence: 0.99, horizonDays: 1, paths: 200, tails: { studentT: 5 } },
+    stress: { include: ["ftx-2022"], custom: [{ name: "down", label: "down 20 %", moves: { default: -0.2 }, vol: { default: 0.1 } }] },
+    payoff: { points: 41 },
+  };
   return out;
 }
 
@@ -78,7 +82,8 @@ const pastedJson = { name: "pasted JSON array", request: { positions: JSON.strin
 // duplicates. Every object gets duplicates. A model's overrides name fields of the preset: an
 // unknown one is BAD_REQUEST too.
 const STRICT = [[], ["market"], ["market", "underlyings", "*"], ["positions", "#"], ["positions", "#", "instrument"], ["model"], ["account"], ["analysis"],
-  ["model", "overrides"], ["model", "overrides", "underlyings", "*"], ["model", "overrides", "currencies", "*"]];
+  ["model", "overrides"], ["model", "overrides", "underlyings", "*"], ["model", "overrides", "currencies", "*"],
+  ["analysis", "var"], ["analysis", "var", "tails"], ["analysis", "stress"], ["analysis", "stress", "custom", "#"], ["analysis", "payoff"]];
 const matches = (pattern, path) =>
   pattern.length === path.length && pattern.every((p, i) => (p === "*" ? typeof path[i] === "string" : p === "#" ? typeof path[i] === "number" : p === path[i]));
 const isStrict = (request, path) =>
