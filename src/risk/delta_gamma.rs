@@ -5,7 +5,7 @@
 use crate::error::{Result, Warning, WarningCode};
 use crate::input::analysis::VarInput;
 use crate::pricing::black76::norm_pdf;
-use crate::risk::montecarlo::cholesky;
+use crate::risk::correlation::cholesky;
 use crate::risk::types::{Moments, TailFigures, VarReport};
 use crate::risk::RiskBook;
 

@@ -2,6 +2,7 @@
 //! (Monte Carlo, historical), parametric delta-gamma, the stress library and the payoff curves.
 //! Scenario P&L is the full revaluation of `pricing::valuation`, in USD, collateral included.
 
+pub mod correlation;
 pub mod delta_gamma;
 pub mod estimators;
 pub mod historical;

@@ -15,6 +15,7 @@
 use crate::error::{Error, ErrorCode, Result, Warning, WarningCode};
 use crate::input::analysis::{Revaluation, Seed, Tails, VarInput};
 use crate::risk::types::VarReport;
+use crate::risk::correlation::cholesky;
 use crate::risk::{sample_report, RiskBook, Sample};
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rand_xoshiro::rand_core::SeedableRng;
@@ -22,48 +23,11 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Nodes of the revaluation grid per underlying.
 pub const GRID_NODES: usize = 401;
+/// Options with less time than this left at the horizon (years; 2 days) are revalued in every
+/// path instead: their P&L has a kink (intrinsic value) or nearly one, which a grid smooths.
+pub const EXACT_BELOW_YEARS: f64 = 2.0 / 365.0;
 /// Shocks are capped at this many standard deviations (keeps every ES finite under fat tails).
 pub const SHOCK_CAP_SD: f64 = 10.0;
-
-/// The lower-triangular Cholesky factor of a correlation matrix; a matrix that is not positive
-/// semi-definite is `BAD_CORRELATION` at `market.correlations`.
-pub fn cholesky(c: &[Vec<f64>], names: &[String]) -> Result<Vec<Vec<f64>>> {
-    let n = c.len();
-    let mut l = vec![vec![0.0; n]; n];
-    for j in 0..n {
-        let d = c[j][j] - (0..j).map(|k| l[j][k] * l[j][k]).sum::<f64>();
-        if d < -1e-10 {
-            return Err(Error::at_path(
-                ErrorCode::BadCorrelation,
-                "market.correlations",
-                format!(
-                    "market.correlations: the correlations of {} are not positive semi-definite (no joint distribution has them)",
-                    names.join(", ")
-                ),
-            ));
-        }
-        let d = d.max(0.0).sqrt();
-        l[j][j] = d;
-        for i in j + 1..n {
-            let s = c[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
-            l[i][j] = if d > 1e-12 { s / d } else { 0.0 };
-        }
-    }
-    // a semi-definite matrix with a zero pivot: the rows below must still be reproduced
-    for i in 0..n {
-        for j in 0..=i {
-            let back: f64 = (0..=j).map(|k| l[i][k] * l[j][k]).sum();
-            if (back - c[i][j]).abs() > 1e-8 {
-                return Err(Error::at_path(
-                    ErrorCode::BadCorrelation,
-                    "market.correlations",
-                    format!("market.correlations: the correlation of {} and {} is inconsistent with the others (not positive semi-definite)", names[i], names[j]),
-                ));
-            }
-        }
-    }
-    Ok(l)
-}
 
 /// The seed to use: the request's, or a fresh one from the platform's generator.
 fn seed_of(var: &VarInput, warnings: &mut Vec<Warning>) -> Result<u64> {
@@ -158,6 +122,16 @@ struct Paths<'a, 'b> {
 }
 
 impl Paths<'_, '_> {
+    /// Whether item `i` is read from its underlying's grid (else revalued in every path).
+    fn on_grid(&self, i: usize) -> bool {
+        self.grid.is_some()
+            && self.book.items[i].position.is_none_or(|p| {
+                p.input.instrument.kind != crate::input::instrument::Kind::Option
+                    || p.expired
+                    || p.t_years - self.years >= EXACT_BELOW_YEARS
+            })
+    }
+
     #[inline]
     fn item_pnl_at(&self, item: usize, x: f64) -> f64 {
         let it = &self.book.items[item];
@@ -205,6 +179,7 @@ impl Sample for Paths<'_, '_> {
         }
         (0..items.len())
             .map(|i| match items[i].underlying {
+                Some(u) if !self.on_grid(i) => tail.iter().map(|&(p, w)| w * self.item_pnl_at(i, self.x[u][p])).sum(),
                 Some(u) => node_weight[u]
                     .iter()
                     .enumerate()
@@ -258,8 +233,13 @@ fn revalue<'a, 'b>(book: &'a RiskBook<'b>, x: Vec<Vec<f64>>, var: &VarInput, pro
                 .collect();
             out.grid = Some(grid);
             let mut nodes = vec![vec![0.0; GRID_NODES]; nu];
+            let mut exact = vec![vec![0.0; paths]; nu];
             for (i, item) in book.items.iter().enumerate() {
-                if let Some(u) = item.underlying {
+                if let Some(u) = item.underlying.filter(|_| !out.on_grid(i)) {
+                    for p in 0..paths {
+                        exact[u][p] += out.item_pnl_at(i, out.x[u][p]);
+                    }
+                } else if let Some(u) = item.underlying {
                     for (g, node) in nodes[u].iter_mut().enumerate() {
                         *node += out.item_pnl_at(i, out.node_x(u, g));
                     }
@@ -272,10 +252,11 @@ fn revalue<'a, 'b>(book: &'a RiskBook<'b>, x: Vec<Vec<f64>>, var: &VarInput, pro
             for u in 0..nu {
                 let (x0, dx) = grid[u];
                 for p in 0..paths {
-                    out.by_underlying[u][p] = stencil((out.x[u][p] - x0) / dx, GRID_NODES)
-                        .iter()
-                        .map(|&(g, c)| c * nodes[u][g])
-                        .sum();
+                    out.by_underlying[u][p] = exact[u][p]
+                        + stencil((out.x[u][p] - x0) / dx, GRID_NODES)
+                            .iter()
+                            .map(|&(g, c)| c * nodes[u][g])
+                            .sum::<f64>();
                 }
             }
         }
@@ -350,22 +331,5 @@ mod tests {
             let s: f64 = stencil(t, g).iter().map(|w| w.1).sum();
             assert!((s - 1.0).abs() < 1e-12);
         }
-    }
-
-    #[test]
-    fn cholesky_rebuilds_and_refuses_impossible_correlations() {
-        let names: Vec<String> = ["A", "B", "C"].iter().map(|s| s.to_string()).collect();
-        let c = vec![vec![1.0, 0.8, 0.6], vec![0.8, 1.0, 0.7], vec![0.6, 0.7, 1.0]];
-        let l = cholesky(&c, &names).unwrap();
-        for i in 0..3 {
-            for j in 0..3 {
-                let v: f64 = (0..3).map(|k| l[i][k] * l[j][k]).sum();
-                assert!((v - c[i][j]).abs() < 1e-14);
-            }
-        }
-        // perfectly correlated: semi-definite, fine
-        assert!(cholesky(&[vec![1.0, 1.0], vec![1.0, 1.0]], &names[..2]).is_ok());
-        let bad = vec![vec![1.0, 0.9, -0.9], vec![0.9, 1.0, 0.9], vec![-0.9, 0.9, 1.0]];
-        assert_eq!(cholesky(&bad, &names).unwrap_err().code, ErrorCode::BadCorrelation);
     }
 }
