@@ -1,11 +1,19 @@
 // Types of ./worker-client.js (the main-thread side of ./worker.js).
-import type * as pm from "./portfolio_margin.js";
+import type * as pm from "./full/portfolio_margin.js";
 
 export interface RiskWorkerProgress {
   id: number;
   method: string;
   /** "loading" only while the WebAssembly is fetched and compiled (the first call). */
   stage: "loading" | "computing" | "done";
+  /** computeReport: the fraction done (0…1) of a long analysis, in 1 % steps. */
+  fraction?: number;
+}
+
+/** Per-call options: progress and cancellation (an aborted call rejects with an AbortError). */
+export interface RiskWorkerCallOptions {
+  onprogress?: (progress: RiskWorkerProgress) => void;
+  signal?: AbortSignal;
 }
 
 export interface RiskWorkerOptions {
@@ -26,9 +34,10 @@ export interface RiskWorkerError extends Error {
 type Callable = Exclude<keyof typeof pm, "default" | "initSync" | "start" | "RiskSession">;
 type Fn<K extends Callable> = (typeof pm)[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 
-export type RiskWorker = { [K in Callable]: Fn<K> } & {
+export type RiskWorker = { [K in Exclude<Callable, "computeReport">]: Fn<K> } & {
+  computeReport(request: Parameters<typeof pm.computeReport>[0], options?: RiskWorkerCallOptions): Promise<ReturnType<typeof pm.computeReport>>;
   onprogress: ((progress: RiskWorkerProgress) => void) | null;
-  call(method: string, args?: unknown[], options?: { onprogress?: (progress: RiskWorkerProgress) => void }): Promise<unknown>;
+  call(method: string, args?: unknown[], options?: RiskWorkerCallOptions): Promise<unknown>;
   terminate(): void;
   readonly worker: Worker | null;
 };

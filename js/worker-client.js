@@ -4,12 +4,19 @@
 //   import { createRiskWorker } from "portfolio-margin/worker-client.js";
 //   const risk = createRiskWorker({ onprogress: ({ method, stage }) => show(stage) });
 //   const report = await risk.computeReport({ positions: text });   // any exported function works
+//   // a long analysis: progress as a fraction, and cancellation with an AbortSignal
+//   const ac = new AbortController();
+//   const big = risk.computeReport({ positions: text, analysis: { var: { paths: 100000 } } },
+//     { onprogress: ({ fraction }) => bar(fraction), signal: ac.signal });
+//   ac.abort();   // `big` rejects with an AbortError; nothing partial; the next call gets a fresh worker
 //   try { await risk.computeReport({ positions: "BTC-NOPE 1" }); } catch (e) { e.code; e.line; }
 //   risk.terminate();
 //
 // Rejections are Errors with the package's fields (name, message, code, line, column, path, issues).
 // If the engine traps (a WebAssembly RuntimeError, `fatal`), the worker is replaced by a fresh one for
-// the next call; calls still queued in the old worker reject with the same error.
+// the next call; calls still queued in the old worker reject with the same error. Cancelling a call
+// (its `signal` aborts) stops the worker it runs in (WebAssembly cannot be interrupted otherwise): that
+// call rejects with an AbortError and the other calls queued there are sent again to a fresh worker.
 
 const FIELDS = ["code", "line", "column", "path", "issues", "fatal"];
 
@@ -76,20 +83,47 @@ export function createRiskWorker(url, options = {}) {
     return w;
   };
 
-  /** Call `method(...args)` in the worker. */
-  const call = (method, args = [], { onprogress } = {}) => {
+  /** Stop the current worker mid-call and send what else was queued there to a fresh one. */
+  const restartWithout = (id) => {
+    const old = worker;
+    old?.terminate();
+    worker = null;
+    pending.delete(id);
+    for (const [otherId, p] of pending) {
+      if (p.worker !== old) continue;
+      worker ??= start();
+      p.worker = worker;
+      worker.postMessage({ id: otherId, method: p.method, args: p.args });
+    }
+  };
+
+  /** Call `method(...args)` in the worker; `signal` (an AbortSignal) cancels it. */
+  const call = (method, args = [], { onprogress, signal } = {}) => {
     if (terminated) return Promise.reject(toError({ name: "AbortError", message: "the risk worker was terminated" }));
+    if (signal?.aborted) return Promise.reject(toError({ name: "AbortError", message: `${method} was cancelled before it started` }));
     worker ??= start();
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject, method, onprogress });
+      const entry = { resolve, reject, method, args, onprogress, worker };
+      pending.set(id, entry);
+      if (signal) {
+        const onAbort = () => {
+          if (!pending.has(id)) return;
+          restartWithout(id);
+          reject(toError({ name: "AbortError", message: `${method} was cancelled` }));
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        const done = () => signal.removeEventListener("abort", onAbort);
+        entry.resolve = (v) => { done(); resolve(v); };
+        entry.reject = (e) => { done(); reject(e); };
+      }
       try {
         worker.postMessage({ id, method, args });
       } catch (e) { // e.g. a function or a DOM node among the arguments
         pending.delete(id);
         const error = toError({ name: e?.name ?? "DataCloneError", message: `${method}: the arguments cannot be sent to the worker (${e?.message ?? e})`, code: "BAD_REQUEST" });
         error.cause = e;
-        reject(error);
+        entry.reject(error);
       }
     });
   };
@@ -112,6 +146,8 @@ export function createRiskWorker(url, options = {}) {
     get(target, key, receiver) {
       if (key in target || typeof key === "symbol") return Reflect.get(target, key, receiver);
       if (key === "then") return undefined; // not a thenable: `await createRiskWorker()` must not hang
+      // computeReport(request, { onprogress, signal }): the options stay on this side
+      if (key === "computeReport") return (request, options = {}) => call(key, [request], options ?? {});
       return (...args) => call(key, args);
     },
   });

@@ -1,18 +1,21 @@
 // portfolio-margin in a module Web Worker: heavy calls off the main thread.
 //
-// Lives next to portfolio_margin.js in the package (scripts/build.sh copies js/*.js into pkg/).
+// Lives next to portfolio_margin.js (and full/) in the package (scripts/build.sh copies js/*.js into pkg/).
 // Start it with `new Worker(new URL("./worker.js", import.meta.url), { type: "module" })`, or use
 // createRiskWorker() from ./worker-client.js, which speaks this protocol for you:
 //
 //   → { id, method, args }                    method: any function the package exports
 //   ← { id, progress: { stage } }             "loading" (only while the WebAssembly is being fetched and
 //                                             compiled), then "computing", then "done"
+//   ← { id, progress: { stage: "computing", fraction } }   computeReport: the fraction done (0…1) of
+//                                             a long analysis (Monte Carlo, historical), in 1 % steps
 //   ← { id, result }                          the function's return value (plain JSON data)
 //   ← { id, error: { name, message, code, line, column, path, issues, fatal? } }
 //
 // `fatal: true` marks a WebAssembly trap (a bug in the engine): this worker's instance is not to be
 // trusted afterwards and answers every later call with the same error; start a new worker.
-import init, * as pm from "./portfolio_margin.js";
+// the full build: the margin path plus VaR/ES, stress and payoff (the long analyses belong here)
+import init, * as pm from "./full/portfolio_margin.js";
 
 /** Exports that are not engine calls. */
 const NOT_CALLABLE = new Set(["default", "initSync", "start", "RiskSession"]);
@@ -45,7 +48,10 @@ async function handle(msg) {
     }
     await ready;
     progress("computing");
-    const result = fn(...args);
+    // computeReport reports the fraction done of a long analysis (its second parameter)
+    const result = method === "computeReport"
+      ? fn(args[0], (fraction) => self.postMessage({ id, progress: { stage: "computing", fraction } }))
+      : fn(...args);
     progress("done");
     self.postMessage({ id, result });
   } catch (e) {

@@ -2,6 +2,10 @@
 //! analysis). Nothing here knows about prices or margin; every error names its line/column or path.
 
 pub mod account;
+#[cfg(feature = "analysis")]
+pub mod analysis;
+#[cfg(not(feature = "analysis"))]
+#[path = "analysis_stub.rs"]
 pub mod analysis;
 pub mod bookgen;
 pub mod csv;

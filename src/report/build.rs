@@ -47,17 +47,8 @@ pub(crate) fn build_report_with_progress(session: &Session, progress: &mut dyn F
         None => None,
     };
     let mut warnings = session.warnings.clone();
-    let analysis = match &session.analysis {
-        Some(a) if !a.is_empty() => crate::risk::analyse(
-            &session.market,
-            &session.all_positions,
-            &session.collateral,
-            a,
-            &mut warnings,
-            progress,
-        )?,
-        _ => Default::default(),
-    };
+    #[allow(unused_variables)]
+    let analysis = analysis(session, &mut warnings, progress)?;
     let report = Report {
         as_of: session.market.as_of_text.clone(),
         model: ModelReport {
@@ -72,12 +63,54 @@ pub(crate) fn build_report_with_progress(session: &Session, progress: &mut dyn F
             total_usd: total,
         },
         account,
+        #[cfg(feature = "analysis")]
         var: analysis.var,
+        #[cfg(feature = "analysis")]
         stress: analysis.stress,
+        #[cfg(feature = "analysis")]
         payoff: analysis.payoff,
         warnings,
     };
     Ok(report)
+}
+
+/// What `analysis` asks for (feature `analysis`).
+#[cfg(feature = "analysis")]
+fn analysis(
+    session: &Session,
+    warnings: &mut Vec<crate::error::Warning>,
+    progress: &mut dyn FnMut(f64),
+) -> Result<crate::risk::types::AnalysisReport> {
+    match &session.analysis {
+        Some(a) if !a.is_empty() => crate::risk::analyse(
+            &session.market,
+            &session.all_positions,
+            &session.collateral,
+            a,
+            warnings,
+            progress,
+        ),
+        _ => Ok(Default::default()),
+    }
+}
+
+/// A build without the risk engine (the package's margin-path WebAssembly) reads `analysis`
+/// strictly and says it did not compute it.
+#[cfg(not(feature = "analysis"))]
+fn analysis(
+    session: &Session,
+    warnings: &mut Vec<crate::error::Warning>,
+    _progress: &mut dyn FnMut(f64),
+) -> Result<crate::risk::types::AnalysisReport> {
+    if session.analysis.as_ref().is_some_and(|a| !a.is_empty()) {
+        warnings.push(crate::error::Warning {
+            code: crate::error::WarningCode::NotComputed,
+            message: "'analysis' (VaR, stress, payoff) is computed by the full build of the package (portfolio-margin/full, or the worker helper); this margin-path build leaves it out".into(),
+            line: None,
+            path: Some("analysis".into()),
+        });
+    }
+    Ok(Default::default())
 }
 
 fn market_report(session: &Session) -> MarketReport {

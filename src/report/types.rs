@@ -22,12 +22,15 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<crate::margin::account::AccountReport>,
     /// VaR and ES (SPEC §4), when `analysis.var` asks for them.
+    #[cfg(feature = "analysis")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub var: Option<crate::risk::types::VarReport>,
     /// Stress scenarios, when `analysis.stress` asks for them.
+    #[cfg(feature = "analysis")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stress: Option<crate::risk::types::StressReport>,
     /// Payoff curves per underlying, when `analysis.payoff` asks for them.
+    #[cfg(feature = "analysis")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payoff: Option<BTreeMap<String, crate::risk::types::PayoffCurve>>,
     pub warnings: Vec<Warning>,

@@ -138,8 +138,9 @@ pub fn run(book: &RiskBook, var: &VarInput, warnings: &mut Vec<Warning>) -> Resu
         warnings.push(Warning {
             code: WarningCode::CfOutOfDomain,
             message: format!(
-                "delta-gamma: skewness {:.3} and excess kurtosis {:.3} are outside Cornish-Fisher's domain (the expansion is not monotone): the VaR and ES are unreliable; use monte-carlo",
-                moments.skewness, moments.excess_kurtosis
+                "delta-gamma: skewness {} and excess kurtosis {} are outside Cornish-Fisher's domain (the expansion is not monotone): the VaR and ES are unreliable; use monte-carlo",
+                (moments.skewness * 1000.0).round() / 1000.0,
+                (moments.excess_kurtosis * 1000.0).round() / 1000.0
             ),
             line: None,
             path: Some("analysis.var".into()),

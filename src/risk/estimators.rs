@@ -14,7 +14,7 @@ pub struct TailEstimate {
 /// Scenario indices sorted worst loss first; ties keep the earlier scenario first.
 fn worst_first(losses: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..losses.len()).collect();
-    order.sort_by(|&a, &b| losses[b].total_cmp(&losses[a]).then(a.cmp(&b)));
+    order.sort_unstable_by(|&a, &b| losses[b].total_cmp(&losses[a]).then(a.cmp(&b)));
     order
 }
 

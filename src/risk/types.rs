@@ -96,6 +96,7 @@ pub struct VarReport {
     pub moments: Option<Moments>,
 }
 
+#[cfg(feature = "analysis")]
 impl VarReport {
     pub fn new(method: &'static str, var: &crate::input::analysis::VarInput) -> VarReport {
         VarReport {

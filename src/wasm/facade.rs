@@ -106,13 +106,28 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Compute the full report for a request (SPEC §2 in, SPEC §6 out).
+/// Compute the full report for a request (SPEC §2 in, SPEC §6 out). `onProgress(fraction)`, when
+/// given, hears the fraction done (0 to 1, in steps of at least 1 %) of a long analysis.
 #[wasm_bindgen(js_name = computeReport, unchecked_return_type = "Report")]
 pub fn compute_report(
     #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
+    #[wasm_bindgen(js_name = onProgress)] on_progress: Option<js_sys::Function>,
 ) -> Result<JsValue, JsValue> {
     let request = parse_request_js(&request)?;
-    serialize(&crate::api::report(&request).map_err(|e| js_error(&e))?)
+    let report = match &on_progress {
+        None => crate::api::report(&request),
+        Some(f) => {
+            let mut last = -1.0;
+            crate::api::report_with_progress(&request, &mut |x: f64| {
+                let step = (x * 100.0).floor() / 100.0;
+                if step > last {
+                    last = step;
+                    let _ = f.call1(&JsValue::NULL, &JsValue::from_f64(step));
+                }
+            })
+        }
+    };
+    serialize(&report.map_err(|e| js_error(&e))?)
 }
 
 /// Parse pasted positions without valuing them: `{ positions, errors }`, every bad line listed.
