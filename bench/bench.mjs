@@ -68,3 +68,29 @@ console.log(`pre-trade impact, one leg on the 1 000-position book, median:`);
 console.log(`  session path (RiskSession.impact): ${(impactMs * 1000).toFixed(1)} µs   [target <= 50 µs]`);
 console.log(`  stateless marginImpact (revalues the book): ${statelessMs.toFixed(3)} ms;  full report: ${wasmMs.toFixed(3)} ms`);
 session.free();
+
+// Risk beyond margin (full build, pkg/full/): Monte Carlo ES, 10 000 paths, 1-day 99 %, on a 1 000-position
+// book over BTC, ETH and SOL (the generated book with every fourth line a SOL linear option), beside native.
+const full = await import("../pkg/full/portfolio_margin.js");
+const fullBytes = readFileSync(new URL("pkg/full/portfolio_margin_bg.wasm", root));
+full.initSync({ module: new WebAssembly.Module(fullBytes) });
+console.log(`full build (margin + analytics) size: ${(fullBytes.length / 1024).toFixed(1)} KB raw, ${(gzipSync(fullBytes, { level: 9 }).length / 1024).toFixed(1)} KB gzipped   [budget: margin path <= 200 KB, everything <= 280 KB]`);
+const expiries = ["27NOV26", "4DEC26", "25DEC26", "29JAN27", "26MAR27", "25JUN27", "24SEP27"];
+const lines3 = request.positions.split("\n").map((l, i) => (i % 4 === 3
+  ? `SOL_USDC-${expiries[i % expiries.length]}-${160 + 10 * (i % 17)}-${i % 2 ? "C" : "P"} ${((i % 21) - 10) || 1}`
+  : l));
+const riskRequest = { positions: lines3.join("\n"), analysis: { var: { method: "monte-carlo", paths: 10000, esConfidence: 0.99 } } };
+const marginOnly = { positions: riskRequest.positions };
+for (let i = 0; i < 3; i++) full.computeReport(riskRequest);
+const mcMs = time(() => full.computeReport(riskRequest), 15);
+const baseMs = time(() => full.computeReport(marginOnly), 30);
+const fullMcMs = time(() => full.computeReport({ ...riskRequest, analysis: { var: { ...riskRequest.analysis.var, revaluation: "full" } } }), 3);
+const nativeMc = JSON.parse(execFileSync(cli, ["bench", "-", "15"], { input: JSON.stringify(riskRequest), encoding: "utf8" }));
+const nativeBase = JSON.parse(execFileSync(cli, ["bench", "-", "30"], { input: JSON.stringify(marginOnly), encoding: "utf8" }));
+const g = full.computeReport(riskRequest).var;
+const f = full.computeReport({ ...riskRequest, analysis: { var: { ...riskRequest.analysis.var, revaluation: "full" } } }).var;
+console.log(`Monte Carlo ES, 10 000 paths, 1 000 positions on BTC/ETH/SOL, median (report with the analysis − report without):`);
+console.log(`  wasm (node): ${(mcMs - baseMs).toFixed(1)} ms (report with it ${mcMs.toFixed(1)} ms)   [target <= 250 ms]`);
+console.log(`  native core: ${(nativeMc.medianMsCore - nativeBase.medianMsCore).toFixed(1)} ms (report with it ${nativeMc.medianMsCore.toFixed(1)} ms)   [target <= 100 ms]`);
+console.log(`  full revaluation of every position in every path instead of the grid: ${(fullMcMs - baseMs).toFixed(0)} ms in wasm`);
+console.log(`  grid against full revaluation: VaR ${(Math.abs(g.varUsd / f.varUsd - 1) * 100).toExponential(2)} %, ES ${(Math.abs(g.esUsd / f.esUsd - 1) * 100).toExponential(2)} % apart   [bound 0.5 %]`);

@@ -1,78 +1,19 @@
-// The page: text in → package → report out. It formats the report the package returns and never does
+// The page: text in → package → report out. It formats the reports the package returns and never does
 // risk math itself. User text only ever reaches the DOM as text (textContent / text nodes), never as HTML.
 //
-// The engine runs on the main thread: a report of a few dozen positions takes well under 2 ms, so a
-// Web Worker would add message plumbing without making typing any smoother.
+// The margin path runs on the main thread: a report of a few dozen positions takes well under 2 ms, so
+// every keystroke recomputes at once. The risk analytics (VaR/ES, stress, payoff; risk.js) run in a Web
+// Worker with the package's full build: a Monte Carlo run takes tenths of a second to seconds.
 import init, { computeReport, samplePositions, listModels, version } from "/pkg/portfolio_margin.js";
+import { $, h, clear } from "./dom.js";
+import { DASH, NBSP, TINY, amount, fmtFix2, fmtPct1, isUsdLike, money, move, sig, usd } from "./format.js";
+import { createRiskPanel } from "./risk.js";
 
-const $ = (id) => document.getElementById(id);
 const app = $("app");
 const textarea = $("positions");
 const modelSelect = $("model");
 const gutter = $("gutter");
 
-// ───────────────────────────── DOM helper (text only) ─────────────────────────────
-
-/** `h("td", {class: "x", "data-pool": "BTC"}, "text", node, [more])`: strings become text nodes. */
-function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs ?? {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") el.className = Array.isArray(v) ? v.filter(Boolean).join(" ") : v;
-    else if (k === "style") Object.assign(el.style, v);
-    else el.setAttribute(k, v === true ? "" : String(v));
-  }
-  append(el, children);
-  return el;
-}
-function append(el, children) {
-  for (const c of children) {
-    if (c === undefined || c === null || c === false) continue;
-    if (Array.isArray(c)) append(el, c);
-    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-}
-const clear = (el) => el.replaceChildren();
-
-// ───────────────────────────── number formatting ─────────────────────────────
-
-const MINUS = "\u2212";
-const NBSP = "\u00a0";
-const nf = (opts) => new Intl.NumberFormat("en-US", opts);
-const fmtSig4 = nf({ maximumSignificantDigits: 4 });
-const fmtInt = nf({ maximumFractionDigits: 0 });
-const fmtFix2 = nf({ minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const fmtPct1 = nf({ minimumFractionDigits: 1, maximumFractionDigits: 1 });
-const fmtMovePct = nf({ maximumFractionDigits: 2 });
-const typographic = (s) => s.replace(/-/g, MINUS);
-const DASH = "–";
-const TINY = 1e-12;
-
-/** Coin amounts and other quantities: 4 significant digits, thousands separators, exponent when tiny. */
-function sig(x) {
-  if (typeof x !== "number" || !Number.isFinite(x)) return DASH;
-  if (Math.abs(x) < TINY) return "0";
-  if (Math.abs(x) < 1e-3) return typographic(x.toExponential(3));
-  return typographic(fmtSig4.format(x));
-}
-/** USD amounts: whole dollars from 100 up, cents below. */
-function usd(x) {
-  if (typeof x !== "number" || !Number.isFinite(x)) return DASH;
-  const a = Math.abs(x);
-  if (a < TINY) return "0";
-  if (a >= 100) return typographic(fmtInt.format(x));
-  if (a >= 0.01) return typographic(fmtFix2.format(x));
-  return sig(x);
-}
-const isUsdLike = (ccy) => ccy === "USD" || ccy === "USDC" || ccy === "USDT";
-/** An amount in a pool currency: USD-like currencies as dollars, coins to 4 significant digits. */
-const amount = (x, ccy) => (isUsdLike(ccy) ? usd(x) : sig(x));
-const money = (x) => (typeof x === "number" && Number.isFinite(x) ? (x < 0 ? MINUS : "") + "$" + usd(Math.abs(x)) : DASH);
-function move(m) {
-  if (typeof m !== "number") return DASH;
-  const pct = Math.round(m * 1e6) / 1e4; // 0.16 → 16, without 16.000000000000004
-  return (pct > 0 ? "+" : pct < 0 ? MINUS : "") + fmtMovePct.format(Math.abs(pct)) + NBSP + "%";
-}
 const VOL_LABEL = { up: "vol up", unchanged: "vol unchanged", down: "vol down" };
 function scenarioText(ws) {
   if (!ws) return DASH;
@@ -116,6 +57,7 @@ function applyState(state) {
 
 let lastGood = null;
 let revision = 0;
+let risk = null; // the Risk section (risk.js): runs in a worker whenever the book changes
 let frame = 0;
 
 function schedule() {
@@ -141,11 +83,13 @@ function recompute() {
     renderWarnings(report.warnings ?? []);
     app.classList.remove("stale");
     app.dataset.result = "ok";
+    risk?.setBook(text);
   } else {
     renderIssues(error);
     renderWarnings([]);
     app.classList.toggle("stale", lastGood !== null);
     app.dataset.result = "error";
+    risk?.setBook(null);
   }
   renderGutter(text, report ? [] : issuesOf(error), report?.warnings ?? []);
   app.dataset.state = "ready";
@@ -516,6 +460,7 @@ async function main() {
   }
   modelSelect.disabled = false;
   applyState(readHash());
+  risk = createRiskPanel();
 
   textarea.addEventListener("input", () => { scheduleHashWrite(); schedule(); });
   textarea.addEventListener("scroll", syncGutter);

@@ -23,9 +23,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Nodes of the revaluation grid per underlying.
 pub const GRID_NODES: usize = 401;
-/// Options with less time than this left at the horizon (years; 2 days) are revalued in every
-/// path instead: their P&L has a kink (intrinsic value) or nearly one, which a grid smooths.
-pub const EXACT_BELOW_YEARS: f64 = 2.0 / 365.0;
+/// An option whose remaining standard deviation at the horizon, `σ·sqrt(T − h)`, is below this
+/// many grid spacings (or which expires within the horizon) is revalued in every path instead:
+/// its P&L has a kink (intrinsic value) or nearly one, which the grid would smooth.
+pub const EXACT_BELOW_SPACINGS: f64 = 20.0;
 /// Shocks are capped at this many standard deviations (keeps every ES finite under fat tails).
 pub const SHOCK_CAP_SD: f64 = 10.0;
 
@@ -124,12 +125,16 @@ struct Paths<'a, 'b> {
 impl Paths<'_, '_> {
     /// Whether item `i` is read from its underlying's grid (else revalued in every path).
     fn on_grid(&self, i: usize) -> bool {
-        self.grid.is_some()
-            && self.book.items[i].position.is_none_or(|p| {
-                p.input.instrument.kind != crate::input::instrument::Kind::Option
-                    || p.expired
-                    || p.t_years - self.years >= EXACT_BELOW_YEARS
-            })
+        let (Some(grid), item) = (&self.grid, &self.book.items[i]) else {
+            return false;
+        };
+        let dx = item.underlying.map_or(0.0, |u| grid[u].1);
+        item.position.is_none_or(|p| {
+            let t_left = p.t_years - self.years;
+            p.input.instrument.kind != crate::input::instrument::Kind::Option
+                || p.expired
+                || t_left > 0.0 && p.sigma.unwrap_or(0.0) * t_left.sqrt() >= EXACT_BELOW_SPACINGS * dx
+        })
     }
 
     #[inline]

@@ -23,7 +23,7 @@ const FAILURE_FILE = new URL("../../tmp/fuzz-failure.json", import.meta.url);
 const API_FAILURE_FILE = new URL("../../tmp/fuzz-failure-api.json", import.meta.url);
 for (const f of [FAILURE_FILE, API_FAILURE_FILE]) rmSync(f, { force: true }); // no stale failures from an earlier run
 const CODES = new Set(["BAD_REQUEST", "BAD_NUMBER", "UNKNOWN_INSTRUMENT", "BAD_LINE", "MISSING_MARKET", "BAD_DATE",
-  "BAD_MODEL", "LIMIT_EXCEEDED", "BELOW_INTRINSIC", "ABOVE_MAXIMUM", "NO_TIME_LEFT", "NUMERIC"]);
+  "BAD_MODEL", "LIMIT_EXCEEDED", "BELOW_INTRINSIC", "ABOVE_MAXIMUM", "NO_TIME_LEFT", "BAD_CORRELATION", "NUMERIC"]);
 /** Report fields that are numbers but may legitimately be null (no ratio without margin, no liquidation price). */
 const NULLABLE = new Set(["marginRatio", "down", "up", "downCurrency", "upCurrency", "liquidatesFirst"]);
 

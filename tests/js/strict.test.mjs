@@ -15,7 +15,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import pm, { fixture, readJson, goldenMarginFiles, prng, iterationSeed as seedOf } from "./pkg.mjs";
+// the full build: it reads the analysis block strictly too (the margin-path build only its top level)
+import { full as pm, fixture, readJson, goldenMarginFiles, prng, iterationSeed as seedOf } from "./pkg.mjs";
 
 const SEED = Number(process.env.STRICT_SEED ?? 20261124);
 const N = Number(process.env.STRICT_N ?? 400);
