@@ -281,3 +281,60 @@ fn bad_analysis_input_is_a_clear_error_at_its_path() {
     assert_eq!(portfolio_margin::report_json(&req.to_string()).unwrap_err().code.as_str(), "BAD_CORRELATION");
 }
 
+
+fn es_margin(positions: &str, model: Value) -> Value {
+    let mut m = market();
+    m["correlations"] = json!({ "BTC/ETH": 0.8, "BTC/SOL": 0.6, "ETH/SOL": 0.7 });
+    report(&json!({ "positions": positions, "market": m, "model": model }))
+}
+
+#[test]
+fn es_margin_is_direction_and_correlation_aware() {
+    // the same notionals, ρ 0.8: long BTC + short ETH needs far less than long BTC + long ETH
+    let long_long = es_margin("BTC_USDC-PERPETUAL 10\nETH_USDC-PERPETUAL 280", json!("es-margin"));
+    let long_short = es_margin("BTC_USDC-PERPETUAL 10\nETH_USDC-PERPETUAL -280", json!("es-margin"));
+    let im = |r: &Value| f(&r["margin"]["totalUsd"], "initial");
+    assert!(im(&long_short) < 0.55 * im(&long_long), "{} vs {}", im(&long_short), im(&long_long));
+    let pools = long_long["margin"]["pools"].as_array().unwrap();
+    assert_eq!((pools.len(), pools[0]["pool"].as_str(), pools[0]["currency"].as_str()), (1, Some("ACCOUNT"), Some("USD")));
+    // initial = ES + roll shock, maintenance = 0.8 × initial, the total equals the pool
+    let p = &pools[0];
+    assert!((f(p, "initial") - f(p, "worstCase") - f(p, "rollShock")).abs() < 1e-9 * f(p, "initial"));
+    assert!((f(p, "maintenance") - 0.8 * f(p, "initial")).abs() < 1e-9 * f(p, "initial"));
+    assert_eq!(f(&long_long["margin"]["totalUsd"], "maintenance"), f(p, "maintenance"));
+    // the ES is the analysis engine's, with the model's settings
+    let v = report(&json!({ "positions": "BTC_USDC-PERPETUAL 10\nETH_USDC-PERPETUAL 280", "market": es_margin_market(),
+        "analysis": { "var": { "horizonDays": 2, "esConfidence": 0.99, "varConfidence": 0.99, "tails": { "studentT": 4 }, "paths": 10000, "seed": 42, "includeCollateral": false } } }));
+    assert!((f(&v["var"], "esUsd") - f(p, "worstCase")).abs() < 1e-9 * f(p, "worstCase"));
+    // a flat book needs none
+    let flat = es_margin("BTC_USDC-PERPETUAL 10\nBTC_USDC-PERPETUAL -10", json!("es-margin"));
+    assert_eq!(f(&flat["margin"]["totalUsd"], "initial"), 0.0);
+    // overrides are read strictly
+    let e = portfolio_margin::report_json(&json!({ "positions": "BTC_USDC-PERPETUAL 1", "model": { "preset": "es-margin", "overrides": { "pathz": 10 } } }).to_string()).unwrap_err();
+    assert_eq!((e.code.as_str(), e.path.as_deref()), ("BAD_REQUEST", Some("model.overrides.pathz")));
+    let e = portfolio_margin::report_json(&json!({ "positions": "BTC_USDC-PERPETUAL 1", "model": { "preset": "es-margin", "overrides": { "esConfidence": 1.5 } } }).to_string()).unwrap_err();
+    assert_eq!(e.code.as_str(), "BAD_MODEL");
+}
+
+fn es_margin_market() -> Value {
+    let mut m = market();
+    m["correlations"] = json!({ "BTC/ETH": 0.8, "BTC/SOL": 0.6, "ETH/SOL": 0.7 });
+    m
+}
+
+#[test]
+fn es_margin_impact_is_the_margin_of_the_book_with_the_order() {
+    let book = "BTC_USDC-25DEC26-100000-C -5\nETH-PERPETUAL 200000\nSOL_USDC-PERPETUAL 400";
+    let order = "BTC_USDC-PERPETUAL 2";
+    let req = json!({ "positions": book, "market": es_margin_market(), "model": "es-margin", "account": { "collateral": { "USDC": 500000, "BTC": 1 } } });
+    let session = portfolio_margin::api::session(&portfolio_margin::api::parse_request(&req.to_string()).unwrap()).unwrap();
+    let impact = portfolio_margin::api::impact(&session, &json!(order)).unwrap();
+    let after = report(&json!({ "positions": format!("{book}\n{order}"), "market": es_margin_market(), "model": "es-margin" }));
+    assert!((impact.after.initial - f(&after["margin"]["totalUsd"], "initial")).abs() < 1e-9 * impact.after.initial);
+    let r = report(&req);
+    assert_eq!(r["account"]["mode"], "cross");
+    let acct = &r["account"]["accounts"].as_array().unwrap()[0];
+    assert_eq!(acct["currency"], "USD");
+    assert!((f(acct, "collateral") - (500000.0 + 95000.0)).abs() < 1e-6);
+    assert!(r["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "NOT_COMPUTED" && w["path"] == "account"));
+}

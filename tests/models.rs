@@ -135,7 +135,7 @@ fn preset_overrides_field_by_field_and_typos_are_errors() {
         .into_iter()
         .map(|m| m.name)
         .collect();
-    assert_eq!(names, ["deribit-pm", "deribit-standard", "span"]);
+    assert_eq!(names, ["deribit-pm", "deribit-standard", "span", "es-margin"]);
 }
 
 #[test]

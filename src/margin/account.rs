@@ -99,6 +99,8 @@ pub fn currency_accounts(
     collateral: &BTreeMap<String, f64>,
 ) -> Result<Vec<CurrencyAccount>> {
     let mut accounts: BTreeMap<String, CurrencyAccount> = BTreeMap::new();
+    // es-margin margins the whole account in USD: every collateral counts there at its index
+    let account_wide = book.pools.iter().any(|p| p.pool == crate::margin::model::ACCOUNT_POOL);
     for (name, amount) in collateral {
         let currency = name.trim().to_ascii_uppercase();
         let path = format!("account.collateral.{name}");
@@ -112,6 +114,11 @@ pub fn currency_accounts(
         let rate = usd_rate(&currency, market).ok_or_else(|| {
             Error::at_path(ErrorCode::MissingMarket, &path, format!("no market for collateral currency {currency} (add underlyings.{currency} with an index)"))
         })?;
+        let (currency, amount, rate) = if account_wide {
+            ("USD".to_string(), amount * rate, 1.0)
+        } else {
+            (currency, *amount, rate)
+        };
         let entry = accounts
             .entry(currency.clone())
             .or_insert_with(|| empty_account(&currency, rate));
@@ -242,7 +249,7 @@ impl<'a> Surplus<'a> {
             }
         }
         let valued = value_positions(&inputs, &market, &mut Vec::new())?;
-        let book = Book::build(valued, self.model);
+        let book = Book::build(valued, self.model, &market);
         let equity = self.fixed_equity + book.pools.iter().map(|p| p.value).sum::<f64>();
         let maintenance = self.fixed_maintenance
             + book
@@ -456,7 +463,7 @@ pub fn account_report(
         maintenance: accounts.iter().map(|c| c.maintenance * c.usd_rate).sum(),
     };
     Ok(AccountReport {
-        mode: "segregated",
+        mode: if book.pools.iter().any(|p| p.pool == crate::margin::model::ACCOUNT_POOL) { "cross" } else { "segregated" },
         closest_to_liquidation: closest_to_liquidation(&accounts),
         liquidates_first: liquidates_first(book, market, &accounts),
         accounts,

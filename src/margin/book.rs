@@ -6,6 +6,7 @@ use crate::input::instrument::Settlement;
 use crate::margin::layout::{PoolAssessment, PoolFacts, PoolLayout};
 use crate::margin::model::Model;
 use crate::margin::params::Margin;
+use crate::market::Market;
 use crate::pricing::valuation::ValuedPosition;
 use std::collections::BTreeMap;
 
@@ -77,18 +78,18 @@ pub fn accumulate(aggregated: &mut [f64], gross: &mut [f64], vector: &[f64]) {
 }
 
 impl Book {
-    pub fn build(positions: Vec<ValuedPosition>, model: &Model) -> Book {
+    pub fn build(positions: Vec<ValuedPosition>, model: &Model, market: &Market) -> Book {
         let standard: Vec<Margin> = positions
             .iter()
             .map(|p| model.standard.position_margin(p))
             .collect();
         let mut members_of: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, p) in positions.iter().enumerate() {
-            members_of.entry(p.pool.clone()).or_default().push(i);
+            members_of.entry(model.pool_of(p).to_string()).or_default().push(i);
         }
         let pools = members_of
             .into_iter()
-            .filter_map(|(pool, members)| build_pool(pool, members, &positions, &standard, model))
+            .filter_map(|(pool, members)| build_pool(pool, members, &positions, &standard, model, market))
             .collect();
         Book {
             positions,
@@ -116,10 +117,12 @@ fn build_pool(
     positions: &[ValuedPosition],
     standard: &[Margin],
     model: &Model,
+    market: &Market,
 ) -> Option<PoolBook> {
     let first = positions.get(*members.first()?)?;
     let inst = &first.input.instrument;
     let layout = model.layout(&inst.underlying, inst.settlement);
+    let account_wide = model.is_account_wide();
     let width = layout.width();
     let refs: Vec<&ValuedPosition> = members.iter().filter_map(|i| positions.get(*i)).collect();
     let mut vectors = vec![0.0; refs.len() * width];
@@ -131,10 +134,14 @@ fn build_pool(
             accumulate(&mut aggregated, &mut gross, row);
         }
     }
+    // the account's pool (es-margin) is in USD: each member's standard margin converted
+    let to_usd = |i: &usize| match positions.get(*i) {
+        Some(p) if account_wide && p.is_inverse() => p.index,
+        _ => 1.0,
+    };
     let pool_standard: Margin = members
         .iter()
-        .filter_map(|i| standard.get(*i))
-        .copied()
+        .filter_map(|i| standard.get(*i).map(|m| Margin::new(m.initial * to_usd(i), m.maintenance * to_usd(i))))
         .sum();
     let facts = PoolFacts {
         index: first.index,
@@ -142,15 +149,21 @@ fn build_pool(
         members: &refs,
         gross: &gross,
         standard: pool_standard,
+        market,
     };
     let assessment = layout.assess(&aggregated, &facts);
+    let (currency, underlying, settlement, index) = if account_wide {
+        ("USD".to_string(), "ALL".to_string(), Settlement::Linear, 1.0)
+    } else {
+        (inst.settlement_currency.clone(), inst.underlying.clone(), inst.settlement, first.index)
+    };
     Some(PoolBook {
         pool,
-        currency: inst.settlement_currency.clone(),
-        underlying: inst.underlying.clone(),
-        settlement: inst.settlement,
-        index: first.index,
-        value: refs.iter().map(|p| p.value_pool).sum(),
+        currency,
+        underlying,
+        settlement,
+        index,
+        value: refs.iter().map(|p| if account_wide { p.value_usd } else { p.value_pool }).sum(),
         members,
         layout,
         vectors,

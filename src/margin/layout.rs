@@ -33,6 +33,9 @@ pub enum PoolLayout {
     Grid(GridLayout),
     /// Position-by-position margin: no scenarios.
     Standard,
+    /// `es-margin`: one account pool, its ES over joint Monte Carlo paths (no stored vectors).
+    #[cfg(feature = "analysis")]
+    Es(crate::margin::es::EsParams),
 }
 
 /// The margin one layout implies for an aggregated vector, in the pool's currency.
@@ -42,6 +45,8 @@ pub enum PoolAssessment {
     Grid(GridRisk),
     /// The sum of the members' standard margins.
     Standard(Margin),
+    #[cfg(feature = "analysis")]
+    Es(crate::margin::es::EsRisk),
 }
 
 /// What a pool's assessment needs besides its vector.
@@ -53,6 +58,7 @@ pub struct PoolFacts<'a> {
     pub gross: &'a [f64],
     /// The members' standard margin, summed.
     pub standard: Margin,
+    pub market: &'a crate::market::Market,
 }
 
 impl PoolLayout {
@@ -62,6 +68,8 @@ impl PoolLayout {
             PoolLayout::Matrix(m) => m.scen.cells(),
             PoolLayout::Grid(g) => g.cells.len(),
             PoolLayout::Standard => 0,
+            #[cfg(feature = "analysis")]
+            PoolLayout::Es(_) => 0,
         }
     }
 
@@ -71,6 +79,8 @@ impl PoolLayout {
             PoolLayout::Matrix(m) => m.scen.position_vector(m.terms, &m.shock, p, out),
             PoolLayout::Grid(g) => g.params.position_vector(&g.cells, p, out),
             PoolLayout::Standard => {}
+            #[cfg(feature = "analysis")]
+            PoolLayout::Es(_) => {}
         }
     }
 
@@ -99,6 +109,11 @@ impl PoolLayout {
                 facts.inverse,
             )),
             PoolLayout::Standard => PoolAssessment::Standard(facts.standard),
+            // the session checked the market (vols, correlations) for every member beforehand
+            #[cfg(feature = "analysis")]
+            PoolLayout::Es(params) => PoolAssessment::Es(params.assess(facts.members, facts.market).unwrap_or(
+                crate::margin::es::EsRisk { expected_shortfall: f64::NAN, roll_shock: f64::NAN, initial: f64::NAN, maintenance: f64::NAN },
+            )),
         }
     }
 
@@ -117,6 +132,8 @@ impl PoolAssessment {
             PoolAssessment::Matrix(r) => Margin::new(r.initial, r.maintenance),
             PoolAssessment::Grid(g) => Margin::new(g.initial, g.maintenance),
             PoolAssessment::Standard(m) => *m,
+            #[cfg(feature = "analysis")]
+            PoolAssessment::Es(r) => r.margin(),
         }
     }
 
@@ -126,6 +143,8 @@ impl PoolAssessment {
             PoolAssessment::Matrix(r) => Some(r.worst_cell),
             PoolAssessment::Grid(g) => Some(g.worst_cell),
             PoolAssessment::Standard(_) => None,
+            #[cfg(feature = "analysis")]
+            PoolAssessment::Es(_) => None,
         }
     }
 }

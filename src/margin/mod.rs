@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod book;
+#[cfg(feature = "analysis")]
+pub mod es;
 pub mod grid;
 pub mod hedge;
 pub mod layout;

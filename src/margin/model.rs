@@ -15,14 +15,18 @@ use crate::margin::risk_matrix::RiskMatrixParams;
 use crate::margin::standard::StandardParams;
 
 /// The presets shipped inside the package: (name, JSON).
-pub const PRESETS: [(&str, &str); 3] = [
+pub const PRESETS: [(&str, &str); 4] = [
     ("deribit-pm", include_str!("presets/deribit-pm.json")),
     (
         "deribit-standard",
         include_str!("presets/deribit-standard.json"),
     ),
     ("span", include_str!("presets/span.json")),
+    ("es-margin", include_str!("presets/es-margin.json")),
 ];
+
+/// The pool of the whole account under `es-margin`.
+pub const ACCOUNT_POOL: &str = "ACCOUNT";
 
 /// A resolved model: its name, the full parameter JSON used (reported), and the typed parameters.
 #[derive(Debug, Clone)]
@@ -41,6 +45,9 @@ pub enum ModelKind {
     /// SPAN-style and custom scenario grids.
     Grid(GridParams),
     Standard,
+    /// Expected shortfall of the whole account (`es-margin`, SPEC §3.6).
+    #[cfg(feature = "analysis")]
+    Es(crate::margin::es::EsParams),
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
@@ -139,6 +146,26 @@ impl Model {
                 params: params.clone(),
             }),
             ModelKind::Standard => PoolLayout::Standard,
+            #[cfg(feature = "analysis")]
+            ModelKind::Es(params) => PoolLayout::Es(params.clone()),
+        }
+    }
+
+    /// Whether the model margins the whole account as one pool (`es-margin`).
+    pub fn is_account_wide(&self) -> bool {
+        #[cfg(feature = "analysis")]
+        if let ModelKind::Es(_) = self.kind {
+            return true;
+        }
+        false
+    }
+
+    /// The pool a position is margined in: its settlement pool, or the account's.
+    pub fn pool_of<'a>(&self, p: &'a crate::pricing::valuation::ValuedPosition) -> &'a str {
+        if self.is_account_wide() {
+            ACCOUNT_POOL
+        } else {
+            &p.pool
         }
     }
 }
@@ -225,12 +252,25 @@ impl Model {
             "risk-matrix" => ModelKind::RiskMatrix(RiskMatrixParams::from_json(&params_json)?),
             "scenario-grid" => ModelKind::Grid(GridParams::from_json(&params_json)?),
             "standard" => ModelKind::Standard,
+            #[cfg(feature = "analysis")]
+            "es" => ModelKind::Es(crate::margin::es::EsParams::from_json(
+                &params_json,
+                RiskMatrixParams::from_json(&preset_json("deribit-pm")?)?,
+            )?),
+            #[cfg(not(feature = "analysis"))]
+            "es" => {
+                return Err(Error::at_path(
+                    ErrorCode::BadModel,
+                    "model",
+                    "es-margin runs Monte Carlo scenarios: it is in the full build of the package (portfolio-margin/full, or the worker helper), not in this margin-path build",
+                ))
+            }
             other => {
                 return Err(Error::at_path(
                     ErrorCode::BadModel,
                     "model.kind",
                     format!(
-                    "unknown model kind '{other}' (known: risk-matrix, scenario-grid, standard)"
+                    "unknown model kind '{other}' (known: risk-matrix, scenario-grid, standard, es)"
                 ),
                 ))
             }

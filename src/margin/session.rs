@@ -103,7 +103,11 @@ impl Session {
             .into_iter()
             .partition(|p| p.input.instrument.kind == Kind::Spot);
         let account = with_holdings(account, &holdings);
-        let book = Book::build(valued, &model);
+        #[cfg(feature = "analysis")]
+        if let crate::margin::model::ModelKind::Es(params) = &model.kind {
+            params.check(&valued, &market)?;
+        }
+        let book = Book::build(valued, &model, &market);
         Ok(Session {
             market,
             market_source,
@@ -124,8 +128,14 @@ impl Session {
             value_positions(orders, &self.market, &mut warnings).map_err(|e| e.under("orders"))?;
         // pools touched by the orders, legs in order; standing pools first, then new ones
         let mut legs_of: BTreeMap<&str, Vec<&ValuedPosition>> = BTreeMap::new();
+        #[cfg(feature = "analysis")]
+        if let crate::margin::model::ModelKind::Es(params) = &self.model.kind {
+            let mut all: Vec<ValuedPosition> = self.book.positions.clone();
+            all.extend(legs.iter().cloned());
+            params.check(&all, &self.market).map_err(|e| e.under("orders"))?;
+        }
         for leg in &legs {
-            legs_of.entry(leg.pool.as_str()).or_default().push(leg);
+            legs_of.entry(self.model.pool_of(leg)).or_default().push(leg);
         }
         let mut names: Vec<&str> = self.book.pools.iter().map(|p| p.pool.as_str()).collect();
         for name in legs_of.keys() {
@@ -193,6 +203,7 @@ impl Session {
                 members: &members,
                 gross: &gross,
                 standard: standard_after,
+                market: &self.market,
             };
             layout.assess(&aggregated, &facts).margin()
         };

@@ -47,6 +47,14 @@ pub(crate) fn build_report_with_progress(session: &Session, progress: &mut dyn F
         None => None,
     };
     let mut warnings = session.warnings.clone();
+    if session.model.is_account_wide() && session.account.is_some() {
+        warnings.push(crate::error::Warning {
+            code: crate::error::WarningCode::NotComputed,
+            message: "es-margin: liquidation prices are not searched (every price would need its own Monte Carlo run)".into(),
+            line: None,
+            path: Some("account".into()),
+        });
+    }
     #[allow(unused_variables)]
     let analysis = analysis(session, &mut warnings, progress)?;
     let report = Report {
@@ -181,6 +189,12 @@ fn pool_report(book: &Book, pool: &PoolBook, positions: &mut [PositionReport]) -
         }
         (PoolLayout::Grid(layout), PoolAssessment::Grid(risk)) => {
             grid_blocks(&mut report, layout, risk, &pool.aggregated);
+        }
+        #[cfg(feature = "analysis")]
+        (PoolLayout::Es(_), PoolAssessment::Es(risk)) => {
+            report.worst_case = Some(risk.expected_shortfall);
+            report.roll_shock = Some(risk.roll_shock);
+            report.delta_shock = Some(0.0);
         }
         _ => {}
     }

@@ -71,12 +71,12 @@ impl<'a> RiskBook<'a> {
     /// collateral in key order. `include_collateral: false` leaves coin holdings out.
     pub fn new(
         market: &'a Market,
-        positions: &'a [ValuedPosition],
+        positions: &[&'a ValuedPosition],
         collateral: &BTreeMap<String, f64>,
         include_collateral: bool,
     ) -> Result<RiskBook<'a>> {
         let mut items = Vec::with_capacity(positions.len() + collateral.len());
-        for (i, p) in positions.iter().enumerate() {
+        for (i, &p) in positions.iter().enumerate() {
             let inst = &p.input.instrument;
             let holding = inst.kind == crate::input::instrument::Kind::Spot;
             items.push(Item {
@@ -233,15 +233,16 @@ pub fn analyse(
     progress: &mut dyn FnMut(f64),
 ) -> Result<AnalysisReport> {
     let mut out = AnalysisReport::default();
+    let positions: Vec<&ValuedPosition> = positions.iter().collect();
     if let Some(var) = &analysis.var {
-        let book = RiskBook::new(market, positions, collateral, var.include_collateral)?;
+        let book = RiskBook::new(market, &positions, collateral, var.include_collateral)?;
         out.var = Some(match var.method {
             VarMethod::MonteCarlo => montecarlo::run(&book, var, warnings, progress)?,
             VarMethod::Historical => historical::run(&book, var, progress)?,
             VarMethod::DeltaGamma => delta_gamma::run(&book, var, warnings)?,
         });
     }
-    let book = RiskBook::new(market, positions, collateral, true)?;
+    let book = RiskBook::new(market, &positions, collateral, true)?;
     if let Some(stress) = &analysis.stress {
         out.stress = Some(stress::run(&book, stress)?);
     }
