@@ -191,6 +191,38 @@ describe("the worker helper in a real module Web Worker", () => {
     console.log(`20 000 positions in the worker: ${out.ms.toFixed(0)} ms, ${out.ticks} main-thread ticks meanwhile`);
   });
 
+  test("a long analysis reports fractions, cancels with an AbortSignal, and the next call works", async () => {
+    const out = await page.evaluate(async () => {
+      const { createRiskWorker } = await import("/pkg/worker-client.js");
+      const risk = createRiskWorker();
+      try {
+        const positions = "BTC-25DEC26-100000-C -10\nETH_USDC-PERPETUAL 50\nSOL_USDC-29JAN27-260-C -3";
+        // progress: increasing fractions up to 1, then the report with its VaR
+        const fractions = [];
+        const done = await risk.computeReport({ positions, analysis: { var: { paths: 50000 } } },
+          { onprogress: (p) => { if (p.fraction !== undefined) fractions.push(p.fraction); } });
+        // cancel a 200 000-path run as soon as it reports progress
+        const ac = new AbortController();
+        let cancelledAt = null;
+        const big = risk.computeReport({ positions: Array(300).fill(positions).join("\n"), analysis: { var: { paths: 200000, revaluation: "full" } } },
+          { signal: ac.signal, onprogress: (p) => { if (p.fraction !== undefined && cancelledAt === null) { cancelledAt = p.fraction; ac.abort(); } } });
+        const outcome = await big.then(() => "resolved", (e) => e.name);
+        // the module is usable afterwards (a fresh worker), with the same figures as before
+        const after = await risk.computeReport({ positions, analysis: { var: { paths: 50000 } } });
+        const already = await risk.computeReport({ positions }, { signal: AbortSignal.abort() }).then(() => "resolved", (e) => e.name);
+        return { fractions, es: done.var.esUsd, outcome, cancelledAt, esAfter: after.var.esUsd, already };
+      } finally {
+        risk.terminate();
+      }
+    });
+    assert.ok(out.fractions.length >= 3 && out.fractions.at(-1) === 1, JSON.stringify(out.fractions));
+    assert.ok(out.fractions.every((f, i) => i === 0 || f > out.fractions[i - 1]));
+    assert.equal(out.outcome, "AbortError");
+    assert.ok(out.cancelledAt < 1, `cancelled at ${out.cancelledAt}`);
+    assert.equal(out.esAfter, out.es);
+    assert.equal(out.already, "AbortError");
+  });
+
   test("the page stayed clean: no console errors, page errors or failed requests", () => {
     assert.deepEqual(problems, { console: [], pageErrors: [], failed: [] });
   });
