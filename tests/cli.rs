@@ -91,3 +91,24 @@ fn sample_request_round_trips() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(report["margin"]["totalUsd"]["initial"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn report_computes_analysis_and_progress_goes_to_stderr() {
+    let request = r#"{"positions": "BTC_USDC-PERPETUAL 1\nETH-25DEC26-3000-P -5", "analysis": {"var": {"paths": 20000}, "stress": true, "payoff": true}}"#;
+    let (code, out, err) = run(&["report", "--progress", "-"], request);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(report["var"]["esUsd"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["stress"]["scenarios"].as_array().unwrap().len(), 11);
+    assert!(report["payoff"]["ETH"]["breakevens"].is_array());
+    let fractions: Vec<f64> = err
+        .lines()
+        .map(|l| l.strip_prefix("progress ").unwrap_or_else(|| panic!("unexpected stderr line {l}")).parse().unwrap())
+        .collect();
+    assert!(fractions.len() >= 3 && fractions.windows(2).all(|w| w[1] > w[0]), "{fractions:?}");
+    assert_eq!(fractions.last(), Some(&1.0));
+    // without --progress: the same report and nothing on stderr
+    let (code, quiet, err) = run(&["report", "-"], request);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(quiet, out);
+}
