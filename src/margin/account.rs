@@ -205,6 +205,16 @@ pub struct Surplus<'a> {
     /// Equity and maintenance of everything that does not move with the underlying.
     fixed_equity: f64,
     fixed_maintenance: f64,
+    /// Cross mode: the one USD account's pools that do not move, and its collateral.
+    cross: Option<CrossPart<'a>>,
+}
+
+/// What a cross-mode surplus keeps fixed: the other underlyings' pools, and the collateral (which
+/// is revalued at the shocked index).
+struct CrossPart<'a> {
+    params: &'a crate::margin::risk_matrix::RiskMatrixParams,
+    fixed_pools: Vec<&'a crate::margin::book::PoolBook>,
+    collateral: &'a BTreeMap<String, f64>,
 }
 
 impl<'a> Surplus<'a> {
@@ -231,6 +241,31 @@ impl<'a> Surplus<'a> {
             model,
             fixed_equity: account.equity - value_now,
             fixed_maintenance: account.maintenance - maintenance_now,
+            cross: None,
+        }
+    }
+
+    /// The surplus of the one cross-mode USD account along the price axis of `underlying`: its
+    /// pools are revalued, the cross margin recomputed with the other pools as they are, and the
+    /// coin collateral revalued.
+    fn cross(
+        book: &'a Book,
+        market: &'a Market,
+        model: &'a Model,
+        params: &'a crate::margin::risk_matrix::RiskMatrixParams,
+        collateral: &'a BTreeMap<String, f64>,
+        underlying: &'a str,
+    ) -> Surplus<'a> {
+        let (moving, fixed): (Vec<_>, Vec<_>) = book.pools.iter().partition(|p| p.underlying == underlying);
+        let members: Vec<&ValuedPosition> = moving.iter().flat_map(|p| book.members(p)).collect();
+        Surplus {
+            underlying,
+            inputs: revaluable_inputs(&members),
+            market,
+            model,
+            fixed_equity: fixed.iter().map(|p| p.value * p.to_usd()).sum(),
+            fixed_maintenance: 0.0,
+            cross: Some(CrossPart { params, fixed_pools: fixed, collateral }),
         }
     }
 
@@ -250,13 +285,24 @@ impl<'a> Surplus<'a> {
         }
         let valued = value_positions(&inputs, &market, &mut Vec::new())?;
         let book = Book::build(valued, self.model, &market);
-        let equity = self.fixed_equity + book.pools.iter().map(|p| p.value).sum::<f64>();
-        let maintenance = self.fixed_maintenance
-            + book
-                .pools
-                .iter()
-                .map(|p| p.margin().maintenance)
-                .sum::<f64>();
+        let (equity, maintenance) = match &self.cross {
+            None => (
+                self.fixed_equity + book.pools.iter().map(|p| p.value).sum::<f64>(),
+                self.fixed_maintenance + book.pools.iter().map(|p| p.margin().maintenance).sum::<f64>(),
+            ),
+            Some(c) => {
+                let pools: Vec<&crate::margin::book::PoolBook> = c.fixed_pools.iter().copied().chain(book.pools.iter()).collect();
+                let collateral_usd: f64 = c
+                    .collateral
+                    .iter()
+                    .filter_map(|(k, a)| usd_rate(&k.trim().to_ascii_uppercase(), &market).map(|r| a * r))
+                    .sum();
+                (
+                    self.fixed_equity + collateral_usd + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>(),
+                    crate::margin::cross::cross_margin_of(&pools, c.params, &market, c.collateral).maintenance,
+                )
+            }
+        };
         let surplus = equity - maintenance;
         // equity and margin equal to within rounding (1e-12 of their size, and at least of one
         // unit of the currency, as every aggregate is cleaned) is not a liquidation, nor is an
@@ -453,6 +499,9 @@ pub fn account_report(
     model: &Model,
     input: &AccountInput,
 ) -> Result<AccountReport> {
+    if let Some(params) = model.cross() {
+        return cross_account_report(book, market, model, params, &input.collateral);
+    }
     let mut accounts = currency_accounts(book, market, &input.collateral)?;
     for a in &mut accounts {
         a.liquidation = account_liquidation(book, market, model, a)?;
@@ -464,6 +513,71 @@ pub fn account_report(
     };
     Ok(AccountReport {
         mode: if book.pools.iter().any(|p| p.pool == crate::margin::model::ACCOUNT_POOL) { "cross" } else { "segregated" },
+        closest_to_liquidation: closest_to_liquidation(&accounts),
+        liquidates_first: liquidates_first(book, market, &accounts),
+        accounts,
+        total_usd,
+    })
+}
+
+/// Cross mode (SPEC §3.5): one USD account holding every pool and the collateral at its index; its
+/// margin is the cross margin, its liquidation prices per underlying (collateral coins included).
+fn cross_account_report(
+    book: &Book,
+    market: &Market,
+    model: &Model,
+    params: &crate::margin::risk_matrix::RiskMatrixParams,
+    collateral: &BTreeMap<String, f64>,
+) -> Result<AccountReport> {
+    let mut account = empty_account("USD", 1.0);
+    for (name, amount) in collateral {
+        let currency = name.trim().to_ascii_uppercase();
+        let path = format!("account.collateral.{name}");
+        if !(amount.is_finite() && amount.abs() <= 1e15) {
+            return Err(Error::at_path(ErrorCode::BadNumber, path, "collateral must be a finite number within ±1e15"));
+        }
+        let rate = usd_rate(&currency, market).ok_or_else(|| {
+            Error::at_path(ErrorCode::MissingMarket, &path, format!("no market for collateral currency {currency} (add underlyings.{currency} with an index)"))
+        })?;
+        account.collateral += amount * rate;
+    }
+    let cross = crate::margin::cross::cross_margin(book, params, market, collateral);
+    account.pools = book.pools.iter().map(|p| p.pool.clone()).collect();
+    account.equity = account.collateral + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>();
+    account.initial = cross.initial;
+    account.maintenance = cross.maintenance;
+    account.margin_ratio = (account.equity > 0.0).then(|| account.maintenance / account.equity);
+    account.available_funds = account.equity - account.initial;
+    account.equity_usd = account.equity;
+    let mut underlyings: Vec<String> = book.pools.iter().map(|p| p.underlying.clone()).collect();
+    underlyings.extend(collateral.keys().map(|k| k.trim().to_ascii_uppercase()).filter(|c| !crate::pricing::valuation::is_stablecoin(c)));
+    underlyings.sort();
+    underlyings.dedup();
+    let today = account.equity - account.maintenance;
+    for u in &underlyings {
+        let Some(index) = market.underlying(u).map(|m| m.index) else { continue };
+        let surplus = Surplus::cross(book, market, model, params, collateral, u);
+        let strikes: Vec<f64> = book
+            .pools
+            .iter()
+            .filter(|p| &p.underlying == u)
+            .flat_map(|p| book.members(p))
+            .filter_map(|p| p.input.instrument.strike.map(|k| k / index))
+            .collect();
+        let liquidation = if today <= 0.0 {
+            Liquidation { down: Some(index), up: Some(index) }
+        } else {
+            Liquidation {
+                down: nearest_crossing(&surplus, -1.0, &strikes)?.map(|x| index * x),
+                up: nearest_crossing(&surplus, 1.0, &strikes)?.map(|x| index * x),
+            }
+        };
+        account.liquidation.insert(u.clone(), liquidation);
+    }
+    let accounts = vec![account];
+    let total_usd = AccountTotalsUsd { equity: accounts[0].equity, initial: accounts[0].initial, maintenance: accounts[0].maintenance };
+    Ok(AccountReport {
+        mode: "cross",
         closest_to_liquidation: closest_to_liquidation(&accounts),
         liquidates_first: liquidates_first(book, market, &accounts),
         accounts,

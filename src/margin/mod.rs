@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod book;
+pub mod cross;
 #[cfg(feature = "analysis")]
 pub mod es;
 pub mod grid;

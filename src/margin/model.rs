@@ -151,6 +151,14 @@ impl Model {
         }
     }
 
+    /// The risk-matrix parameters of a model in cross mode (SPEC §3.5).
+    pub fn cross(&self) -> Option<&RiskMatrixParams> {
+        match &self.kind {
+            ModelKind::RiskMatrix(p) if p.cross => Some(p),
+            _ => None,
+        }
+    }
+
     /// Whether the model margins the whole account as one pool (`es-margin`).
     pub fn is_account_wide(&self) -> bool {
         #[cfg(feature = "analysis")]

@@ -39,6 +39,8 @@ pub struct CurrencyParams {
     pub mm_factor: f64,
     pub delta_total_liq_shock_threshold: f64,
     pub max_delta_shock: f64,
+    /// Cross mode: the most a currency's gains may offset, USD (SPEC §3.5).
+    pub max_offsetable_pnl: f64,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
@@ -55,6 +57,8 @@ pub struct RiskMatrixParams {
     pub min_vol_down_factor: f64,
     pub underlyings: BTreeMap<String, UnderlyingShock>,
     pub currencies: BTreeMap<String, CurrencyParams>,
+    /// `segregated` (a margin per pool) or `cross` (one USD account, SPEC §3.5).
+    pub cross: bool,
     /// The `default` rows, for underlyings and currencies without their own.
     #[serde(skip)]
     pub default_shock: UnderlyingShock,
@@ -709,8 +713,9 @@ impl CurrencyParams {
                 "deltaTotalLiqShockThreshold",
                 self.delta_total_liq_shock_threshold,
             ),
+            ("maxOffsetablePnl", self.max_offsetable_pnl),
         ] {
-            if !(v.is_finite() && (0.0..1e15).contains(&v)) {
+            if !(v.is_finite() && (0.0..=1e15).contains(&v)) {
                 return bad_model(p(f), "must be a finite number ≥ 0");
             }
         }
@@ -738,6 +743,7 @@ impl CurrencyParams {
                 "mmFactor",
                 "deltaTotalLiqShockThreshold",
                 "maxDeltaShock",
+                "maxOffsetablePnl",
             ],
         )?;
         Ok(CurrencyParams {
@@ -748,6 +754,7 @@ impl CurrencyParams {
             mm_factor: o.f64("mmFactor")?,
             delta_total_liq_shock_threshold: o.f64("deltaTotalLiqShockThreshold")?,
             max_delta_shock: o.f64("maxDeltaShock")?,
+            max_offsetable_pnl: o.f64_or("maxOffsetablePnl", 1e15)?,
         })
     }
 }
@@ -769,8 +776,20 @@ impl RiskMatrixParams {
                 "minVolDownFactor",
                 "underlyings",
                 "currencies",
+                "mode",
             ],
         )?;
+        let cross = match o.opt_str("mode")? {
+            None | Some("segregated") => false,
+            Some("cross") => true,
+            Some(other) => {
+                return Err(Error::at_path(
+                    ErrorCode::BadModel,
+                    o.at("mode"),
+                    format!("{}: '{other}' is not a margin mode (segregated or cross)", o.at("mode")),
+                ))
+            }
+        };
         let rows = |key: &str| -> Result<Vec<(String, &serde_json::Value, String)>> {
             let m = crate::input::json::Obj::map(
                 o.get(key).unwrap_or(&serde_json::Value::Null),
@@ -810,6 +829,7 @@ impl RiskMatrixParams {
                 .ok_or_else(missing_default)?,
             underlyings,
             currencies,
+            cross,
         })
     }
 }

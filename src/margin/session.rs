@@ -76,6 +76,11 @@ pub struct Impact {
 }
 
 impl Session {
+    /// The account's collateral per currency, bare coin lines included (empty without an account).
+    pub fn collateral_with_holdings(&self) -> BTreeMap<String, f64> {
+        self.account.as_ref().map(|a| a.collateral.clone()).unwrap_or_default()
+    }
+
     pub fn new(request: &Request) -> Result<Session> {
         let inputs = &request.positions;
         let (market, market_source) = market_of(request.market.as_ref())?;
@@ -151,8 +156,31 @@ impl Session {
             })
             .collect();
         let mut impact = Impact::of(&changes);
+        // cross mode: the account's one requirement before and after (the book rebuilt with the
+        // orders; the pools' figures stay segregated, for information)
+        let cross = self.model.cross().map(|params| {
+            let collateral = self.collateral_with_holdings();
+            let before = crate::margin::cross::cross_margin(&self.book, params, &self.market, &collateral);
+            let mut all = self.book.positions.clone();
+            all.extend(legs.iter().cloned());
+            let book = Book::build(all, &self.model, &self.market);
+            let after = crate::margin::cross::cross_margin(&book, params, &self.market, &collateral);
+            (before, after)
+        });
+        if let Some((before, after)) = &cross {
+            impact.before.initial = before.initial;
+            impact.before.maintenance = before.maintenance;
+            impact.after.initial = after.initial;
+            impact.after.maintenance = after.maintenance;
+            impact.change.initial = after.initial - before.initial;
+            impact.change.maintenance = after.maintenance - before.maintenance;
+        }
         if let Some(account) = &self.account {
             self.afford(&account.collateral, &changes, &mut impact)?;
+            if cross.is_some() {
+                let equity = impact.after.equity.unwrap_or(0.0);
+                impact.can_afford = Some(!(impact.after.initial > impact.before.initial && equity - impact.after.initial < 0.0));
+            }
         }
         impact.orders = legs
             .iter()

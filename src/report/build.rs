@@ -36,6 +36,14 @@ pub(crate) fn build_report_with_progress(session: &Session, progress: &mut dyn F
         total.standard_maintenance += pool.standard.maintenance * pool.to_usd();
         pools.push(report);
     }
+    // cross mode: the account's one USD requirement (the pools' own figures stay for information)
+    let cross = session.model.cross().map(|params| {
+        crate::margin::cross::cross_margin(book, params, &session.market, &session.collateral_with_holdings())
+    });
+    if let Some(c) = &cross {
+        total.initial = c.initial;
+        total.maintenance = c.maintenance;
+    }
     total.saving = total.standard_initial - total.initial;
     let account = match &session.account {
         Some(input) => Some(crate::margin::account::account_report(
@@ -69,6 +77,7 @@ pub(crate) fn build_report_with_progress(session: &Session, progress: &mut dyn F
         margin: MarginReport {
             pools,
             total_usd: total,
+            cross,
         },
         account,
         #[cfg(feature = "analysis")]

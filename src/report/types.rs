@@ -149,7 +149,11 @@ pub struct UnderlyingGreeks {
 #[serde(rename_all = "camelCase")]
 pub struct MarginReport {
     pub pools: Vec<PoolReport>,
+    /// In cross mode, the account's requirement; `pools` then hold each pool's segregated figures.
     pub total_usd: TotalUsd,
+    /// Cross mode (SPEC §3.5): the account's figures in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross: Option<crate::margin::cross::CrossMargin>,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
