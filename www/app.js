@@ -92,7 +92,6 @@ function recompute() {
     risk?.setBook(null);
   }
   renderGutter(text, report ? [] : issuesOf(error), report?.warnings ?? []);
-  app.dataset.state = "ready";
 }
 
 // ───────────────────────────── errors, warnings, gutter ─────────────────────────────
@@ -487,6 +486,10 @@ async function main() {
     setTimeout(() => { status.textContent = ""; }, 4000);
   });
   recompute();
+  // "ready" once everything the page computes at load is on screen: the margin at once, the risk
+  // figures when the worker's first run ends (or after 20 s, should the worker never answer)
+  await Promise.race([risk.firstSettled, new Promise((ok) => setTimeout(ok, 20000))]);
+  app.dataset.state = "ready";
 }
 
 main();

@@ -3,20 +3,20 @@
 // file sends the request, shows progress, cancels stale runs, and formats and draws the report; it does
 // no risk math itself. Everything reaches the DOM as text.
 import { createRiskWorker } from "/pkg/worker-client.js";
-import { $, h, clear } from "./dom.js";
+import { $, h, append, clear } from "./dom.js";
 import { DASH, MINUS, NBSP, TINY, count, money, move, percent, sig, usd } from "./format.js";
 import { payoffChart } from "./chart.js";
 
 const DEBOUNCE_MS = 400;
 const TOP_CONTRIBUTIONS = 10;
 const METHOD_LABEL = { "monte-carlo": "Monte Carlo", historical: "historical simulation", "delta-gamma": "delta-gamma (Cornish-Fisher)" };
-/** Which input a request path of the engine's error belongs to. */
+/** Which input (and its label) a request path of the engine's error belongs to. */
 const FIELD_OF_PATH = {
-  "analysis.var.horizonDays": "risk-horizon",
-  "analysis.var.varConfidence": "risk-var-conf",
-  "analysis.var.esConfidence": "risk-es-conf",
-  "analysis.var.paths": "risk-paths",
-  "analysis.var.method": "risk-method",
+  "analysis.var.horizonDays": ["risk-horizon", "Horizon"],
+  "analysis.var.varConfidence": ["risk-var-conf", "VaR confidence"],
+  "analysis.var.esConfidence": ["risk-es-conf", "ES confidence"],
+  "analysis.var.paths": ["risk-paths", "Paths"],
+  "analysis.var.method": ["risk-method", "Method"],
 };
 
 const days = (n) => `${typeof n === "number" ? sig(n) : DASH}${NBSP}${n === 1 ? "day" : "days"}`;
@@ -40,6 +40,7 @@ export function createRiskPanel() {
     method: $("risk-method"), horizon: $("risk-horizon"), varConf: $("risk-var-conf"), esConf: $("risk-es-conf"), paths: $("risk-paths"),
   };
   const cancelButton = $("risk-cancel");
+  const runButton = $("risk-run");
   const bar = $("risk-progress");
   const barText = $("risk-progress-text");
   const status = $("risk-status");
@@ -53,14 +54,19 @@ export function createRiskPanel() {
   let timer = 0;
   let shown = null; // what is on screen: { id, key, report }
   let state = "idle";
+  let settle;
+  /** Resolves when the first run has ended one way or another (figures, an error, a cancel, a bad book). */
+  const firstSettled = new Promise((ok) => { settle = ok; });
 
   // ── state ──
 
   function setState(next) {
     state = next;
     section.dataset.riskState = next;
-    cancelButton.disabled = !(next === "running" || next === "scheduled");
+    if (next !== "idle" && next !== "running" && next !== "scheduled") settle();
     const busy = next === "running" || next === "scheduled";
+    if (!busy && document.activeElement === cancelButton) runButton.focus(); // a disabled button drops the focus
+    cancelButton.disabled = !busy;
     results.setAttribute("aria-busy", busy ? "true" : "false");
     // figures that do not belong to the current book and settings are dimmed
     results.classList.toggle("pending", !!shown && (busy || shown.key !== wantedKey()));
@@ -198,9 +204,11 @@ export function createRiskPanel() {
       current = null;
       setState("error");
       status.textContent = "Not computed.";
-      const field = FIELD_OF_PATH[error?.path];
+      const [field, label] = FIELD_OF_PATH[error?.path] ?? [];
       if (field) $(field).setAttribute("aria-invalid", "true");
-      showError(error?.name === "AbortError" ? "The run was stopped." : String(error?.message ?? error));
+      const message = String(error?.message ?? error);
+      showError(error?.name === "AbortError" ? "The run was stopped."
+        : field ? `${label}: ${message.replace(`${error.path}: `, "")}` : message);
     });
   }
 
@@ -259,7 +267,7 @@ export function createRiskPanel() {
       ? h("ul", { class: "risk-warnings issues" }, warnings.map((w) => h("li", { "data-code": w.code }, w.message)))
       : null;
 
-    box.append(figures, explain, estimator, warningBox, h("div", { class: "risk-tables" }, byUnderlyingTable(v), contributionsTable(v)));
+    append(box, [figures, explain, estimator, warningBox, h("div", { class: "risk-tables" }, byUnderlyingTable(v), contributionsTable(v))]);
   }
 
   function byUnderlyingTable(v) {
@@ -300,7 +308,7 @@ export function createRiskPanel() {
         : "ES contributions, largest first (USD; they sum to the ES)"),
       h("thead", {}, h("tr", {},
         h("th", { scope: "col", class: "text" }, "Position"),
-        h("th", { scope: "col" }, "Line"),
+        h("th", { scope: "col", class: "line-col" }, "Line"),
         h("th", { scope: "col" }, "ES contribution", h("span", { class: "unit" }, "USD; " + MINUS + " reduces ES")),
         h("th", { scope: "col", class: "bar-col" }, h("span", { class: "visually-hidden" }, "Size")))),
       h("tbody", {}, top.map((c) => {
@@ -322,16 +330,15 @@ export function createRiskPanel() {
     const scenarios = stress?.scenarios ?? [];
     const underlyings = [...new Set(scenarios.flatMap((sc) => Object.keys(sc.byUnderlying ?? {})))];
     table.append(
-      h("caption", {}, "Instantaneous joint moves of price and vol, as the report orders them; P&L in USD, positive = gain"),
+      h("caption", { class: "visually-hidden" }, "Stress scenarios in the report's order: P&L in USD (positive: a gain), in total and per underlying, with the price and vol moves"),
       h("thead", {}, h("tr", {},
-        h("th", { scope: "col", class: "text" }, "Scenario"),
-        h("th", { scope: "col", class: "text" }, "Window"),
-        h("th", { scope: "col", class: "text" }, "Price moves"),
-        h("th", { scope: "col" }, "Vol", h("span", { class: "unit" }, "relative")),
+        h("th", { scope: "col", class: "text scenario" }, "Scenario", h("span", { class: "unit" }, "window · source")),
         h("th", { scope: "col" }, "P&L", h("span", { class: "unit" }, "USD")),
-        underlyings.map((u) => h("th", { scope: "col" }, u, h("span", { class: "unit" }, "USD"))))));
+        underlyings.map((u) => h("th", { scope: "col" }, u, h("span", { class: "unit" }, "USD"))),
+        h("th", { scope: "col", class: "text" }, "Price moves"),
+        h("th", { scope: "col" }, "Vol", h("span", { class: "unit" }, "relative")))));
     const body = h("tbody");
-    if (!scenarios.length) body.append(h("tr", { class: "empty" }, h("td", { colspan: 5 + underlyings.length }, "No stress scenarios in the report")));
+    if (!scenarios.length) body.append(h("tr", { class: "empty" }, h("td", { colspan: 4 + underlyings.length }, "No stress scenarios in the report")));
     for (const sc of scenarios) {
       const worst = sc.name === stress.worst;
       const estimated = sc.volBasis === "estimated";
@@ -342,20 +349,27 @@ export function createRiskPanel() {
       body.append(h("tr", { class: worst ? "worst" : null, "data-name": sc.name, "data-vol-basis": sc.volBasis, "data-pnl-usd": sc.pnlUsd },
         h("th", { scope: "row", class: "text scenario" },
           h("span", { class: "label" }, sc.label ?? sc.name),
-          worst ? h("strong", { class: "worst-tag" }, "worst") : null,
+          worst ? [" ", h("strong", { class: "worst-tag" }, "worst")] : null,
+          // the dates of the window never break at their hyphens
+          h("span", { class: "window" }, String(sc.window ?? DASH).split(" ").map((w, i) => [i ? " " : "", h("span", { class: "nowrap" }, w)])),
           sc.source ? h("span", { class: "source" }, sc.source) : null),
-        h("td", { class: "text window" }, sc.window ?? DASH),
-        h("td", { class: "text moves" }, Object.entries(sc.moves ?? {}).map(([u, x], i) => [i ? ", " : "", h("span", { class: "nowrap" }, `${u}${NBSP}${move(x)}`)])),
-        h("td", { class: ["vol", estimated ? "estimated" : null], title: estimated ? "estimated vol move (no vol index for that window)" : "measured from a vol index (see the source)" },
-          volText, h("span", { class: "basis" }, estimated ? "estimated" : sc.volBasis ?? "")),
         numCell(sc.pnlUsd, usd, { class: "total" }),
-        underlyings.map((u) => numCell(sc.byUnderlying?.[u]))));
+        underlyings.map((u) => numCell(sc.byUnderlying?.[u])),
+        h("td", { class: "text moves" }, Object.entries(sc.moves ?? {}).map(([u, x], i) => [i ? ", " : "", h("span", { class: "nowrap" }, `${u}${NBSP}${move(x)}`)])),
+        h("td", { class: ["vol", estimated ? "estimated" : null] },
+          volText, h("span", { class: "basis" }, estimated ? "estimated" : sc.volBasis ?? ""))));
     }
     table.append(body);
+    const note = $("stress-note");
+    clear(note);
     const worst = scenarios.find((sc) => sc.name === stress?.worst);
-    $("stress-note").textContent = worst
-      ? `Worst: ${worst.label ?? worst.name}, ${money(worst.pnlUsd)}. Vol moves marked “estimated” are the library's estimates; the others are measured from a vol index (DVOL, BVIV).`
-      : "";
+    if (worst) {
+      note.append("Worst: ", h("strong", {}, worst.label ?? worst.name), ", ", h("span", { class: "nowrap" }, money(worst.pnlUsd)), ". ");
+    }
+    if (scenarios.length) {
+      note.append("Each scenario moves price and vol at once (P&L in USD, positive: a gain). Vol moves marked ",
+        h("em", {}, "estimated"), " are the library's own estimates; ", h("em", {}, "measured"), " ones come from a vol index (DVOL, BVIV).");
+    }
   }
 
   // payoff charts are drawn at the width of their box, and again when it changes
@@ -435,5 +449,6 @@ export function createRiskPanel() {
     },
     run,
     cancel,
+    firstSettled,
   };
 }

@@ -1,6 +1,8 @@
 // The page end to end in real headless Chromium (Debian's /usr/bin/chromium through playwright-core):
 // it loads clean, shows the sample's results, recomputes as a person types, reports bad lines, never
-// turns user text into HTML, talks to no other host, and keeps its state in the URL hash.
+// turns user text into HTML, talks to no other host, and keeps its state in the URL hash. The Risk
+// section (VaR/ES, stress, payoff from the full build in a Web Worker) shows the package's figures,
+// cancels a run on request or when the book changes, and fits a phone-width screen.
 //   node --test tests/browser/
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,9 +13,11 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
 import * as pm from "../../pkg/portfolio_margin.js";
+import * as full from "../../pkg/full/portfolio_margin.js";
 
-// the same package the page loads, in node
+// the same packages the page loads (the margin path on its main thread, the full build in its worker), in node
 pm.initSync({ module: readFileSync(new URL("../../pkg/portfolio_margin_bg.wasm", import.meta.url)) });
+full.initSync({ module: readFileSync(new URL("../../pkg/full/portfolio_margin_bg.wasm", import.meta.url)) });
 
 const root = new URL("../../", import.meta.url);
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -47,8 +51,9 @@ after(async () => {
 });
 
 /** A fresh page that records console errors, page errors, failed requests and dialogs. */
-async function openPage(hash = "") {
+async function openPage(hash = "", { viewport } = {}) {
   const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
   const problems = { console: [], pageErrors: [], failed: [], dialogs: [] };
   page.on("console", (m) => { if (m.type() === "error") problems.console.push(m.text()); });
   page.on("pageerror", (e) => problems.pageErrors.push(e.message));
@@ -293,8 +298,422 @@ describe("the page", () => {
     assert.ok(requests.length > 0);
     const elsewhere = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("data:"));
     assert.deepEqual(elsewhere, [], "requests to other hosts");
-    for (const path of ["/", "/app.js", "/style.css", "/pkg/portfolio_margin.js", "/pkg/portfolio_margin_bg.wasm"]) {
+    for (const path of ["/", "/app.js", "/risk.js", "/style.css", "/pkg/portfolio_margin.js", "/pkg/portfolio_margin_bg.wasm",
+      "/pkg/worker-client.js", "/pkg/worker.js", "/pkg/full/portfolio_margin.js", "/pkg/full/portfolio_margin_bg.wasm"]) {
       assert.ok(requests.includes(origin + path), `requested ${path}`);
     }
   });
 });
+
+// ───────────────────────────── the Risk section ─────────────────────────────
+
+/** The page's default risk settings, as the request the page sends to the worker. */
+const RISK_DEFAULTS = { method: "monte-carlo", horizonDays: 1, varConfidence: 0.99, esConfidence: 0.975, paths: 10000 };
+const riskRequest = (positions, settings = {}) => {
+  const v = { ...RISK_DEFAULTS, ...settings };
+  if (v.method !== "monte-carlo") delete v.paths; // the page sends paths for Monte Carlo only
+  return { positions, analysis: { var: v, stress: true, payoff: true } };
+};
+/** The risk figures of the package itself, in node, for `positions` and `settings`. */
+const packageRisk = (positions, settings) => full.computeReport(riskRequest(positions, settings));
+
+/** "−$19,141" → −19141, "$0.52" → 0.52 (the page's USD format: thousands commas, U+2212 minus). */
+function shownNumber(text) {
+  return Number(String(text).trim().replace(/\u2212/g, "-").replace(/[$,\s\u202f]/g, ""));
+}
+/** The shown text equals `expected` to the precision shown (whole dollars, or cents below $100). */
+function assertShown(text, expected, what) {
+  const decimals = /\.(\d+)/.exec(text)?.[1].length ?? 0;
+  const shown = shownNumber(text);
+  assert.ok(Number.isFinite(shown), `${what}: "${text}" is a number`);
+  assert.ok(typeof expected === "number" && Number.isFinite(expected), `${what}: the package gives a number (${expected})`);
+  const tolerance = 0.5 * 10 ** -decimals * (1 + 1e-9) + 1e-9 * Math.abs(expected);
+  assert.ok(Math.abs(shown - expected) <= tolerance, `${what}: the page shows ${text}, the package says ${expected}`);
+}
+
+const shownRun = (page) => page.$eval("#risk-results", (el) => Number(el.dataset.run ?? 0));
+const startedRun = (page) => page.$eval("#risk", (el) => Number(el.dataset.run ?? 0));
+const riskState = (page) => page.getAttribute("#risk", "data-risk-state");
+/** Wait until a run newer than `runBefore` has finished and its figures are on screen. */
+async function riskDone(page, runBefore, timeout = 30000) {
+  await page.waitForFunction((r) => document.getElementById("risk").dataset.riskState === "done"
+    && Number(document.getElementById("risk-results").dataset.run ?? 0) > r, runBefore, { timeout });
+}
+const figure = (page, name) => page.textContent(`#risk-figures [data-figure="${name}"] .tile-value`);
+/** Record, in the page, every run whose figures are shown and every state the section goes through. */
+const watchRisk = (page) => page.evaluate(() => {
+  window.__risk = { shown: [], states: [] };
+  const results = document.getElementById("risk-results");
+  const section = document.getElementById("risk");
+  new MutationObserver(() => window.__risk.shown.push(Number(results.dataset.run))).observe(results, { attributeFilter: ["data-run"] });
+  new MutationObserver(() => window.__risk.states.push(section.dataset.riskState)).observe(section, { attributeFilter: ["data-risk-state"] });
+});
+const watched = (page) => page.evaluate(() => window.__risk);
+/** `promise`, or a failure after `ms`. */
+const within = (promise, ms, what) => Promise.race([promise,
+  new Promise((_, fail) => setTimeout(() => fail(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
+
+/** A book heavy enough that a 200 000-path, 30-day Monte Carlo run takes seconds (options expiring within
+ * the horizon are revalued path by path): the sample, 20 times. */
+const HEAVY_BOOK = Array(20).fill(pm.samplePositions()).join("\n");
+/** Start a 200 000-path run of the heavy book and wait until it reports progress. */
+async function startHeavyRun(page) {
+  await page.fill("#risk-paths", "200000");
+  await page.fill("#risk-horizon", "30");
+  await page.fill("#positions", HEAVY_BOOK); // the run starts once the edits pause (debounced)
+  await page.waitForFunction(() => document.getElementById("risk").dataset.riskState === "running"
+    && Number(document.getElementById("risk-progress").dataset.fraction) > 0, null, { timeout: 30000 });
+  const fraction = Number(await page.getAttribute("#risk-progress", "data-fraction"));
+  assert.ok(fraction > 0 && fraction < 1, `the run is under way (${fraction})`);
+  return startedRun(page);
+}
+
+describe("the Risk section", () => {
+  test("shows the package's VaR and ES, standalone figures, diversification and the largest ES contributions", async () => {
+    const { page, problems } = await openPage();
+    try {
+      // "ready" waits for the first risk run
+      assert.equal(await riskState(page), "done");
+      assert.equal(await page.textContent("#risk h2"), "Risk");
+      const headings = await page.$$eval("#risk h3", (hs) => hs.map((x) => x.textContent));
+      assert.deepEqual(headings, ["Value at risk and expected shortfall", "Stress scenarios", "Payoff by underlying"]);
+
+      const v = packageRisk(pm.samplePositions()).var;
+      assert.equal(v.scenarios, 10000);
+      assertShown(await figure(page, "var"), v.varUsd, "VaR");
+      assertShown(await figure(page, "es"), v.esUsd, "ES");
+      assertShown(await figure(page, "delta-normal"), v.deltaNormalVarUsd, "delta-normal VaR");
+      assertShown(await figure(page, "diversification"), v.diversificationUsd, "diversification benefit");
+      const figures = await page.textContent("#risk-figures");
+      assert.match(figures, /VaR 99\s%, 1\sday/);
+      assert.match(figures, /ES 97\.5\s%, 1\sday/);
+      assert.match(figures, /Monte Carlo, 10\s000 paths/);
+      assert.equal(await page.getAttribute("#risk-figures", "aria-live"), "polite");
+      assert.match(await page.textContent("#risk .explain"),
+        /^VaR 99\s% is the loss over 1\sday that the book should exceed with no more than a 1\s% chance; ES 97\.5\s% is the average loss over the worst 2\.5\s% of outcomes/);
+      const estimator = await page.textContent("#risk .estimator");
+      assert.ok(estimator.includes(v.estimator.var), estimator);
+      assert.ok(estimator.includes(v.estimator.es), estimator);
+
+      // standalone VaR/ES per underlying, the book's, and the diversification benefit
+      const byUnderlying = await page.$$eval("#var-by-underlying tbody tr", (rows) =>
+        rows.map((r) => [r.dataset.underlying, ...[...r.querySelectorAll("td")].map((td) => td.textContent)]));
+      assert.deepEqual(byUnderlying.map((r) => r[0]), Object.keys(v.byUnderlying));
+      for (const [u, varText, esText] of byUnderlying) {
+        assertShown(varText, v.byUnderlying[u].varUsd, `${u} standalone VaR`);
+        assertShown(esText, v.byUnderlying[u].esUsd, `${u} standalone ES`);
+      }
+      const foot = await page.$$eval("#var-by-underlying tfoot tr", (rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)));
+      assertShown(foot[0][0], v.varUsd, "book VaR");
+      assertShown(foot[0][1], v.esUsd, "book ES");
+      assertShown(foot[1][1], v.diversificationUsd, "diversification row");
+
+      // the largest contributions first (by size: a big hedge counts), at most 10
+      const rows = await page.$$eval("#var-contributions tbody tr", (trs) => trs.map((r) => ({
+        instrument: r.querySelector("th").textContent, line: Number(r.dataset.line), value: r.querySelector("td[data-usd]").textContent })));
+      const want = [...v.contributions].sort((a, b) => Math.abs(b.esUsd) - Math.abs(a.esUsd)).slice(0, 10);
+      assert.equal(v.contributions.length, 12);
+      assert.equal(rows.length, 10);
+      assert.deepEqual(rows.map((r) => [r.instrument, r.line]), want.map((c) => [c.instrument, c.line]));
+      rows.forEach((r, i) => assertShown(r.value, want[i].esUsd, `contribution of line ${r.line}`));
+      const sizes = rows.map((r) => Math.abs(shownNumber(r.value)));
+      assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a), "largest first");
+      assert.match(await page.textContent("#var-contributions caption"), /10 of 12/);
+
+      // the worker does the work: the main thread never instantiates the full build (it fetches only the
+      // margin path's WebAssembly; Chromium lists a module worker's script imports under the page)
+      const mainWasm = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.endsWith(".wasm")));
+      assert.deepEqual(mainWasm, [`${origin}/pkg/portfolio_margin_bg.wasm`], "the main thread's WebAssembly");
+      const worker = page.workers().find((w) => w.url() === `${origin}/pkg/worker.js`);
+      assert.ok(worker, `a worker runs /pkg/worker.js (${page.workers().map((w) => w.url())})`);
+      const workerResources = await worker.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
+      assert.ok(workerResources.includes(`${origin}/pkg/full/portfolio_margin_bg.wasm`), workerResources.join(" "));
+
+      // the settings are keyboard reachable, in order; Cancel is disabled when nothing runs
+      assert.equal(await page.isDisabled("#risk-cancel"), true);
+      await page.focus("#risk-method");
+      const order = [];
+      for (let i = 0; i < 5; i++) {
+        await page.keyboard.press("Tab");
+        order.push(await page.evaluate(() => document.activeElement.id));
+      }
+      assert.deepEqual(order, ["risk-horizon", "risk-var-conf", "risk-es-conf", "risk-paths", "risk-run"]);
+
+      // delta-gamma: its own figures and its Cornish-Fisher warning, no paths, no contributions
+      let r0 = await shownRun(page);
+      await page.selectOption("#risk-method", "delta-gamma");
+      await riskDone(page, r0);
+      const dgReport = packageRisk(pm.samplePositions(), { method: "delta-gamma" });
+      assertShown(await figure(page, "var"), dgReport.var.varUsd, "delta-gamma VaR");
+      assertShown(await figure(page, "es"), dgReport.var.esUsd, "delta-gamma ES");
+      assertShown(await figure(page, "std"), dgReport.var.moments.stdUsd, "delta-gamma P&L spread");
+      assert.equal(await page.isDisabled("#risk-paths"), true);
+      assert.equal(await page.$$eval("#var-contributions", (t) => t.length), 0);
+      for (const w of dgReport.warnings.filter((x) => x.path?.startsWith("analysis"))) {
+        assert.equal(await page.textContent(`#risk .risk-warnings li[data-code="${w.code}"]`), w.message);
+      }
+      assert.ok(estimatorMatches(await page.textContent("#risk .estimator"), dgReport.var.estimator));
+
+      // other settings, committed with Enter
+      r0 = await shownRun(page);
+      await page.selectOption("#risk-method", "monte-carlo");
+      await page.fill("#risk-var-conf", "95");
+      await page.fill("#risk-es-conf", "99");
+      await page.fill("#risk-horizon", "10");
+      await page.press("#risk-horizon", "Enter");
+      await riskDone(page, r0);
+      const other = packageRisk(pm.samplePositions(), { varConfidence: 0.95, esConfidence: 0.99, horizonDays: 10 }).var;
+      assertShown(await figure(page, "var"), other.varUsd, "VaR 95 %, 10 days");
+      assertShown(await figure(page, "es"), other.esUsd, "ES 99 %, 10 days");
+      assert.match(await page.textContent("#risk-figures"), /VaR 95\s%, 10\sdays/);
+
+      // a setting out of range is caught before anything is sent
+      const started = await startedRun(page);
+      await page.fill("#risk-var-conf", "150");
+      await page.press("#risk-var-conf", "Enter");
+      assert.equal(await riskState(page), "invalid");
+      assert.equal(await page.getAttribute("#risk-var-conf", "aria-invalid"), "true");
+      assert.equal(await page.isVisible("#risk-error"), true);
+      assert.equal(await startedRun(page), started, "no run for a bad setting");
+      // one the engine rejects: its message, on the field it names
+      await page.fill("#risk-var-conf", "99");
+      await page.fill("#risk-horizon", "0");
+      await page.press("#risk-horizon", "Enter");
+      await page.waitForFunction(() => document.getElementById("risk").dataset.riskState === "error");
+      assert.equal(await page.getAttribute("#risk-horizon", "aria-invalid"), "true");
+      assert.match(await page.textContent("#risk-error"), /^Horizon: expected a number of days in \(0, 365\], got 0$/);
+
+      assert.deepEqual([...problems.console, ...problems.pageErrors, ...problems.failed], []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test("the stress table lists the 11 library scenarios in the report's order and marks the worst", async () => {
+    const { page } = await openPage();
+    try {
+      const stress = packageRisk(pm.samplePositions()).stress;
+      const library = stress.scenarios.filter((sc) => sc.origin === "library");
+      assert.equal(library.length, 11);
+      const rows = await page.$$eval("#stress-table tbody tr", (trs) => trs.map((r) => ({
+        name: r.dataset.name,
+        worst: r.classList.contains("worst"),
+        head: r.querySelector("th[scope=row]").textContent,
+        label: r.querySelector("th .label").textContent,
+        window: r.querySelector("th .window").textContent,
+        source: r.querySelector("th .source")?.textContent,
+        basis: r.querySelector("td.vol .basis").textContent,
+        cells: [...r.querySelectorAll("td[data-usd]")].map((td) => td.textContent),
+        background: getComputedStyle(r.querySelector("td")).backgroundColor,
+      })));
+      assert.equal(rows.length, 11);
+      assert.deepEqual(rows.map((r) => r.name), stress.scenarios.map((sc) => sc.name), "the report's order");
+      const headers = await page.$$eval("#stress-table thead th", (ths) => ths.map((th) => [th.getAttribute("scope"), th.firstChild.textContent]));
+      assert.ok(headers.every(([scope]) => scope === "col"));
+      const underlyings = Object.keys(stress.scenarios[0].byUnderlying);
+      assert.deepEqual(underlyings, ["BTC", "ETH", "SOL"]);
+      assert.deepEqual(headers.map((x) => x[1]).slice(1, 2 + underlyings.length), ["P&L", ...underlyings]);
+      rows.forEach((row, i) => {
+        const sc = stress.scenarios[i];
+        assert.equal(row.label, sc.label);
+        assert.equal(row.window, sc.window);
+        assert.equal(row.source, sc.source);
+        assert.equal(row.basis, sc.volBasis, `${sc.name}: the vol basis is shown`);
+        assertShown(row.cells[0], sc.pnlUsd, `${sc.name} P&L`);
+        underlyings.forEach((u, j) => assertShown(row.cells[1 + j], sc.byUnderlying[u], `${sc.name} ${u}`));
+      });
+      assert.ok(rows.some((r) => r.basis === "estimated") && rows.some((r) => r.basis === "measured"));
+      // exactly one worst row, the report's, marked in words and in colour
+      const worst = rows.filter((r) => r.worst);
+      assert.equal(worst.length, 1);
+      assert.equal(worst[0].name, stress.worst);
+      assert.match(worst[0].head, /worst/i);
+      assert.ok(rows.filter((r) => !r.worst).every((r) => r.background !== worst[0].background), "the worst row stands out");
+      assert.match(await page.textContent("#stress-note"), new RegExp(`Worst: ${library.find((sc) => sc.name === stress.worst).label.replace(/[()]/g, "\\$&")}`));
+    } finally {
+      await page.close();
+    }
+  });
+
+  test("the payoff chart renders for BTC: both curves on the price grid, the breakevens and the index marked, axes in USD", async () => {
+    const { page } = await openPage();
+    try {
+      const payoff = packageRisk(pm.samplePositions()).payoff;
+      assert.deepEqual(await page.$$eval("figure.payoff", (fs) => fs.map((f) => f.dataset.underlying)), Object.keys(payoff));
+      const btc = payoff.BTC;
+      const chart = await page.$eval('figure.payoff[data-underlying="BTC"]', (fig) => {
+        const svg = fig.querySelector("svg");
+        const pts = (cls) => svg.querySelector(`polyline.${cls}`).getAttribute("points").trim().split(/\s+/).map((p) => p.split(",").map(Number));
+        return {
+          width: svg.getBoundingClientRect().width,
+          height: svg.getBoundingClientRect().height,
+          role: svg.getAttribute("role"),
+          labelledBy: svg.getAttribute("aria-labelledby"),
+          captionId: fig.querySelector("figcaption").id,
+          caption: fig.querySelector("figcaption").textContent,
+          at: pts("at"),
+          today: pts("today"),
+          axisTitles: [...svg.querySelectorAll(".axis-title text")].map((t) => t.textContent),
+          index: svg.querySelector("line.index") ? Number(svg.querySelector("line.index").getAttribute("x1")) : null,
+          indexLabel: svg.querySelector(".index-label")?.textContent,
+          breakevens: [...svg.querySelectorAll("circle.breakeven")].map((c) => Number(c.getAttribute("cx"))),
+          zeroY: Number(svg.querySelector(".grid line.zero")?.getAttribute("y1")),
+          circleY: [...svg.querySelectorAll("circle.breakeven")].map((c) => Number(c.getAttribute("cy"))),
+        };
+      });
+      assert.ok(chart.width > 300 && chart.height > 150, `drawn ${chart.width}×${chart.height}`);
+      assert.equal(chart.role, "img");
+      assert.equal(chart.labelledBy, chart.captionId);
+      assert.equal(btc.prices.length, 201);
+      assert.equal(chart.at.length, btc.prices.length);
+      assert.equal(chart.today.length, btc.prices.length);
+      for (const curve of [chart.at, chart.today]) {
+        assert.ok(curve.every(([x, y], i) => Number.isFinite(x) && Number.isFinite(y) && (i === 0 || x > curve[i - 1][0])), "x increases along the grid");
+      }
+      assert.deepEqual(chart.axisTitles, ["BTC index price (USD)", "P&L (USD)"]);
+      // the index line sits where the index is on the price axis
+      const xOf = (price) => {
+        const [[xa], [xb]] = [chart.at[0], chart.at[chart.at.length - 1]];
+        return xa + ((price - btc.prices[0]) / (btc.prices[btc.prices.length - 1] - btc.prices[0])) * (xb - xa);
+      };
+      assert.ok(Math.abs(chart.index - xOf(btc.index)) < 1, `index line at ${chart.index}`);
+      assert.match(chart.indexLabel, /94,250/);
+      const inRange = btc.breakevens.filter((b) => b >= btc.prices[0] && b <= btc.prices.at(-1));
+      assert.ok(inRange.length >= 1);
+      assert.equal(chart.breakevens.length, inRange.length);
+      chart.breakevens.forEach((x, i) => assert.ok(Math.abs(x - xOf(inRange[i])) < 1, `breakeven ${inRange[i]} at x ${x}`));
+      chart.circleY.forEach((y) => assert.ok(Math.abs(y - chart.zeroY) < 0.11, "breakevens sit on the zero line"));
+      assert.match(chart.caption, /Breakevens at 2026-12-25: 103,136 USD/);
+      assert.match(chart.caption, /max loss unbounded as the price rises/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test("Cancel during a 200 000-path run stops it: progress stops, no figures from that run; a later run works", async () => {
+    const { page, problems } = await openPage();
+    try {
+      const before = await shownRun(page);
+      const varBefore = await figure(page, "var");
+      const running = await startHeavyRun(page);
+      const worker = page.workers().find((w) => w.url() === `${origin}/pkg/worker.js`);
+      assert.ok(worker, "the risk worker");
+      const stopped = new Promise((ok) => worker.once("close", ok));
+      assert.equal(await page.isEnabled("#risk-cancel"), true);
+      await page.click("#risk-cancel");
+      assert.equal(await riskState(page), "cancelled");
+      await watchRisk(page);
+      assert.match(await page.textContent("#risk-status"), /Cancelled/);
+      const frozen = await page.getAttribute("#risk-progress", "data-fraction");
+      assert.ok(Number(frozen) < 1, `stopped at ${frozen}`);
+      await within(stopped, 5000, "the worker running it is terminated"); // WebAssembly cannot be interrupted otherwise
+      // longer than the rest of the run would have taken
+      await page.waitForTimeout(2500);
+      assert.equal(await page.getAttribute("#risk-progress", "data-fraction"), frozen, "progress stopped");
+      assert.equal(await riskState(page), "cancelled");
+      assert.equal(await shownRun(page), before, "no figures from the cancelled run");
+      assert.equal(await figure(page, "var"), varBefore);
+      assert.deepEqual(await watched(page), { shown: [], states: [] }, "nothing happened after Cancel");
+      // the figures on screen are of the earlier book: dimmed
+      assert.equal(await page.$eval("#risk-results", (el) => el.classList.contains("pending")), true);
+      assert.equal(await page.isDisabled("#risk-cancel"), true);
+
+      // a later run works (a fresh worker): 200 000 paths of the same book over 1 day
+      await page.fill("#risk-horizon", "1");
+      await page.press("#risk-horizon", "Enter");
+      await riskDone(page, before);
+      const shown = await shownRun(page);
+      assert.ok(shown > running, `figures of the later run (${shown}), not of the cancelled one (${running})`);
+      const v = packageRisk(HEAVY_BOOK, { paths: 200000, horizonDays: 1 }).var;
+      assert.equal(v.scenarios, 200000);
+      assertShown(await figure(page, "var"), v.varUsd, "VaR of the later run");
+      assertShown(await figure(page, "es"), v.esUsd, "ES of the later run");
+      assert.match(await page.textContent("#risk-figures"), /200\s000 paths/);
+      assert.equal(await page.$eval("#risk-results", (el) => el.classList.contains("pending")), false);
+      assert.equal(await page.getAttribute("#risk-progress", "data-fraction"), "1");
+      assert.deepEqual([...problems.console, ...problems.pageErrors], []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test("typing in the book cancels the stale run and re-runs once the typing pauses", async () => {
+    const { page } = await openPage();
+    try {
+      const before = await shownRun(page);
+      const running = await startHeavyRun(page);
+      await watchRisk(page);
+      const text = "BTC-25DEC26-100000-C -10";
+      await typeText(page, text); // key by key, faster than the debounce
+      await riskDone(page, before);
+      const { shown } = await watched(page);
+      assert.ok(!shown.includes(running), `the stale run's figures never showed (${shown})`);
+      assert.equal(await startedRun(page), running + 1, "one run for the whole burst of typing");
+      assert.equal(await shownRun(page), running + 1);
+      const v = packageRisk(text, { paths: 200000, horizonDays: 30 }).var;
+      assertShown(await figure(page, "var"), v.varUsd, "VaR of the typed book");
+      assertShown(await figure(page, "es"), v.esUsd, "ES of the typed book");
+      assert.deepEqual(await page.$$eval("#var-by-underlying tbody tr", (rs) => rs.map((r) => r.dataset.underlying)), ["BTC"]);
+      assert.deepEqual(await page.$$eval("figure.payoff", (fs) => fs.map((f) => f.dataset.underlying)), ["BTC"]);
+
+      // a bad line: no run, the figures are marked stale; fixing it back needs no new run
+      const started = await startedRun(page);
+      await appendLine(page, "BTC-32DEC26-1-C 1");
+      assert.equal(await riskState(page), "stale");
+      const r0 = await revision(page);
+      await page.fill("#positions", text);
+      await recomputed(page, r0);
+      await page.waitForTimeout(DEBOUNCE_SLACK_MS);
+      assert.equal(await riskState(page), "done");
+      assert.equal(await startedRun(page), started, "the figures on screen are of this very book");
+    } finally {
+      await page.close();
+    }
+  });
+
+  test("at phone width (390 px) nothing in the Risk section is cut off", async () => {
+    const { page, problems } = await openPage("", { viewport: { width: 390, height: 844 } });
+    try {
+      assert.equal(await riskState(page), "done");
+      const report = await page.evaluate(() => {
+        const vw = document.documentElement.clientWidth;
+        const out = { vw, pageWidth: document.documentElement.scrollWidth, outside: [], clipped: [] };
+        const risk = document.getElementById("risk");
+        for (const el of risk.querySelectorAll(".tile-label, .tile-value, .tile-note, td, th, input, select, button, progress, figcaption, svg, .explain, .note, h2, h3, h4")) {
+          const r = el.getBoundingClientRect();
+          if (r.width === 0) continue;
+          // in a scroll box, an element may lie beyond the screen (it scrolls into view); elsewhere it may not
+          if (!el.closest(".scroll") && (r.left < -0.5 || r.right > vw + 0.5)) out.outside.push(`${el.tagName}.${el.getAttribute("class")} ${r.left}–${r.right}`);
+          // its text fits its own box (nothing hidden behind an ellipsis or an overflow)
+          if (!(el instanceof SVGElement) && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) out.clipped.push(`${el.tagName}.${el.getAttribute("class")} "${el.textContent.slice(0, 40)}" ${el.scrollWidth}>${el.clientWidth}`);
+        }
+        // the scenario's total P&L is visible without scrolling sideways
+        const total = document.querySelector("#stress-table tbody td.total").getBoundingClientRect();
+        out.totalRight = total.right;
+        out.chartWidth = document.querySelector("figure.payoff svg").getBoundingClientRect().width;
+        out.figureWidth = document.querySelector("figure.payoff").getBoundingClientRect().width;
+        return out;
+      });
+      assert.equal(report.vw, 390);
+      assert.equal(report.pageWidth, 390, "the page does not scroll sideways");
+      assert.deepEqual(report.outside, [], "elements beyond the screen");
+      assert.deepEqual(report.clipped, [], "clipped text");
+      assert.ok(report.totalRight <= 390, `stress P&L column at ${report.totalRight}`);
+      assert.ok(report.chartWidth <= report.figureWidth && report.chartWidth >= 260, `chart ${report.chartWidth} in ${report.figureWidth}`);
+      const v = packageRisk(pm.samplePositions()).var;
+      assertShown(await figure(page, "var"), v.varUsd, "VaR on a phone");
+      mkdirSync(new URL("tmp/", root), { recursive: true });
+      await page.screenshot({ path: fileURLToPath(new URL("tmp/page-phone.png", root)), fullPage: true });
+      assert.deepEqual([...problems.console, ...problems.pageErrors], []);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+/** The estimator text of the report appears on the page. */
+function estimatorMatches(text, estimator) {
+  return text.includes(estimator.var) && text.includes(estimator.es);
+}
+/** Longer than the page's debounce of a risk run (400 ms). */
+const DEBOUNCE_SLACK_MS = 700;
