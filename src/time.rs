@@ -91,19 +91,21 @@ impl Date {
     }
     /// Parse `27DEC26` / `5JAN27` (case-insensitive).
     pub fn parse_deribit(code: &str) -> Option<Date> {
-        let upper = code.to_ascii_uppercase();
-        let digits = upper.chars().take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=2).contains(&digits) || upper.len() != digits + 5 {
+        let upper = crate::error::ascii_case(code, true);
+        let b = upper.as_bytes();
+        let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=2).contains(&digits) || b.len() != digits + 5 {
             return None;
         }
-        let day: u32 = upper.get(..digits)?.parse().ok()?;
-        let month_name = upper.get(digits..digits + 3)?;
-        let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-        let yy = upper.get(digits + 3..)?;
-        if !yy.chars().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        let year: i32 = 2000 + yy.parse::<i32>().ok()?;
+        let day = b[..digits]
+            .iter()
+            .fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+        // three ASCII letters, then two digits
+        let month = MONTHS
+            .iter()
+            .position(|m| m.as_bytes() == &b[digits..digits + 3])? as u32
+            + 1;
+        let year = 2000 + two_digits([b[digits + 3], b[digits + 4]], false)? as i32;
         Date::new(year, month, day)
     }
     /// Parse `YYYY-MM-DD`.
@@ -112,11 +114,24 @@ impl Date {
         if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
             return None;
         }
-        let year = text.get(0..4)?.parse().ok()?;
-        let month = text.get(5..7)?.parse().ok()?;
-        let day = text.get(8..10)?.parse().ok()?;
+        // a year other than four digits ("+999", "-999") is outside Date::new's range anyway
+        let year = bytes[..4].iter().try_fold(0, |y, &d| {
+            d.is_ascii_digit().then(|| y * 10 + i32::from(d - b'0'))
+        })?;
+        let month = two_digits([bytes[5], bytes[6]], true)?;
+        let day = two_digits([bytes[8], bytes[9]], true)?;
         Date::new(year, month, day)
     }
+}
+
+/// Two digits; with `plus`, also `+` and one digit, as `u32` parsing reads two bytes (`07`, `+7`).
+fn two_digits([a, b]: [u8; 2], plus: bool) -> Option<u32> {
+    let tens = match a {
+        b'0'..=b'9' => u32::from(a - b'0'),
+        b'+' if plus => 0,
+        _ => return None,
+    };
+    b.is_ascii_digit().then(|| tens * 10 + u32::from(b - b'0'))
 }
 
 /// Parse an ISO 8601 instant: `2026-11-24T08:00:00Z`, `2024-06-17T10:22:20.501Z`, `…+02:00`,
@@ -129,35 +144,42 @@ pub fn parse_instant(text: &str) -> Option<Timestamp> {
     if rest.is_empty() {
         return Some(seconds);
     }
-    let rest = rest
-        .strip_prefix('T')
-        .or_else(|| rest.strip_prefix('t'))
-        .or_else(|| rest.strip_prefix(' '))?;
-    // split off the zone
-    let (clock, zone_offset) =
-        if let Some(c) = rest.strip_suffix('Z').or_else(|| rest.strip_suffix('z')) {
-            (c, 0.0)
-        } else if let Some(pos) = rest.rfind(['+', '-']) {
-            let zone = rest.get(pos..)?;
-            let sign = if zone.starts_with('-') { -1.0 } else { 1.0 };
-            let hhmm = zone.get(1..)?.replace(':', "");
-            if hhmm.len() != 4 || !hhmm.chars().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            let hours: f64 = hhmm.get(0..2)?.parse().ok()?;
-            let minutes: f64 = hhmm.get(2..4)?.parse().ok()?;
-            if hours > 23.0 || minutes > 59.0 {
-                return None;
-            }
-            (rest.get(..pos)?, sign * (hours * 3600.0 + minutes * 60.0))
-        } else {
-            (rest, 0.0)
+    // `T`, `t` or a space between the date and the clock
+    let rest = match rest.as_bytes()[0] {
+        b'T' | b't' | b' ' => &rest[1..],
+        _ => return None,
+    };
+    // split off the zone: `Z`, or the last sign and `hh:mm`/`hhmm`
+    let b = rest.as_bytes();
+    let (clock, zone_offset) = if let [.., b'Z' | b'z'] = b {
+        (&rest[..b.len() - 1], 0.0)
+    } else if let Some(pos) = b.iter().rposition(|&c| c == b'+' || c == b'-') {
+        let digits: Vec<u8> = b[pos + 1..]
+            .iter()
+            .copied()
+            .filter(|&c| c != b':')
+            .collect();
+        let [h1, h2, m1, m2] = digits[..] else {
+            return None;
         };
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let two = |a: u8, b: u8| f64::from((a - b'0') * 10 + (b - b'0'));
+        let (hours, minutes) = (two(h1, h2), two(m1, m2));
+        if hours > 23.0 || minutes > 59.0 {
+            return None;
+        }
+        let sign = if b[pos] == b'-' { -1.0 } else { 1.0 };
+        (&rest[..pos], sign * (hours * 3600.0 + minutes * 60.0))
+    } else {
+        (rest, 0.0)
+    };
     let mut parts = clock.split(':');
-    let hours: u32 = parts.next()?.parse().ok()?;
-    let minutes: u32 = parts.next()?.parse().ok()?;
+    let hours = whole(parts.next()?)?;
+    let minutes = whole(parts.next()?)?;
     let secs: f64 = match parts.next() {
-        Some(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+        Some(s) if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit() || c == b'.') => {
             s.parse().ok()?
         }
         Some(_) => return None,
@@ -168,6 +190,20 @@ pub fn parse_instant(text: &str) -> Option<Timestamp> {
     }
     seconds += f64::from(hours * 3600 + minutes * 60) + secs - zone_offset;
     Some(seconds)
+}
+
+/// A whole number as `u32` parses it (an optional `+`, then digits), for an hour or a minute:
+/// any value above 99 stands for every larger one, all of them out of range.
+fn whole(text: &str) -> Option<u32> {
+    let digits = text.strip_prefix('+').unwrap_or(text).as_bytes();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        digits
+            .iter()
+            .fold(0, |n, &d| (n * 10 + u32::from(d - b'0')).min(100)),
+    )
 }
 
 /// Format a timestamp as `YYYY-MM-DDTHH:MM:SS(.mmm)Z`.

@@ -1,6 +1,6 @@
 //! Instruments: Deribit-style names parsed into one explicit object.
 
-use crate::error::{ErrorCode, Issue};
+use crate::error::{ascii_case, owned, ErrorCode, Issue};
 use crate::time::Date;
 use serde::Serialize;
 
@@ -109,20 +109,27 @@ pub struct InstrumentSpec {
 const LINEAR_QUOTES: [&str; 2] = ["USDC", "USDT"];
 
 fn valid_coin(coin: &str) -> bool {
-    (2..=10).contains(&coin.len())
-        && coin
-            .chars()
+    let b = coin.as_bytes();
+    (2..=10).contains(&b.len())
+        && b[0].is_ascii_uppercase()
+        && b.iter()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        && coin.chars().next().is_some_and(|c| c.is_ascii_uppercase())
 }
 
 /// Parse a strike: digits with an optional `d` or `.` decimal point (`0d625`, `100000`).
 pub fn parse_strike(text: &str) -> Option<f64> {
-    let normal = text.replace(['d', 'D'], ".");
-    if normal.is_empty()
-        || normal.matches('.').count() > 1
-        || !normal.chars().all(|c| c.is_ascii_digit() || c == '.')
-    {
+    let mut normal = String::with_capacity(text.len());
+    let mut points = 0;
+    for &b in text.as_bytes() {
+        let c = if b == b'd' || b == b'D' { b'.' } else { b };
+        if c == b'.' {
+            points += 1;
+        } else if !c.is_ascii_digit() {
+            return None;
+        }
+        normal.push(char::from(c));
+    }
+    if points > 1 {
         return None;
     }
     let strike: f64 = normal.parse().ok()?;
@@ -134,6 +141,12 @@ fn format_strike(strike: f64) -> String {
         return (strike as u64).to_string(); // the usual case, without float formatting
     }
     format!("{strike}").replace('.', "d")
+}
+
+/// The parts of a name between dashes (`BTC-27DEC26` → `BTC`, `27DEC26`).
+#[inline(never)]
+pub(crate) fn dash_parts(name: &str) -> Vec<&str> {
+    name.split('-').collect()
 }
 
 /// `BTC` or `BTC_USDC`: the coin and the linear quote; Err: (column, why).
@@ -169,35 +182,37 @@ impl Instrument {
             Settlement::Inverse
         };
         let settlement_currency = match linear_quote {
-            Some(q) => q.to_string(),
-            None if kind == Kind::Spot => "USDC".to_string(),
-            None => underlying.to_string(),
+            Some(q) => owned(q),
+            None if kind == Kind::Spot => owned("USDC"),
+            None => owned(underlying),
         };
-        let prefix = match linear_quote {
-            Some(q) => format!("{underlying}_{q}"),
-            None => underlying.to_string(),
-        };
-        let parts: &[&str] = match (kind, expiry, strike, option_type) {
-            (Kind::Perpetual, ..) => &[&prefix, "-PERPETUAL"],
-            (Kind::Future, Some(e), ..) => &[&prefix, "-", &e.deribit_code()],
-            (Kind::Option, Some(e), Some(k), Some(t)) => &[
-                &prefix,
-                "-",
-                &e.deribit_code(),
-                "-",
-                &format_strike(k),
-                if t == OptionType::Call { "-C" } else { "-P" },
-            ],
-            _ => &[&prefix],
-        };
-        let name = parts.concat();
+        let mut name = owned(underlying);
+        if let Some(q) = linear_quote {
+            name.push_str("_");
+            name.push_str(q);
+        }
+        match (kind, expiry, strike, option_type) {
+            (Kind::Perpetual, ..) => name.push_str("-PERPETUAL"),
+            (Kind::Future, Some(e), ..) => {
+                name.push_str("-");
+                name.push_str(&e.deribit_code());
+            }
+            (Kind::Option, Some(e), Some(k), Some(t)) => {
+                name.push_str("-");
+                name.push_str(&e.deribit_code());
+                name.push_str("-");
+                name.push_str(&format_strike(k));
+                name.push_str(if t == OptionType::Call { "-C" } else { "-P" });
+            }
+            _ => {}
+        }
         let quantity_unit = match (kind, settlement) {
             (Kind::Future | Kind::Perpetual, Settlement::Inverse) => QuantityUnit::Usd,
             _ => QuantityUnit::Coin,
         };
         Instrument {
             name,
-            underlying: underlying.to_string(),
+            underlying: owned(underlying),
             kind,
             settlement,
             settlement_currency,
@@ -224,87 +239,57 @@ impl Instrument {
     /// Parse a Deribit-style name. On failure the issue carries the 1-based column (within the
     /// name) of the part that is wrong; the caller shifts it to the line.
     pub fn parse(name: &str) -> Result<Instrument, Issue> {
-        let upper = name.trim().to_ascii_uppercase();
-        let bad = |col: usize, why: &str| {
-            Issue::new(
-                ErrorCode::UnknownInstrument,
-                format!("unknown instrument '{}': {why}", name.trim()),
-            )
-            .at_line(0, col)
-        };
-        let parts: Vec<&str> = upper.split('-').collect();
+        let name = name.trim();
+        let upper = ascii_case(name, true);
+        let parts = dash_parts(&upper);
         // column (1-based) where part i starts
-        let col_of = |i: usize| 1 + parts.iter().take(i).map(|p| p.len() + 1).sum::<usize>();
-        let (coin, quote) =
-            coin_and_quote(parts.first().copied().unwrap_or("")).map_err(|(c, w)| bad(c, w))?;
-        let expiry_at = |i: usize| -> Result<Date, Issue> {
-            Date::parse_deribit(parts[i]).ok_or_else(|| {
-                bad(
-                    col_of(i),
-                    &format!("'{}' is not an expiry date like 27DEC26", parts[i]),
-                )
-            })
+        let col_of = |i: usize| 1 + parts[..i].iter().map(|p| p.len() + 1).sum::<usize>();
+        let quoted = |i: usize, why: &str| (col_of(i), ["'", parts[i], why].concat());
+        // Err: the column and why
+        let read = || -> Result<Instrument, (usize, String)> {
+            let (coin, quote) = coin_and_quote(parts[0]).map_err(|(c, w)| (c, owned(w)))?;
+            let expiry = |i: usize| {
+                Date::parse_deribit(parts[i])
+                    .ok_or_else(|| quoted(i, "' is not an expiry date like 27DEC26"))
+            };
+            let (kind, e, k, t) = match parts.len() {
+                1 => (Kind::Spot, None, None, None),
+                2 if parts[1] == "PERPETUAL" || parts[1] == "PERP" => {
+                    (Kind::Perpetual, None, None, None)
+                }
+                2 => (Kind::Future, Some(expiry(1)?), None, None),
+                4 => {
+                    let e = expiry(1)?;
+                    let k = parse_strike(parts[2]).ok_or_else(|| {
+                        quoted(2, "' is not a strike (use d for a decimal point: 0d625)")
+                    })?;
+                    let t = match parts[3] {
+                        "C" | "CALL" => OptionType::Call,
+                        "P" | "PUT" => OptionType::Put,
+                        _ => return Err(quoted(3, "' is not C or P")),
+                    };
+                    (Kind::Option, Some(e), Some(k), Some(t))
+                }
+                3 => {
+                    let why = "an option needs expiry, strike and C/P, e.g. BTC-27DEC26-100000-C";
+                    return Err((col_of(2), owned(why)));
+                }
+                _ => {
+                    let why = "too many parts; expected e.g. BTC-27DEC26-100000-C";
+                    return Err((col_of(4), owned(why)));
+                }
+            };
+            Ok(Instrument::build(coin, quote, kind, e, k, t))
         };
-        match parts.len() {
-            1 => Ok(Instrument::build(coin, quote, Kind::Spot, None, None, None)),
-            2 if parts[1] == "PERPETUAL" || parts[1] == "PERP" => Ok(Instrument::build(
-                coin,
-                quote,
-                Kind::Perpetual,
-                None,
-                None,
-                None,
-            )),
-            2 => {
-                let expiry = expiry_at(1)?;
-                Ok(Instrument::build(
-                    coin,
-                    quote,
-                    Kind::Future,
-                    Some(expiry),
-                    None,
-                    None,
-                ))
-            }
-            4 => {
-                let expiry = expiry_at(1)?;
-                let strike = parse_strike(parts[2]).ok_or_else(|| {
-                    bad(
-                        col_of(2),
-                        &format!(
-                            "'{}' is not a strike (use d for a decimal point: 0d625)",
-                            parts[2]
-                        ),
-                    )
-                })?;
-                let option_type = match parts[3] {
-                    "C" | "CALL" => OptionType::Call,
-                    "P" | "PUT" => OptionType::Put,
-                    other => return Err(bad(col_of(3), &format!("'{other}' is not C or P"))),
-                };
-                Ok(Instrument::build(
-                    coin,
-                    quote,
-                    Kind::Option,
-                    Some(expiry),
-                    Some(strike),
-                    Some(option_type),
-                ))
-            }
-            3 => Err(bad(
-                col_of(2),
-                "an option needs expiry, strike and C/P, e.g. BTC-27DEC26-100000-C",
-            )),
-            _ => Err(bad(
-                col_of(parts.len().min(4)),
-                "too many parts; expected e.g. BTC-27DEC26-100000-C",
-            )),
-        }
+        read().map_err(|(col, why)| {
+            let message = ["unknown instrument '", name, "': ", &why].concat();
+            Issue::new(ErrorCode::UnknownInstrument, message).at_line(0, col)
+        })
     }
 
     /// Build from the explicit JSON form; errors carry paths relative to the object.
     pub fn from_spec(spec: &InstrumentSpec) -> Result<Instrument, Issue> {
-        let coin = spec.underlying.trim().to_ascii_uppercase();
+        let coin = ascii_case(spec.underlying.trim(), true);
         if !valid_coin(&coin) {
             return Err(Issue::new(
                 ErrorCode::UnknownInstrument,
@@ -329,11 +314,7 @@ impl Instrument {
                 None
             }
             Settlement::Linear => {
-                let q = spec
-                    .quote
-                    .clone()
-                    .unwrap_or_else(|| "USDC".into())
-                    .to_ascii_uppercase();
+                let q = ascii_case(spec.quote.as_deref().unwrap_or("USDC"), true);
                 if !LINEAR_QUOTES.contains(&q.as_str()) {
                     return Err(Issue::new(
                         ErrorCode::UnknownInstrument,
@@ -473,14 +454,22 @@ impl InstrumentSpec {
                 "optionType",
             ],
         )?;
+        // every field read (in this order, for the first error) before anything is copied
+        let underlying = o.str("underlying")?;
+        let kind = o.enum_of("kind", &KIND_NAMES)?;
+        let settlement = o.opt_enum("settlement", &SETTLEMENT_NAMES)?;
+        let quote = o.opt_str("quote")?;
+        let expiry = o.opt_str("expiry")?;
+        let strike = o.opt_f64("strike")?;
+        let option_type = o.opt_enum("optionType", &OPTION_TYPE_NAMES)?;
         Ok(InstrumentSpec {
-            underlying: o.str("underlying")?.to_string(),
-            kind: o.enum_of("kind", &KIND_NAMES)?,
-            settlement: o.opt_enum("settlement", &SETTLEMENT_NAMES)?,
-            quote: o.opt_str("quote")?.map(str::to_string),
-            expiry: o.opt_str("expiry")?.map(str::to_string),
-            strike: o.opt_f64("strike")?,
-            option_type: o.opt_enum("optionType", &OPTION_TYPE_NAMES)?,
+            underlying: owned(underlying),
+            kind,
+            settlement,
+            quote: quote.map(owned),
+            expiry: expiry.map(owned),
+            strike,
+            option_type,
         })
     }
 }

@@ -14,7 +14,7 @@ pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
 
 /// One position as given, before any market data is applied.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PositionInput {
     pub instrument: Instrument,
@@ -32,6 +32,22 @@ pub struct PositionInput {
     /// 1-based line in the pasted text, when it came from text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+}
+
+// Clone, out of line: one call where a position is copied (as derived, field by field)
+impl Clone for PositionInput {
+    #[inline(never)]
+    fn clone(&self) -> Self {
+        PositionInput {
+            instrument: self.instrument.clone(),
+            quantity: self.quantity,
+            unit: self.unit,
+            mark: self.mark,
+            iv: self.iv,
+            entry: self.entry,
+            line: self.line,
+        }
+    }
 }
 
 /// What the caller gets from parsing text: the good positions, every bad line, and what was
@@ -66,15 +82,21 @@ impl Parsed {
     }
 }
 
+/// A finite number: `+` signs and `_` separators allowed, `nan` and `inf` refused (they parse to
+/// non-finite values, which are refused).
 pub fn number(text: &str) -> Option<f64> {
-    let t = text.trim().trim_start_matches('+');
-    if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.to_ascii_lowercase().contains("inf") {
-        return None;
+    let t = text.trim().as_bytes();
+    let plus = t.iter().take_while(|&&c| c == b'+').count();
+    let mut digits = String::with_capacity(t.len());
+    for &c in &t[plus..] {
+        if !c.is_ascii() {
+            return None; // f64 parsing refuses it too
+        }
+        if c != b'_' {
+            digits.push(char::from(c));
+        }
     }
-    t.replace('_', "")
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
+    digits.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// Parse a quantity with an optional unit suffix (`-10`, `0.5BTC`, `20000USD`, `20000 usd`).
@@ -84,15 +106,15 @@ pub fn quantity_with_unit(
 ) -> std::result::Result<(f64, QuantityUnit), String> {
     let t = text.trim();
     // the unit is the trailing run of letters ("-2ETH": the E is not an exponent; "1e3" has none)
-    let split = t.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len();
+    let letters = t.bytes().rev().take_while(u8::is_ascii_alphabetic).count();
+    let split = t.len() - letters;
     let (num, unit) = t.split_at(split);
     let value = number(num).ok_or_else(|| format!("'{t}' is not a quantity"))?;
     if !check_quantity(value) {
-        return Err(format!(
-            "quantity {value:e} is outside ±{MAX_ABS_QUANTITY:e}"
-        ));
+        let value = crate::error::exponential(value);
+        return Err(["quantity ", &value, " is outside ±1e12"].concat());
     }
-    let unit = unit.trim().to_ascii_uppercase();
+    let unit = crate::error::ascii_case(unit, true);
     let unit = if unit.is_empty() {
         instrument.quantity_unit
     } else if unit == "USD" || unit == "USDC" || unit == "USDT" {
@@ -123,4 +145,10 @@ pub fn check_iv(v: f64) -> bool {
 }
 pub fn check_entry(v: f64) -> bool {
     v.is_finite() && (1e-12..=MAX_PRICE).contains(&v)
+}
+
+/// An issue of pasted text: `line N: why`, at the line and the (1-based, in characters) column.
+#[inline(never)]
+pub fn line_issue(code: ErrorCode, line: usize, column: usize, why: &str) -> Issue {
+    Issue::new(code, format!("line {line}: {why}")).at_line(line, column)
 }
