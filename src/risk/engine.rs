@@ -177,15 +177,36 @@ fn item_underlying(item: &Item) -> String {
     }
 }
 
-/// A sample of joint scenarios, revalued: the account's P&L per scenario and each underlying's
-/// standalone P&L per scenario, optional scenario weights, and the per-item P&L of any scenario
-/// on request (for the ES contributions of the tail only).
+/// A sample of joint scenarios, revalued: the account's P&L per scenario, each underlying's
+/// standalone P&L per scenario, and optional scenario weights.
+#[derive(Debug, Clone, Default)]
+pub struct Revalued {
+    pub total: Vec<f64>,
+    /// P&L of each underlying's items, per scenario.
+    pub by_underlying: Vec<Vec<f64>>,
+    pub weights: Option<Vec<f64>>,
+}
+
+impl Revalued {
+    /// `scenarios` zeros for each of `underlyings`; `total` is filled by [`Revalued::sum`].
+    pub fn new(underlyings: usize, scenarios: usize, weights: Option<Vec<f64>>) -> Revalued {
+        Revalued { total: vec![0.0; scenarios], by_underlying: vec![vec![0.0; scenarios]; underlyings], weights }
+    }
+
+    /// The account's P&L: the sum over underlyings.
+    pub fn sum(&mut self) {
+        for row in &self.by_underlying {
+            for (t, v) in self.total.iter_mut().zip(row) {
+                *t += v;
+            }
+        }
+    }
+}
+
+/// A revalued sample, and the per-item P&L of any scenario on request (for the ES contributions
+/// of the tail only).
 pub trait Sample {
-    fn len(&self) -> usize;
-    fn total(&self) -> &[f64];
-    /// P&L of underlying `u`'s items in each scenario.
-    fn by_underlying(&self, u: usize) -> &[f64];
-    fn weights(&self) -> Option<&[f64]>;
+    fn revalued(&self) -> &Revalued;
     /// Each item's P&L summed over `tail` (scenario, weight) with those weights.
     fn item_tail_pnl(&self, tail: &[(usize, f64)]) -> Vec<f64>;
 }
@@ -194,12 +215,13 @@ pub trait Sample {
 /// revalued sample (SPEC §4).
 pub fn sample_report(book: &RiskBook, sample: &dyn Sample, var: &VarInput, mut report: VarReport) -> VarReport {
     let (alpha_var, alpha_es) = (1.0 - var.var_confidence, 1.0 - var.es_confidence);
-    let losses: Vec<f64> = sample.total().iter().map(|p| -p).collect();
-    let joint: TailEstimate = estimators::estimate(&losses, sample.weights(), alpha_var, alpha_es);
+    let r = sample.revalued();
+    let losses: Vec<f64> = r.total.iter().map(|p| -p).collect();
+    let joint: TailEstimate = estimators::estimate(&losses, r.weights.as_deref(), alpha_var, alpha_es);
     let mut standalone_es = 0.0;
     for (u, name) in book.underlyings.iter().enumerate() {
-        let losses: Vec<f64> = sample.by_underlying(u).iter().map(|p| -p).collect();
-        let t = estimators::estimate(&losses, sample.weights(), alpha_var, alpha_es);
+        let losses: Vec<f64> = r.by_underlying[u].iter().map(|p| -p).collect();
+        let t = estimators::estimate(&losses, r.weights.as_deref(), alpha_var, alpha_es);
         standalone_es += t.es;
         report.by_underlying.insert(name.clone(), TailFigures { var_usd: t.var, es_usd: t.es });
     }
@@ -216,7 +238,7 @@ pub fn sample_report(book: &RiskBook, sample: &dyn Sample, var: &VarInput, mut r
             es_usd: -pnl,
         })
         .collect();
-    report.scenarios = sample.len();
+    report.scenarios = r.total.len();
     report.var_usd = joint.var;
     report.es_usd = joint.es;
     report.diversification_usd = Some(standalone_es - joint.es);

@@ -5,7 +5,7 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::analysis::VarInput;
 use crate::risk::types::VarReport;
-use crate::risk::{sample_report, RiskBook, Sample};
+use crate::risk::{sample_report, Revalued, RiskBook, Sample};
 
 /// Most item revaluations of one historical run (windows × items): bounded time.
 pub const MAX_REVALUATIONS: usize = 40_000_000;
@@ -32,9 +32,7 @@ struct Windows<'a, 'b> {
     s_mult: Vec<Vec<f64>>,
     vol_mult: Vec<Vec<f64>>,
     years: f64,
-    weights: Option<Vec<f64>>,
-    total: Vec<f64>,
-    by_underlying: Vec<Vec<f64>>,
+    revalued: Revalued,
 }
 
 impl Windows<'_, '_> {
@@ -48,17 +46,8 @@ impl Windows<'_, '_> {
 }
 
 impl Sample for Windows<'_, '_> {
-    fn len(&self) -> usize {
-        self.total.len()
-    }
-    fn total(&self) -> &[f64] {
-        &self.total
-    }
-    fn by_underlying(&self, u: usize) -> &[f64] {
-        &self.by_underlying[u]
-    }
-    fn weights(&self) -> Option<&[f64]> {
-        self.weights.as_deref()
+    fn revalued(&self) -> &Revalued {
+        &self.revalued
     }
     fn item_tail_pnl(&self, tail: &[(usize, f64)]) -> Vec<f64> {
         (0..self.book.items.len())
@@ -114,26 +103,20 @@ pub fn run(book: &RiskBook, var: &VarInput, progress: &mut dyn FnMut(f64)) -> Re
         s_mult,
         vol_mult,
         years: var.horizon_days / 365.0,
-        weights: var.lambda.map(|l| age_weights(n, l)),
-        total: vec![0.0; n],
-        by_underlying: vec![vec![0.0; n]; nu],
+        revalued: Revalued::new(nu, n, var.lambda.map(|l| age_weights(n, l))),
     };
     for i in 0..book.items.len() {
         if let Some(u) = book.items[i].underlying {
             for s in 0..n {
                 let pnl = w.item_pnl(i, s);
-                w.by_underlying[u][s] += pnl;
+                w.revalued.by_underlying[u][s] += pnl;
             }
         }
         if i % 16 == 0 {
             progress(0.9 * i as f64 / book.items.len() as f64);
         }
     }
-    for u in 0..nu {
-        for s in 0..n {
-            w.total[s] += w.by_underlying[u][s];
-        }
-    }
+    w.revalued.sum();
     let mut report = VarReport::new("historical", var);
     report.lambda = var.lambda;
     let sigmas = book.sigmas("analysis.var");

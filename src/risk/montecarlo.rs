@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorCode, Result, Warning, WarningCode};
 use crate::input::analysis::{Revaluation, Seed, Tails, VarInput};
 use crate::risk::types::VarReport;
 use crate::risk::correlation::cholesky;
-use crate::risk::{sample_report, RiskBook, Sample};
+use crate::risk::{sample_report, Revalued, RiskBook, Sample};
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -118,8 +118,7 @@ struct Paths<'a, 'b> {
     beta: f64,
     /// Grid per underlying: (x of node 0, node spacing); `None` in full revaluation.
     grid: Option<Vec<(f64, f64)>>,
-    total: Vec<f64>,
-    by_underlying: Vec<Vec<f64>>,
+    revalued: Revalued,
 }
 
 impl Paths<'_, '_> {
@@ -151,17 +150,8 @@ impl Paths<'_, '_> {
 }
 
 impl Sample for Paths<'_, '_> {
-    fn len(&self) -> usize {
-        self.total.len()
-    }
-    fn total(&self) -> &[f64] {
-        &self.total
-    }
-    fn by_underlying(&self, u: usize) -> &[f64] {
-        &self.by_underlying[u]
-    }
-    fn weights(&self) -> Option<&[f64]> {
-        None
+    fn revalued(&self) -> &Revalued {
+        &self.revalued
     }
     fn item_tail_pnl(&self, tail: &[(usize, f64)]) -> Vec<f64> {
         let items = &self.book.items;
@@ -207,8 +197,7 @@ fn revalue<'a, 'b>(book: &'a RiskBook<'b>, x: Vec<Vec<f64>>, var: &VarInput, pro
         years: var.horizon_days / 365.0,
         beta: var.spot_vol_beta,
         grid: None,
-        total: vec![0.0; paths],
-        by_underlying: vec![vec![0.0; paths]; nu],
+        revalued: Revalued::new(nu, paths, None),
     };
     let items = book.items.len().max(1);
     match var.revaluation {
@@ -217,7 +206,7 @@ fn revalue<'a, 'b>(book: &'a RiskBook<'b>, x: Vec<Vec<f64>>, var: &VarInput, pro
                 if let Some(u) = item.underlying {
                     for p in 0..paths {
                         let pnl = out.item_pnl_at(i, out.x[u][p]);
-                        out.by_underlying[u][p] += pnl;
+                        out.revalued.by_underlying[u][p] += pnl;
                     }
                 }
                 if i % 16 == 0 {
@@ -257,7 +246,7 @@ fn revalue<'a, 'b>(book: &'a RiskBook<'b>, x: Vec<Vec<f64>>, var: &VarInput, pro
             for u in 0..nu {
                 let (x0, dx) = grid[u];
                 for p in 0..paths {
-                    out.by_underlying[u][p] = exact[u][p]
+                    out.revalued.by_underlying[u][p] = exact[u][p]
                         + stencil((out.x[u][p] - x0) / dx, GRID_NODES)
                             .iter()
                             .map(|&(g, c)| c * nodes[u][g])
@@ -266,11 +255,7 @@ fn revalue<'a, 'b>(book: &'a RiskBook<'b>, x: Vec<Vec<f64>>, var: &VarInput, pro
             }
         }
     }
-    for u in 0..nu {
-        for p in 0..paths {
-            out.total[p] += out.by_underlying[u][p];
-        }
-    }
+    out.revalued.sum();
     progress(0.95);
     out
 }
@@ -308,7 +293,7 @@ pub fn expected_shortfall(book: &RiskBook, var: &VarInput) -> Result<f64> {
     };
     let x = simulate(&l, &sigmas, var, seed);
     let paths = revalue(book, x, var, &mut |_| {});
-    let losses: Vec<f64> = paths.total.iter().map(|p| -p).collect();
+    let losses: Vec<f64> = paths.revalued.total.iter().map(|p| -p).collect();
     let alpha = 1.0 - var.es_confidence;
     Ok(crate::risk::estimators::estimate(&losses, None, alpha, alpha).es)
 }
