@@ -2016,6 +2016,12 @@ def write_goldens(out_dir):
         again = json.loads(text)
         assert expected_v2(evaluate(again["request"]), with_greeks) == again["expected"], short
         written.append(("%02d-%s.json" % (n, short), text, result))
+    return write_golden_files(out_dir, written)
+
+
+def write_golden_files(out_dir, written):
+    """Write every (name, text, _) of `written` into `out_dir`; a golden there that this run did
+    not write is an error (a stale file would be checked against nothing)."""
     names = [w[0] for w in written]
     for stale in sorted(os.listdir(out_dir)):
         if stale.endswith(".json") and stale not in names:

@@ -775,14 +775,7 @@ def write_goldens(out_dir):
         again = json.loads(text)
         assert mr.public({"var": evaluate(again["request"])[0]}) == again["expected"], short
         written.append(("%02d-%s.json" % (n, short), text, out))
-    names = [w[0] for w in written]
-    for stale in sorted(os.listdir(out_dir)):
-        if stale.endswith(".json") and stale not in names:
-            raise SystemExit("stale golden %s: not written by this script" % stale)
-    for name, text, _ in written:
-        with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
-            f.write(text)
-    return written
+    return mr.write_golden_files(out_dir, written)
 
 
 def main():
