@@ -197,10 +197,41 @@ pub fn positive(value: f64, path: &str) -> Result<f64> {
     if value.is_finite() && (1e-8..=1e12).contains(&value) {
         Ok(value)
     } else {
-        let message =
-            format!("{path} must be a positive price between 1e-8 and 1e12, got {value:e}");
+        let message = format!(
+            "{path} must be a positive price between 1e-8 and 1e12, got {}",
+            exponential(value)
+        );
         Err(Error::at_path(ErrorCode::BadNumber, path, message))
     }
+}
+
+/// `format!("{value:e}")` (`1.5e-8`, `1e12`, `-0e0`, `inf`, `NaN`), from the shortest digits that
+/// `Display` writes: one float formatter in the WebAssembly instead of two.
+pub fn exponential(value: f64) -> String {
+    let plain = value.to_string();
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain.as_str()),
+    };
+    if !value.is_finite() {
+        return plain;
+    }
+    // `Display` never writes an exponent: `1000000000000`, `0.000000015`, `1.5`
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let (all, exp) = if int != "0" {
+        ([int, frac].concat(), int.len() as i32 - 1)
+    } else {
+        let lead = frac.bytes().take_while(|&d| d == b'0').count();
+        match frac.get(lead..) {
+            Some(rest) if !rest.is_empty() => (rest.to_string(), -(lead as i32) - 1),
+            _ => ("0".to_string(), 0),
+        }
+    };
+    let all = all.trim_end_matches('0');
+    let all = if all.is_empty() { "0" } else { all };
+    let (first, rest) = all.split_at(1);
+    let point = if rest.is_empty() { "" } else { "." };
+    format!("{sign}{first}{point}{rest}e{exp}")
 }
 
 /// Stable warning codes. The string form is part of the public contract.
@@ -241,4 +272,47 @@ pub struct Warning {
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exponential;
+
+    #[test]
+    fn exponential_is_lower_exp() {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let check = |v: f64| assert_eq!(exponential(v), format!("{v:e}"), "{v:?}");
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            1e12,
+            1e-8,
+            1.5e-8,
+            123456.0,
+            0.1,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            1e21,
+            1e22,
+            1e-7,
+            100.0,
+            10.5,
+        ] {
+            check(v);
+        }
+        for _ in 0..200_000 {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            check(f64::from_bits(r));
+            check((r % 100_000) as f64 / 10f64.powi((r >> 40) as i32 % 12));
+        }
+    }
 }

@@ -3,15 +3,20 @@
 //! a `side`/`direction` column signs the quantity; quoted fields (RFC 4180, `""` for a quote), a
 //! UTF-8 BOM, CRLF and the zero-width BOMs OKX puts before each cell are read; the columns not used
 //! give one `IGNORED_COLUMN` warning naming them all. Sources and choices: docs/CSV-EXPORTS.md.
+//!
+//! The reader works on bytes (every byte it looks for is ASCII, so a byte found is a whole
+//! character) and counts columns in characters as it goes: one small loop per job, no generic
+//! string machinery, which keeps the WebAssembly small.
 
 use crate::error::{ErrorCode, Issue, Warning, WarningCode};
 use crate::input::instrument::Instrument;
 use crate::input::position::{
-    check_entry, check_iv, check_mark, number, quantity_with_unit, Parsed, PositionInput,
+    check_entry, check_iv, check_mark, line_issue, number, quantity_with_unit, Parsed,
+    PositionInput,
 };
 use crate::time::Date;
 
-/// What a column gives the reader.
+/// What a column gives the reader (the discriminant is its slot in a header's columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     Instrument,
@@ -21,15 +26,6 @@ pub enum Field {
     Iv,
     Entry,
 }
-
-const FIELDS: [Field; 6] = [
-    Field::Instrument,
-    Field::Quantity,
-    Field::Side,
-    Field::Price,
-    Field::Iv,
-    Field::Entry,
-];
 
 /// The one alias table: a header name, compared with case and every character that is not a letter
 /// or a digit dropped (`Mark Price`, `mark_price` and `markPrice` are all `markprice`), and the
@@ -84,87 +80,142 @@ struct Cell {
     text: String,
 }
 
-/// Spaces, tabs and U+FEFF (a BOM, which OKX also writes before cells) around a cell are dropped.
-fn is_pad(c: char) -> bool {
-    c == ' ' || c == '\t' || c == '\u{feff}'
+/// The byte length of the pad (space, tab or U+FEFF, a BOM, which OKX also writes before cells;
+/// EF BB BF in UTF-8) that `b` starts with, 0 if none.
+fn pad_len(b: &[u8]) -> usize {
+    match b {
+        [b' ' | b'\t', ..] => 1,
+        [0xEF, 0xBB, 0xBF, ..] => 3,
+        _ => 0,
+    }
+}
+
+/// Spaces, tabs and U+FEFF around a cell are dropped.
+fn trim_pads(s: &str) -> &str {
+    let b = s.as_bytes();
+    let (mut from, mut to) = (0, b.len());
+    loop {
+        let n = pad_len(&b[from..to]);
+        if n == 0 {
+            break;
+        }
+        from += n;
+    }
+    loop {
+        let n = match &b[from..to] {
+            [.., b' ' | b'\t'] => 1,
+            [.., 0xEF, 0xBB, 0xBF] => 3,
+            _ => break,
+        };
+        to -= n;
+    }
+    s.get(from..to).unwrap_or("")
 }
 
 /// Compare header names: lowercase letters and digits only.
-fn normalise(name: &str) -> String {
-    name.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+fn normalise(name: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &b in name.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(b.to_ascii_lowercase());
+        }
+    }
+    out
 }
 
 /// Split one line into cells (RFC 4180 quoting within the line). Err: (column, why).
 fn split_record(line: &str) -> Result<Vec<Cell>, (usize, &'static str)> {
-    let chars: Vec<char> = line.chars().collect();
+    let b = line.as_bytes();
     let mut cells = Vec::new();
-    let mut at = 0;
-    loop {
-        let (cell, next) = read_cell(&chars, at)?;
-        cells.push(cell);
-        match next {
-            Some(n) => at = n,
-            None => return Ok(cells),
+    // `i` is a byte offset, `col` the 0-based character index of that byte
+    let (mut i, mut col) = (0, 0);
+    // step over bytes, counting the characters they start
+    let step = |i: &mut usize, col: &mut usize, n: usize| {
+        for &x in &b[*i..*i + n] {
+            *col += usize::from(x & 0xC0 != 0x80);
         }
-    }
-}
-
-/// The cell starting at `chars[start]`, and where the next one starts (None at the line's end).
-fn read_cell(chars: &[char], start: usize) -> Result<(Cell, Option<usize>), (usize, &'static str)> {
-    let mut i = start;
-    while chars.get(i).is_some_and(|c| is_pad(*c)) {
-        i += 1;
-    }
-    if chars.get(i) != Some(&'"') {
-        let end = chars[i..].iter().position(|&c| c == ',').map(|p| i + p);
-        let raw: String = chars[i..end.unwrap_or(chars.len())].iter().collect();
-        let text = raw.trim_matches(is_pad).to_string();
-        return Ok((Cell { col: i + 1, text }, end.map(|e| e + 1)));
-    }
-    let open = i;
-    let mut text = String::new();
-    i += 1;
-    loop {
-        match chars.get(i) {
-            None => return Err((open + 1, "a quoted field is not closed on its line")),
-            Some('"') if chars.get(i + 1) == Some(&'"') => {
-                text.push('"');
-                i += 2;
-            }
-            Some('"') => break,
-            Some(&c) => {
-                text.push(c);
-                i += 1;
-            }
-        }
-    }
-    i += 1;
-    while chars.get(i).is_some_and(|c| is_pad(*c)) {
-        i += 1;
-    }
-    let cell = Cell {
-        col: open + 2,
-        text: text.trim_matches(is_pad).to_string(),
+        *i += n;
     };
-    match chars.get(i) {
-        None => Ok((cell, None)),
-        Some(',') => Ok((cell, Some(i + 1))),
-        Some(_) => Err((i + 1, "unexpected text after a closing quote")),
+    loop {
+        loop {
+            let n = pad_len(&b[i..]);
+            if n == 0 {
+                break;
+            }
+            step(&mut i, &mut col, n);
+        }
+        if b.get(i) != Some(&b'"') {
+            let len = b[i..]
+                .iter()
+                .position(|&x| x == b',')
+                .unwrap_or(b.len() - i);
+            let text = trim_pads(line.get(i..i + len).unwrap_or("")).to_string();
+            cells.push(Cell { col: col + 1, text });
+            step(&mut i, &mut col, len);
+            if i == b.len() {
+                return Ok(cells);
+            }
+            step(&mut i, &mut col, 1);
+            continue;
+        }
+        let open = col;
+        step(&mut i, &mut col, 1);
+        let mut text = String::new();
+        loop {
+            let len = b[i..].iter().position(|&x| x == b'"');
+            let Some(len) = len else {
+                return Err((open + 1, "a quoted field is not closed on its line"));
+            };
+            text.push_str(line.get(i..i + len).unwrap_or(""));
+            step(&mut i, &mut col, len + 1);
+            if b.get(i) != Some(&b'"') {
+                break;
+            }
+            text.push('"');
+            step(&mut i, &mut col, 1);
+        }
+        loop {
+            let n = pad_len(&b[i..]);
+            if n == 0 {
+                break;
+            }
+            step(&mut i, &mut col, n);
+        }
+        cells.push(Cell {
+            col: open + 2,
+            text: trim_pads(&text).to_string(),
+        });
+        match b.get(i) {
+            None => return Ok(cells),
+            Some(b',') => step(&mut i, &mut col, 1),
+            Some(_) => return Err((col + 1, "unexpected text after a closing quote")),
+        }
     }
 }
 
 fn is_skipped(line: &str) -> bool {
-    let t = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    t.is_empty() || t.starts_with('#')
+    // blank (whitespace and BOMs only) or, after them, a `#`
+    let mut t = line;
+    loop {
+        t = t.trim_start();
+        match t.strip_prefix('\u{feff}') {
+            Some(rest) => t = rest,
+            None => return matches!(t.as_bytes().first(), None | Some(b'#')),
+        }
+    }
 }
 
 /// A venue preamble line: every cell is `key:value` (OKX's `UID:…,Account Type:…`).
 fn is_preamble(line: &str) -> bool {
     line.contains(',')
         && split_record(line).is_ok_and(|cells| cells.iter().all(|c| c.text.contains(':')))
+}
+
+fn ledger(name: &[u8]) -> Option<&'static str> {
+    LEDGER_COLUMNS
+        .iter()
+        .find(|(n, _)| n.as_bytes() == name)
+        .map(|(_, what)| *what)
 }
 
 /// The 0-based index of the CSV header line, if the text is CSV: the first line that is not blank,
@@ -183,96 +234,85 @@ pub fn header_line(text: &str) -> Option<usize> {
         let cells = split_record(line).ok()?;
         let names = |c: &Cell| {
             let n = normalise(&c.text);
-            let instrument = |(a, f): &&(&str, Field)| *f == Field::Instrument && *a == n;
-            ALIASES.iter().any(|a| instrument(&a)) || LEDGER_COLUMNS.iter().any(|(l, _)| *l == n)
+            let instrument = |(a, f): &&(&str, Field)| *f == Field::Instrument && a.as_bytes() == n;
+            ALIASES.iter().any(|a| instrument(&a)) || ledger(&n).is_some()
         };
         return (line.contains(',') && cells.iter().any(names)).then_some(idx);
     }
     None
 }
 
-/// Which cell holds each field, and the header cells no field uses.
-#[derive(Debug, Default)]
+/// Which cell holds each field (by [`Field`] slot), and the header cells no field uses.
 struct Columns {
     at: [Option<usize>; 6],
-    ignored: Vec<String>,
     width: usize,
 }
 
-impl Columns {
-    fn get(&self, field: Field) -> Option<usize> {
-        FIELDS
-            .iter()
-            .position(|f| *f == field)
-            .and_then(|i| self.at[i])
-    }
-}
-
-/// Map header cells to fields through [`ALIASES`] (earlier aliases win).
-fn map_header(cells: &[Cell]) -> Columns {
-    let names: Vec<String> = cells.iter().map(|c| normalise(&c.text)).collect();
-    let mut columns = Columns {
-        width: cells.len(),
-        ..Columns::default()
-    };
-    let mut used = vec![false; cells.len()];
-    for (alias, field) in ALIASES {
-        let slot = FIELDS.iter().position(|f| f == field).unwrap_or(0);
-        if columns.at[slot].is_some() {
-            continue;
-        }
-        if let Some(i) = (0..cells.len()).find(|&i| !used[i] && names[i] == *alias) {
-            columns.at[slot] = Some(i);
-            used[i] = true;
-        }
-    }
-    for (i, cell) in cells.iter().enumerate() {
-        if !used[i] {
-            columns.ignored.push(if cell.text.is_empty() {
-                format!("column {} (no name)", i + 1)
-            } else {
-                cell.text.clone()
-            });
-        }
-    }
-    columns
+/// `line N: why` at a line and column.
+fn bad_line(line_no: usize, col: usize, why: &str) -> Issue {
+    line_issue(ErrorCode::BadLine, line_no, col, why)
 }
 
 /// Read the header line; Err is the one issue that stops the whole CSV.
 fn read_header(line: &str, line_no: usize) -> Result<(Columns, Option<Warning>), Issue> {
-    let bad = |col: usize, msg: String| {
-        Issue::new(ErrorCode::BadLine, format!("line {line_no}: {msg}")).at_line(line_no, col)
-    };
-    let cells = split_record(line).map_err(|(col, why)| bad(col, why.to_string()))?;
-    for cell in &cells {
-        let name = normalise(&cell.text);
-        if let Some((_, what)) = LEDGER_COLUMNS.iter().find(|(n, _)| *n == name) {
-            return Err(bad(
-                cell.col,
-                format!(
-                "this looks like {what} (column '{}'): its rows are trades or closed positions, \
-                 not open positions; paste the open positions instead, one row each with \
-                 instrument, size and side",
-                cell.text
-            ),
-            ));
+    let cells = split_record(line).map_err(|(col, why)| bad_line(line_no, col, why))?;
+    let names: Vec<Vec<u8>> = cells.iter().map(|c| normalise(&c.text)).collect();
+    for (cell, name) in cells.iter().zip(&names) {
+        if let Some(what) = ledger(name) {
+            let why = [
+                "this looks like ",
+                what,
+                " (column '",
+                &cell.text,
+                "'): its rows are trades or closed positions, not open positions; paste the open \
+                 positions instead, one row each with instrument, size and side",
+            ]
+            .concat();
+            return Err(bad_line(line_no, cell.col, &why));
         }
     }
-    let columns = map_header(&cells);
-    if columns.get(Field::Quantity).is_none() {
-        return Err(bad(
+    // map the cells to fields through the aliases (earlier aliases win)
+    let mut columns = Columns {
+        at: [None; 6],
+        width: cells.len(),
+    };
+    let mut used = vec![false; cells.len()];
+    for (alias, field) in ALIASES {
+        let slot = &mut columns.at[*field as usize];
+        if slot.is_some() {
+            continue;
+        }
+        if let Some(i) = (0..cells.len()).find(|&i| !used[i] && names[i] == alias.as_bytes()) {
+            *slot = Some(i);
+            used[i] = true;
+        }
+    }
+    if columns.at[Field::Quantity as usize].is_none() {
+        return Err(bad_line(
+            line_no,
             1,
             "a CSV header needs an instrument column and a quantity column \
-             (quantity, size, amount or qty)"
-                .to_string(),
+             (quantity, size, amount or qty)",
         ));
     }
-    let warning = (!columns.ignored.is_empty()).then(|| Warning {
+    let mut ignored = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if !used[i] {
+            if !ignored.is_empty() {
+                ignored.push_str(", ");
+            }
+            if cell.text.is_empty() {
+                ignored.push_str(&format!("column {} (no name)", i + 1));
+            } else {
+                ignored.push_str(&cell.text);
+            }
+        }
+    }
+    let warning = (!ignored.is_empty()).then(|| Warning {
         code: WarningCode::IgnoredColumn,
         message: format!(
-            "line {line_no}: columns not used: {} (read: instrument, quantity/size/amount, \
-             side/direction, price, iv, entry and their venue names)",
-            columns.ignored.join(", ")
+            "line {line_no}: columns not used: {ignored} (read: instrument, quantity/size/amount, \
+             side/direction, price, iv, entry and their venue names)"
         ),
         line: Some(line_no),
         path: None,
@@ -283,8 +323,8 @@ fn read_header(line: &str, line_no: usize) -> Result<(Columns, Option<Warning>),
 /// Read CSV text whose header is on line `header_idx` (0-based): every bad row is reported.
 pub fn parse(text: &str, header_idx: usize) -> Parsed {
     let mut parsed = Parsed::default();
-    let lines: Vec<&str> = text.lines().collect();
-    let header = lines.get(header_idx).copied().unwrap_or("");
+    let mut lines = text.lines().enumerate().skip(header_idx);
+    let header = lines.next().map_or("", |(_, line)| line);
     let columns = match read_header(header, header_idx + 1) {
         Ok((columns, warning)) => {
             parsed.warnings.extend(warning);
@@ -295,7 +335,7 @@ pub fn parse(text: &str, header_idx: usize) -> Parsed {
             return parsed;
         }
     };
-    for (idx, raw) in lines.iter().enumerate().skip(header_idx + 1) {
+    for (idx, raw) in lines {
         let line_no = idx + 1;
         if is_skipped(raw) {
             continue;
@@ -307,78 +347,64 @@ pub fn parse(text: &str, header_idx: usize) -> Parsed {
     parsed
 }
 
-/// The cells of a data row: no more than the header's (an unquoted `64,000` would shift values).
-fn row_cells(raw: &str, line_no: usize, width: usize) -> Result<Vec<Cell>, Issue> {
-    let bad = |col: usize, msg: String| {
-        Issue::new(ErrorCode::BadLine, format!("line {line_no}: {msg}")).at_line(line_no, col)
-    };
-    let cells = split_record(raw).map_err(|(col, why)| bad(col, why.to_string()))?;
-    match cells.get(width) {
-        Some(extra) => Err(bad(
-            extra.col,
-            format!(
-                "{} fields but the header has {width} (quote a field that holds a comma: \"64,000.5\")",
-                cells.len()
-            ),
-        )),
-        None => Ok(cells),
-    }
-}
-
 /// One data row to a position.
 fn read_row(raw: &str, line_no: usize, columns: &Columns) -> Result<PositionInput, Issue> {
-    let issue = |code: ErrorCode, col: usize, msg: String| {
-        Issue::new(code, format!("line {line_no}: {msg}")).at_line(line_no, col)
-    };
-    let cells = row_cells(raw, line_no, columns.width)?;
-    let end = raw.chars().count() + 1;
+    let issue = |code: ErrorCode, col: usize, msg: &str| line_issue(code, line_no, col, msg);
+    let cells = split_record(raw).map_err(|(col, why)| bad_line(line_no, col, why))?;
+    // no more cells than the header's (an unquoted `64,000` would shift values)
+    if let Some(extra) = cells.get(columns.width) {
+        let why = format!(
+            "{} fields but the header has {} (quote a field that holds a comma: \"64,000.5\")",
+            cells.len(),
+            columns.width
+        );
+        return Err(bad_line(line_no, extra.col, &why));
+    }
     let get = |field: Field| {
-        columns
-            .get(field)
+        columns.at[field as usize]
             .and_then(|i| cells.get(i))
             .filter(|c| !c.text.is_empty())
     };
     let Some(name) = get(Field::Instrument) else {
-        return Err(issue(ErrorCode::BadLine, 1, "missing instrument".into()));
+        return Err(bad_line(line_no, 1, "missing instrument"));
     };
     let instrument = instrument_of(&name.text).map_err(|within| {
         let col = name.col + within.column.unwrap_or(1) - 1;
-        issue(within.code, col, within.message)
+        issue(within.code, col, &within.message)
     })?;
     let Some(qty) = get(Field::Quantity) else {
-        let msg = format!("missing quantity for {}", instrument.name);
-        return Err(issue(ErrorCode::BadLine, end, msg));
+        let end = raw.chars().count() + 1;
+        let why = ["missing quantity for ", &instrument.name].concat();
+        return Err(bad_line(line_no, end, &why));
     };
     let (quantity, unit) = quantity_with_unit(&ungroup(&qty.text), &instrument)
-        .map_err(|m| issue(ErrorCode::BadNumber, qty.col, m))?;
+        .map_err(|m| issue(ErrorCode::BadNumber, qty.col, &m))?;
     let quantity = match get(Field::Side) {
         None => quantity,
-        Some(side) => {
-            signed(quantity, &side.text).map_err(|m| issue(ErrorCode::BadLine, side.col, m))?
-        }
+        Some(side) => signed(quantity, &side.text).map_err(|m| bad_line(line_no, side.col, &m))?,
     };
-    let value = |field: Field, check: fn(f64) -> bool, what: &str| match get(field) {
-        None => Ok(None),
-        Some(c) => read_value(&c.text, field, check).map(Some).ok_or_else(|| {
-            issue(
-                ErrorCode::BadNumber,
-                c.col,
-                format!("'{}' is not {what}", c.text),
-            )
-        }),
-    };
-    Ok(PositionInput {
-        mark: value(Field::Price, check_mark, "a price (a number ≥ 0)")?,
-        iv: value(
+    let mut values = [None; 3];
+    for (slot, (field, what)) in values.iter_mut().zip([
+        (Field::Price, "a price (a number ≥ 0)"),
+        (
             Field::Iv,
-            check_iv,
             "an implied vol in (0, 20] (write 55% as 0.55 or 55%)",
-        )?,
-        entry: value(
-            Field::Entry,
-            check_entry,
-            "an entry price (a positive number)",
-        )?,
+        ),
+        (Field::Entry, "an entry price (a positive number)"),
+    ]) {
+        if let Some(c) = get(field) {
+            let v = read_value(&c.text, field).ok_or_else(|| {
+                let why = ["'", &c.text, "' is not ", what].concat();
+                issue(ErrorCode::BadNumber, c.col, &why)
+            })?;
+            *slot = Some(v);
+        }
+    }
+    let [mark, iv, entry] = values;
+    Ok(PositionInput {
+        mark,
+        iv,
+        entry,
         instrument,
         quantity,
         unit,
@@ -387,33 +413,61 @@ fn read_row(raw: &str, line_no: usize, columns: &Columns) -> Result<PositionInpu
 }
 
 /// A price, vol or entry: thousands separators allowed, a vol may end in `%`.
-fn read_value(text: &str, field: Field, check: fn(f64) -> bool) -> Option<f64> {
+fn read_value(text: &str, field: Field) -> Option<f64> {
     let t = ungroup(text);
     let v = match (field, t.strip_suffix('%')) {
         (Field::Iv, Some(pct)) => number(pct)? / 100.0,
         _ => number(&t)?,
     };
-    check(v).then_some(v)
+    let ok = match field {
+        Field::Price => check_mark(v),
+        Field::Iv => check_iv(v),
+        _ => check_entry(v),
+    };
+    ok.then_some(v)
 }
 
 /// Drop thousands separators when the digits are grouped by three (`1,234,567.5`, `-64,000 USD`);
 /// any other comma is left in place, so that the number is refused (`0,5` is not read as 5).
 fn ungroup(text: &str) -> String {
     let t = text.trim();
-    let numeric = t
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | '.' | '+' | '-')))
-        .unwrap_or(t.len());
-    let (num, rest) = t.split_at(numeric);
-    let body = num.trim_start_matches(['+', '-']);
-    let int = body.split('.').next().unwrap_or("");
-    let groups: Vec<&str> = int.split(',').collect();
-    let grouped = groups.len() > 1
-        && (1..=3).contains(&groups[0].len())
-        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
-        && groups[1..].iter().all(|g| g.len() == 3)
-        && !body[int.len()..].contains(',');
-    if grouped {
-        format!("{}{rest}", num.replace(',', ""))
+    let b = t.as_bytes();
+    // the leading run of digits, commas, points and signs is the number
+    let numeric = b
+        .iter()
+        .position(|&c| !(c.is_ascii_digit() || matches!(c, b',' | b'.' | b'+' | b'-')))
+        .unwrap_or(b.len());
+    let num = &b[..numeric];
+    let signs = num.iter().take_while(|&&c| c == b'+' || c == b'-').count();
+    let body = &num[signs..];
+    let int = body.iter().position(|&c| c == b'.').unwrap_or(body.len());
+    // groups of the integer part: the first of 1 to 3 digits, every later one of exactly 3
+    let mut grouped = !body[int..].contains(&b',');
+    let mut commas = 0;
+    let mut run = 0;
+    for &c in &body[..int] {
+        if c == b',' {
+            grouped &= if commas == 0 {
+                (1..=3).contains(&run)
+            } else {
+                run == 3
+            };
+            commas += 1;
+            run = 0;
+        } else {
+            grouped &= c.is_ascii_digit();
+            run += 1;
+        }
+    }
+    if grouped && commas > 0 && run == 3 {
+        let mut out = String::with_capacity(t.len());
+        for &c in num {
+            if c != b',' {
+                out.push(char::from(c));
+            }
+        }
+        out.push_str(t.get(numeric..).unwrap_or(""));
+        out
     } else {
         t.to_string()
     }
@@ -422,7 +476,8 @@ fn ungroup(text: &str) -> String {
 /// Sign a quantity by its side. A signed size and a side that agree are accepted (Deribit gives
 /// both: `size -10`, `direction sell`); a size and a side that disagree are an error.
 fn signed(quantity: f64, side: &str) -> Result<f64, String> {
-    let sign = match side.trim().to_ascii_lowercase().as_str() {
+    let side = side.trim();
+    let sign = match side.to_ascii_lowercase().as_str() {
         "buy" | "long" => 1.0,
         "sell" | "short" => -1.0,
         "net" | "none" | "-" => return Ok(quantity),
@@ -433,17 +488,13 @@ fn signed(quantity: f64, side: &str) -> Result<f64, String> {
             ))
         }
         _ => {
-            return Err(format!(
-                "side '{}' is not buy, sell, long or short",
-                side.trim()
-            ))
+            return Err(["side '", side, "' is not buy, sell, long or short"].concat());
         }
     };
     if quantity < 0.0 && sign > 0.0 {
         return Err(format!(
-            "the size {quantity} and the side '{}' disagree: give the size unsigned with a side, \
-             or signed without one",
-            side.trim()
+            "the size {quantity} and the side '{side}' disagree: give the size unsigned with a side, \
+             or signed without one"
         ));
     }
     Ok(sign * quantity.abs())
@@ -454,7 +505,7 @@ fn instrument_of(name: &str) -> Result<Instrument, Issue> {
     match venue_name_hint(name) {
         Some(hint) => Err(Issue::new(
             ErrorCode::UnknownInstrument,
-            format!("unknown instrument '{}': {hint}", name.trim()),
+            ["unknown instrument '", name.trim(), "': ", &hint].concat(),
         )
         .at_line(0, 1)),
         None => Instrument::parse(name),
@@ -462,20 +513,11 @@ fn instrument_of(name: &str) -> Result<Instrument, Issue> {
 }
 
 fn is_coin(text: &str) -> bool {
-    (2..=10).contains(&text.len())
-        && text.starts_with(|c: char| c.is_ascii_uppercase())
-        && text
-            .chars()
+    let b = text.as_bytes();
+    (2..=10).contains(&b.len())
+        && b[0].is_ascii_uppercase()
+        && b.iter()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-}
-
-/// `BTC` for an inverse (coin-settled) name, `BTC_USDT` for a linear one.
-fn prefix(coin: &str, quote: &str) -> String {
-    if quote == "USD" {
-        coin.to_string()
-    } else {
-        format!("{coin}_{quote}")
-    }
 }
 
 /// OKX (`BTC-USD-251226-100000-C`, `BTC-USDT-SWAP`) and Bybit (`BTCUSDT`, `BTCUSD`, `BTCPERP`,
@@ -483,34 +525,44 @@ fn prefix(coin: &str, quote: &str) -> String {
 fn venue_name_hint(name: &str) -> Option<String> {
     let upper = name.trim().to_ascii_uppercase();
     let parts: Vec<&str> = upper.split('-').collect();
-    let suggest = |venue: &str, deribit: String, unit: &str| {
-        format!("{venue} name; write it Deribit-style as {deribit}{unit}")
+    let is_type = |t: &str| t == "C" || t == "P";
+    let hint = |venue: &str, deribit: &[&str], coin: &str, unit: &str| {
+        let mut out = [venue, " name; write it Deribit-style as "].concat();
+        out.push_str(&deribit.concat());
+        out.push_str(&[", with the size in ", coin, unit].concat());
+        out
     };
-    let okx_unit =
-        |coin: &str| format!(", with the size in {coin} or USD (OKX sizes are in contracts)");
     match parts.as_slice() {
         [coin, quote @ ("USD" | "USDT" | "USDC"), rest @ ..] if is_coin(coin) => {
-            let p = prefix(coin, quote);
+            // `BTC` for an inverse (coin-settled) name, `BTC_USDT` for a linear one
+            let linear = if *quote == "USD" { "" } else { "_" };
+            let quote = if *quote == "USD" { "" } else { quote };
+            let unit = " or USD (OKX sizes are in contracts)";
             let deribit = match rest {
                 [] => {
-                    return Some(format!(
-                        "an OKX spot pair; a holding of the coin is written {coin}"
-                    ))
+                    return Some(
+                        ["an OKX spot pair; a holding of the coin is written ", coin].concat(),
+                    )
                 }
-                ["SWAP"] => format!("{p}-PERPETUAL"),
-                [date] => format!("{p}-{}", okx_date(date)?),
-                [date, strike, t @ ("C" | "P")] => format!("{p}-{}-{strike}-{t}", okx_date(date)?),
+                ["SWAP"] => hint("an OKX", &[coin, linear, quote, "-PERPETUAL"], coin, unit),
+                [date] => hint(
+                    "an OKX",
+                    &[coin, linear, quote, "-", &okx_date(date)?],
+                    coin,
+                    unit,
+                ),
+                [date, strike, t] if is_type(t) => {
+                    let date = okx_date(date)?;
+                    let parts = [coin, linear, quote, "-", &date, "-", strike, "-", t];
+                    hint("an OKX", &parts, coin, unit)
+                }
                 _ => return None,
             };
-            Some(suggest("an OKX", deribit, &okx_unit(coin)))
+            Some(deribit)
         }
-        [coin, expiry, strike, t @ ("C" | "P"), quote @ ("USDT" | "USDC")] if is_coin(coin) => {
-            let deribit = format!("{coin}_{quote}-{expiry}-{strike}-{t}");
-            Some(suggest(
-                "a Bybit",
-                deribit,
-                &format!(", with the size in {coin}"),
-            ))
+        [coin, expiry, strike, t, quote @ ("USDT" | "USDC")] if is_coin(coin) && is_type(t) => {
+            let parts = [coin, "_", quote, "-", expiry, "-", strike, "-", t];
+            Some(hint("a Bybit", &parts, coin, ""))
         }
         [single] => bybit_hint(single),
         _ => None,
@@ -520,40 +572,52 @@ fn venue_name_hint(name: &str) -> Option<String> {
 /// Bybit's undashed names: `BTCUSDT`, `BTCUSDC`, `BTCPERP` (linear), `BTCUSD` (inverse perpetual),
 /// `BTCUSDZ25` (inverse future, expiry not in the name).
 fn bybit_hint(name: &str) -> Option<String> {
-    let linear = [("USDT", "USDT"), ("USDC", "USDC"), ("PERP", "USDC")];
-    for (suffix, quote) in linear {
+    let start = "a Bybit name; write it Deribit-style as ";
+    for (suffix, quote) in [("USDT", "USDT"), ("USDC", "USDC"), ("PERP", "USDC")] {
         if let Some(coin) = name.strip_suffix(suffix).filter(|c| is_coin(c)) {
-            return Some(format!(
-                "a Bybit name; write it Deribit-style as {coin}_{quote}-PERPETUAL, with the size in {coin}"
-            ));
+            return Some(
+                [
+                    start,
+                    coin,
+                    "_",
+                    quote,
+                    "-PERPETUAL, with the size in ",
+                    coin,
+                ]
+                .concat(),
+            );
         }
     }
     let (coin, rest) = name.split_once("USD")?;
     if !is_coin(coin) || coin.len() < 3 {
         return None;
     }
-    let month_code = rest.len() == 3
-        && rest.starts_with(|c: char| "FGHJKMNQUVXZ".contains(c))
-        && rest[1..].chars().all(|c| c.is_ascii_digit());
-    match rest {
-        "" => Some(format!(
-            "a Bybit name; write it Deribit-style as {coin}-PERPETUAL, with the size in USD"
-        )),
-        _ if month_code => Some(format!(
-            "a Bybit inverse future; write it Deribit-style with its expiry date, e.g. {coin}-26DEC25, \
-             with the size in USD"
-        )),
+    match rest.as_bytes() {
+        [] => Some([start, coin, "-PERPETUAL, with the size in USD"].concat()),
+        [m, y1, y2]
+            if b"FGHJKMNQUVXZ".contains(m) && y1.is_ascii_digit() && y2.is_ascii_digit() =>
+        {
+            Some(
+                [
+                    "a Bybit inverse future; write it Deribit-style with its expiry date, e.g. ",
+                    coin,
+                    "-26DEC25, with the size in USD",
+                ]
+                .concat(),
+            )
+        }
         _ => None,
     }
 }
 
 /// OKX's `YYMMDD` expiry as a Deribit code (`251226` → `26DEC25`).
 fn okx_date(text: &str) -> Option<String> {
-    if text.len() != 6 || !text.chars().all(|c| c.is_ascii_digit()) {
+    let b = text.as_bytes();
+    if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| text.get(r).and_then(|s| s.parse::<u32>().ok());
-    let date = Date::new(2000 + n(0..2)? as i32, n(2..4)?, n(4..6)?)?;
+    let n = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+    let date = Date::new(2000 + n(0) as i32, n(2), n(4))?;
     Some(date.deribit_code())
 }
 
@@ -583,9 +647,9 @@ mod tests {
 
     #[test]
     fn header_names_normalise() {
-        assert_eq!(normalise("Mark Price"), "markprice");
-        assert_eq!(normalise("instrument_name"), "instrumentname");
-        assert_eq!(normalise("\u{feff}INSTRUMENT"), "instrument");
+        assert_eq!(normalise("Mark Price"), b"markprice");
+        assert_eq!(normalise("instrument_name"), b"instrumentname");
+        assert_eq!(normalise("\u{feff}INSTRUMENT"), b"instrument");
     }
 
     #[test]

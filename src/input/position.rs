@@ -66,15 +66,17 @@ impl Parsed {
     }
 }
 
+/// A finite number: `+` signs and `_` separators allowed, `nan` and `inf` refused (they parse to
+/// non-finite values, which are refused).
 pub fn number(text: &str) -> Option<f64> {
     let t = text.trim().trim_start_matches('+');
-    if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.to_ascii_lowercase().contains("inf") {
-        return None;
+    let mut digits = String::with_capacity(t.len());
+    for c in t.chars() {
+        if c != '_' {
+            digits.push(c);
+        }
     }
-    t.replace('_', "")
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
+    digits.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// Parse a quantity with an optional unit suffix (`-10`, `0.5BTC`, `20000USD`, `20000 usd`).
@@ -88,9 +90,8 @@ pub fn quantity_with_unit(
     let (num, unit) = t.split_at(split);
     let value = number(num).ok_or_else(|| format!("'{t}' is not a quantity"))?;
     if !check_quantity(value) {
-        return Err(format!(
-            "quantity {value:e} is outside ±{MAX_ABS_QUANTITY:e}"
-        ));
+        let value = crate::error::exponential(value);
+        return Err(["quantity ", &value, " is outside ±1e12"].concat());
     }
     let unit = unit.trim().to_ascii_uppercase();
     let unit = if unit.is_empty() {
@@ -123,4 +124,10 @@ pub fn check_iv(v: f64) -> bool {
 }
 pub fn check_entry(v: f64) -> bool {
     v.is_finite() && (1e-12..=MAX_PRICE).contains(&v)
+}
+
+/// An issue of pasted text: `line N: why`, at the line and the (1-based, in characters) column.
+#[inline(never)]
+pub fn line_issue(code: ErrorCode, line: usize, column: usize, why: &str) -> Issue {
+    Issue::new(code, format!("line {line}: {why}")).at_line(line, column)
 }
