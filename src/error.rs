@@ -93,31 +93,46 @@ impl fmt::Display for Error {
 
 impl Issue {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Issue::of(code, message.into())
+    }
+    #[inline(never)]
+    fn of(code: ErrorCode, message: String) -> Self {
         Issue {
             code,
-            message: message.into(),
+            message,
             line: None,
             column: None,
             path: None,
         }
     }
+    #[inline(never)]
     pub fn at_line(mut self, line: usize, column: usize) -> Self {
         self.line = Some(line);
         self.column = Some(column);
         self
     }
-    pub fn at_path(mut self, path: impl Into<String>) -> Self {
-        self.path = Some(path.into());
+    pub fn at_path(self, path: impl Into<String>) -> Self {
+        self.at_path_of(path.into())
+    }
+    #[inline(never)]
+    fn at_path_of(mut self, path: String) -> Self {
+        self.path = Some(path);
         self
     }
 }
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error::from(Issue::new(code, message))
+        Error::from(Issue::of(code, message.into()))
     }
     pub fn at_path(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::from(Issue::new(code, message).at_path(path))
+        Error::at_path_of(code, path.into(), message.into())
+    }
+    #[inline(never)]
+    fn at_path_of(code: ErrorCode, path: String, message: String) -> Self {
+        let mut issue = Issue::of(code, message);
+        issue.path = Some(path);
+        Error::from(issue)
     }
     /// Several issues as one error (the first is the headline). `issues` must not be empty.
     pub fn from_issues(mut issues: Vec<Issue>) -> Self {
@@ -172,6 +187,7 @@ impl Error {
 }
 
 impl From<Issue> for Error {
+    #[inline(never)]
     fn from(issue: Issue) -> Self {
         Error::from_issues(vec![issue])
     }

@@ -99,11 +99,13 @@ impl Date {
         let day: u32 = upper.get(..digits)?.parse().ok()?;
         let month_name = upper.get(digits..digits + 3)?;
         let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-        let yy = upper.get(digits + 3..)?;
-        if !yy.chars().all(|c| c.is_ascii_digit()) {
+        let [y1, y2] = upper.get(digits + 3..)?.as_bytes() else {
+            return None;
+        };
+        if !(y1.is_ascii_digit() && y2.is_ascii_digit()) {
             return None;
         }
-        let year: i32 = 2000 + yy.parse::<i32>().ok()?;
+        let year = 2000 + i32::from(y1 - b'0') * 10 + i32::from(y2 - b'0');
         Date::new(year, month, day)
     }
     /// Parse `YYYY-MM-DD`.
@@ -112,7 +114,10 @@ impl Date {
         if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
             return None;
         }
-        let year = text.get(0..4)?.parse().ok()?;
+        // a year other than four digits ("+999", "-999") is outside Date::new's range anyway
+        let year = bytes[..4].iter().try_fold(0, |y, &d| {
+            d.is_ascii_digit().then(|| y * 10 + i32::from(d - b'0'))
+        })?;
         let month = text.get(5..7)?.parse().ok()?;
         let day = text.get(8..10)?.parse().ok()?;
         Date::new(year, month, day)

@@ -109,20 +109,27 @@ pub struct InstrumentSpec {
 const LINEAR_QUOTES: [&str; 2] = ["USDC", "USDT"];
 
 fn valid_coin(coin: &str) -> bool {
-    (2..=10).contains(&coin.len())
-        && coin
-            .chars()
+    let b = coin.as_bytes();
+    (2..=10).contains(&b.len())
+        && b[0].is_ascii_uppercase()
+        && b.iter()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        && coin.chars().next().is_some_and(|c| c.is_ascii_uppercase())
 }
 
 /// Parse a strike: digits with an optional `d` or `.` decimal point (`0d625`, `100000`).
 pub fn parse_strike(text: &str) -> Option<f64> {
-    let normal = text.replace(['d', 'D'], ".");
-    if normal.is_empty()
-        || normal.matches('.').count() > 1
-        || !normal.chars().all(|c| c.is_ascii_digit() || c == '.')
-    {
+    let mut normal = String::with_capacity(text.len());
+    let mut points = 0;
+    for &b in text.as_bytes() {
+        let c = if b == b'd' || b == b'D' { b'.' } else { b };
+        if c == b'.' {
+            points += 1;
+        } else if !c.is_ascii_digit() {
+            return None;
+        }
+        normal.push(char::from(c));
+    }
+    if points > 1 {
         return None;
     }
     let strike: f64 = normal.parse().ok()?;
@@ -173,24 +180,26 @@ impl Instrument {
             None if kind == Kind::Spot => "USDC".to_string(),
             None => underlying.to_string(),
         };
-        let prefix = match linear_quote {
-            Some(q) => format!("{underlying}_{q}"),
-            None => underlying.to_string(),
-        };
-        let parts: &[&str] = match (kind, expiry, strike, option_type) {
-            (Kind::Perpetual, ..) => &[&prefix, "-PERPETUAL"],
-            (Kind::Future, Some(e), ..) => &[&prefix, "-", &e.deribit_code()],
-            (Kind::Option, Some(e), Some(k), Some(t)) => &[
-                &prefix,
-                "-",
-                &e.deribit_code(),
-                "-",
-                &format_strike(k),
-                if t == OptionType::Call { "-C" } else { "-P" },
-            ],
-            _ => &[&prefix],
-        };
-        let name = parts.concat();
+        let mut name = underlying.to_string();
+        if let Some(q) = linear_quote {
+            name.push_str("_");
+            name.push_str(q);
+        }
+        match (kind, expiry, strike, option_type) {
+            (Kind::Perpetual, ..) => name.push_str("-PERPETUAL"),
+            (Kind::Future, Some(e), ..) => {
+                name.push_str("-");
+                name.push_str(&e.deribit_code());
+            }
+            (Kind::Option, Some(e), Some(k), Some(t)) => {
+                name.push_str("-");
+                name.push_str(&e.deribit_code());
+                name.push_str("-");
+                name.push_str(&format_strike(k));
+                name.push_str(if t == OptionType::Call { "-C" } else { "-P" });
+            }
+            _ => {}
+        }
         let quantity_unit = match (kind, settlement) {
             (Kind::Future | Kind::Perpetual, Settlement::Inverse) => QuantityUnit::Usd,
             _ => QuantityUnit::Coin,
@@ -224,82 +233,52 @@ impl Instrument {
     /// Parse a Deribit-style name. On failure the issue carries the 1-based column (within the
     /// name) of the part that is wrong; the caller shifts it to the line.
     pub fn parse(name: &str) -> Result<Instrument, Issue> {
-        let upper = name.trim().to_ascii_uppercase();
-        let bad = |col: usize, why: &str| {
-            Issue::new(
-                ErrorCode::UnknownInstrument,
-                format!("unknown instrument '{}': {why}", name.trim()),
-            )
-            .at_line(0, col)
-        };
+        let name = name.trim();
+        let upper = name.to_ascii_uppercase();
         let parts: Vec<&str> = upper.split('-').collect();
         // column (1-based) where part i starts
-        let col_of = |i: usize| 1 + parts.iter().take(i).map(|p| p.len() + 1).sum::<usize>();
-        let (coin, quote) =
-            coin_and_quote(parts.first().copied().unwrap_or("")).map_err(|(c, w)| bad(c, w))?;
-        let expiry_at = |i: usize| -> Result<Date, Issue> {
-            Date::parse_deribit(parts[i]).ok_or_else(|| {
-                bad(
-                    col_of(i),
-                    &format!("'{}' is not an expiry date like 27DEC26", parts[i]),
-                )
-            })
+        let col_of = |i: usize| 1 + parts[..i].iter().map(|p| p.len() + 1).sum::<usize>();
+        let quoted = |i: usize, why: &str| (col_of(i), ["'", parts[i], why].concat());
+        // Err: the column and why
+        let read = || -> Result<Instrument, (usize, String)> {
+            let (coin, quote) = coin_and_quote(parts[0]).map_err(|(c, w)| (c, w.to_string()))?;
+            let expiry = |i: usize| {
+                Date::parse_deribit(parts[i])
+                    .ok_or_else(|| quoted(i, "' is not an expiry date like 27DEC26"))
+            };
+            let (kind, e, k, t) = match parts.len() {
+                1 => (Kind::Spot, None, None, None),
+                2 if parts[1] == "PERPETUAL" || parts[1] == "PERP" => {
+                    (Kind::Perpetual, None, None, None)
+                }
+                2 => (Kind::Future, Some(expiry(1)?), None, None),
+                4 => {
+                    let e = expiry(1)?;
+                    let k = parse_strike(parts[2]).ok_or_else(|| {
+                        quoted(2, "' is not a strike (use d for a decimal point: 0d625)")
+                    })?;
+                    let t = match parts[3] {
+                        "C" | "CALL" => OptionType::Call,
+                        "P" | "PUT" => OptionType::Put,
+                        _ => return Err(quoted(3, "' is not C or P")),
+                    };
+                    (Kind::Option, Some(e), Some(k), Some(t))
+                }
+                3 => {
+                    let why = "an option needs expiry, strike and C/P, e.g. BTC-27DEC26-100000-C";
+                    return Err((col_of(2), why.to_string()));
+                }
+                _ => {
+                    let why = "too many parts; expected e.g. BTC-27DEC26-100000-C";
+                    return Err((col_of(4), why.to_string()));
+                }
+            };
+            Ok(Instrument::build(coin, quote, kind, e, k, t))
         };
-        match parts.len() {
-            1 => Ok(Instrument::build(coin, quote, Kind::Spot, None, None, None)),
-            2 if parts[1] == "PERPETUAL" || parts[1] == "PERP" => Ok(Instrument::build(
-                coin,
-                quote,
-                Kind::Perpetual,
-                None,
-                None,
-                None,
-            )),
-            2 => {
-                let expiry = expiry_at(1)?;
-                Ok(Instrument::build(
-                    coin,
-                    quote,
-                    Kind::Future,
-                    Some(expiry),
-                    None,
-                    None,
-                ))
-            }
-            4 => {
-                let expiry = expiry_at(1)?;
-                let strike = parse_strike(parts[2]).ok_or_else(|| {
-                    bad(
-                        col_of(2),
-                        &format!(
-                            "'{}' is not a strike (use d for a decimal point: 0d625)",
-                            parts[2]
-                        ),
-                    )
-                })?;
-                let option_type = match parts[3] {
-                    "C" | "CALL" => OptionType::Call,
-                    "P" | "PUT" => OptionType::Put,
-                    other => return Err(bad(col_of(3), &format!("'{other}' is not C or P"))),
-                };
-                Ok(Instrument::build(
-                    coin,
-                    quote,
-                    Kind::Option,
-                    Some(expiry),
-                    Some(strike),
-                    Some(option_type),
-                ))
-            }
-            3 => Err(bad(
-                col_of(2),
-                "an option needs expiry, strike and C/P, e.g. BTC-27DEC26-100000-C",
-            )),
-            _ => Err(bad(
-                col_of(parts.len().min(4)),
-                "too many parts; expected e.g. BTC-27DEC26-100000-C",
-            )),
-        }
+        read().map_err(|(col, why)| {
+            let message = ["unknown instrument '", name, "': ", &why].concat();
+            Issue::new(ErrorCode::UnknownInstrument, message).at_line(0, col)
+        })
     }
 
     /// Build from the explicit JSON form; errors carry paths relative to the object.

@@ -360,11 +360,11 @@ impl<'a> Obj<'a> {
             return Ok(None);
         };
         let m = Obj::map(v, &self.at(key))?;
-        m.map
-            .iter()
-            .map(|(k, x)| Ok((k.clone(), as_f64(x, &m.at(k))?)))
-            .collect::<Result<_>>()
-            .map(Some)
+        let mut out = std::collections::BTreeMap::new();
+        for (k, x) in m.map {
+            out.insert(k.clone(), as_f64(x, &m.at(k))?);
+        }
+        Ok(Some(out))
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::input::instrument::{Instrument, InstrumentSpec, QuantityUnit};
 
+use crate::input::position::line_issue;
 pub use crate::input::position::{
     check_entry, check_iv, check_mark, check_quantity, number, quantity_with_unit, Parsed,
     PositionInput, MAX_ABS_QUANTITY, MAX_POSITIONS, MAX_PRICE, MAX_TEXT_BYTES,
@@ -101,12 +102,10 @@ impl PositionObject {
 pub fn parse_text(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
     if text.len() > MAX_TEXT_BYTES {
+        const _: () = assert!(MAX_TEXT_BYTES == 4 * 1024 * 1024);
         parsed.errors.push(Issue::new(
             ErrorCode::LimitExceeded,
-            format!(
-                "pasted text is larger than {} MB",
-                MAX_TEXT_BYTES / (1024 * 1024)
-            ),
+            "pasted text is larger than 4 MB",
         ));
         return parsed;
     }
@@ -120,35 +119,31 @@ pub fn parse_text(text: &str) -> Parsed {
     }
     for (idx, raw) in text.lines().enumerate() {
         let line_no = idx + 1;
-        let outcome = match parse_line(raw, line_no) {
-            Ok(None) => continue,
-            Ok(Some(p)) => Ok(p),
-            Err(issue) => Err(issue),
-        };
-        if !parsed.add(outcome, line_no) {
-            break;
+        if let Some(outcome) = parse_line(raw, line_no) {
+            if !parsed.add(outcome, line_no) {
+                break;
+            }
         }
     }
     parsed
 }
 
-/// One line of the line format: `<instrument> <quantity> [@mark] [iv=vol] [entry=price] [# comment]`.
-fn parse_line(raw: &str, line_no: usize) -> std::result::Result<Option<PositionInput>, Issue> {
+/// One line of the line format: `<instrument> <quantity> [@mark] [iv=vol] [entry=price] [# comment]`
+/// (None: a blank or comment line).
+fn parse_line(raw: &str, line_no: usize) -> Option<std::result::Result<PositionInput, Issue>> {
     let content = match raw.find('#') {
         Some(i) => &raw[..i],
         None => raw,
     };
     let tokens = tokens(content);
     if tokens.is_empty() {
-        return Ok(None);
+        return None;
     }
     let line = Line {
         content,
         number: line_no,
     };
-    let (mut position, rest) = line.head(&tokens)?;
-    line.options(&mut position, rest)?;
-    Ok(Some(position))
+    Some(line.read(&tokens))
 }
 
 /// The whitespace-separated tokens of a line, with their byte offsets.
@@ -177,51 +172,39 @@ struct Line<'a> {
 }
 
 impl Line<'_> {
-    /// The 1-based column (in characters) of a byte offset.
-    fn col(&self, byte: usize) -> usize {
-        self.content[..byte].chars().count() + 1
+    /// An issue at a byte offset of the line (its column counted in characters).
+    fn bad(&self, code: ErrorCode, byte: usize, why: &str) -> Issue {
+        let col = self.content.get(..byte).unwrap_or("").chars().count() + 1;
+        line_issue(code, self.number, col, why)
     }
 
-    fn bad(&self, code: ErrorCode, byte: usize, msg: String) -> Issue {
-        let n = self.number;
-        Issue::new(code, format!("line {n}: {msg}")).at_line(n, self.col(byte))
-    }
-
-    /// The instrument and the quantity (with a unit glued on or as the next token); the tokens
-    /// after them.
-    fn head<'t>(
-        &self,
-        tokens: &'t [(usize, &'t str)],
-    ) -> std::result::Result<(PositionInput, &'t [(usize, &'t str)]), Issue> {
+    /// The instrument and the quantity (with a unit glued on or as the next token), then the
+    /// options: `@mark` (or `@ mark`), `iv=…` (a decimal or a percentage), `entry=…`.
+    fn read(&self, tokens: &[(usize, &str)]) -> std::result::Result<PositionInput, Issue> {
         let (name_at, name) = tokens[0];
         let instrument = Instrument::parse(name).map_err(|issue| {
             let within = issue.column.unwrap_or(1);
-            Issue {
-                line: Some(self.number),
-                column: Some(self.col(name_at) + within - 1),
-                message: format!("line {}: {}", self.number, issue.message),
-                ..issue
-            }
+            let mut issue = self.bad(issue.code, name_at, &issue.message);
+            issue.column = issue.column.map(|c| c + within - 1);
+            issue
         })?;
         let Some(&(qty_at, qty_text)) = tokens.get(1) else {
-            let msg = format!(
-                "missing quantity after {} (e.g. {} -10)",
-                instrument.name, instrument.name
-            );
-            return Err(self.bad(ErrorCode::BadLine, self.content.len(), msg));
+            let n = &instrument.name;
+            let why = ["missing quantity after ", n, " (e.g. ", n, " -10)"].concat();
+            return Err(self.bad(ErrorCode::BadLine, self.content.len(), &why));
         };
         // a separated unit: "20000 USD"
         let mut used = 2;
         let mut qty = qty_text.to_string();
         if let Some(&(_, next)) = tokens.get(2) {
-            if next.chars().all(|c| c.is_ascii_alphabetic()) {
+            if next.bytes().all(|c| c.is_ascii_alphabetic()) {
                 qty.push_str(next);
                 used = 3;
             }
         }
         let (quantity, unit) = quantity_with_unit(&qty, &instrument)
-            .map_err(|m| self.bad(ErrorCode::BadNumber, qty_at, m))?;
-        let position = PositionInput {
+            .map_err(|m| self.bad(ErrorCode::BadNumber, qty_at, &m))?;
+        let mut position = PositionInput {
             instrument,
             quantity,
             unit,
@@ -230,68 +213,64 @@ impl Line<'_> {
             entry: None,
             line: Some(self.number),
         };
-        Ok((position, &tokens[used.min(tokens.len())..]))
-    }
-
-    /// `@mark` (or `@ mark`), `iv=…` (a decimal or a percentage), `entry=…`.
-    fn options(
-        &self,
-        position: &mut PositionInput,
-        rest: &[(usize, &str)],
-    ) -> std::result::Result<(), Issue> {
         let mut pending_at = false;
-        for &(at, token) in rest {
-            let lower = token.to_ascii_lowercase();
-            if pending_at || token.starts_with('@') {
-                let value_text = if pending_at { token } else { &token[1..] };
-                if value_text.is_empty() {
-                    pending_at = true;
-                    continue;
-                }
-                pending_at = false;
-                let v = number(value_text)
-                    .filter(|v| check_mark(*v))
-                    .ok_or_else(|| {
-                        let msg = format!("'{token}' is not a mark price (a number ≥ 0 after @)");
-                        self.bad(ErrorCode::BadNumber, at, msg)
-                    })?;
-                position.mark = Some(v);
-            } else if let Some(v) = lower.strip_prefix("iv=") {
-                position.iv = Some(self.iv(token, v, at)?);
-            } else if let Some(v) = lower.strip_prefix("entry=") {
-                let v = number(v).filter(|v| check_entry(*v)).ok_or_else(|| {
-                    let msg = format!("'{token}' is not an entry price (a positive number)");
-                    self.bad(ErrorCode::BadNumber, at, msg)
-                })?;
-                position.entry = Some(v);
-            } else {
-                let msg = format!("unexpected '{token}' (expected @mark, iv=… or entry=…)");
-                return Err(self.bad(ErrorCode::BadLine, at, msg));
-            }
+        for &(at, token) in tokens.get(used..).unwrap_or(&[]) {
+            let (code, why) = match self.option(&mut position, &mut pending_at, token) {
+                Ok(()) => continue,
+                Err(e) => e,
+            };
+            return Err(self.bad(code, at, &why));
         }
         if pending_at {
-            let msg = "a mark price must follow @".to_string();
-            return Err(self.bad(ErrorCode::BadNumber, self.content.len(), msg));
+            let why = "a mark price must follow @";
+            return Err(self.bad(ErrorCode::BadNumber, self.content.len(), why));
         }
-        Ok(())
+        Ok(position)
     }
 
-    /// `iv=0.55` or `iv=55%`, in (0, MAX_IV].
-    fn iv(&self, token: &str, text: &str, at: usize) -> std::result::Result<f64, Issue> {
-        let pct = text.ends_with('%');
-        let digits = text.strip_suffix('%').unwrap_or(text);
-        let mut v = number(digits).ok_or_else(|| {
-            let msg = format!("'{token}' is not an implied vol (e.g. iv=0.55)");
-            self.bad(ErrorCode::BadNumber, at, msg)
-        })?;
-        if pct {
-            v /= 100.0;
+    /// One option token into the position; Err: the code and why.
+    fn option(
+        &self,
+        position: &mut PositionInput,
+        pending_at: &mut bool,
+        token: &str,
+    ) -> std::result::Result<(), (ErrorCode, String)> {
+        let quoted = |what: &str| {
+            (
+                ErrorCode::BadNumber,
+                ["'", token, "' is not ", what].concat(),
+            )
+        };
+        if *pending_at || token.starts_with('@') {
+            let value_text = if *pending_at { token } else { &token[1..] };
+            *pending_at = value_text.is_empty();
+            if !*pending_at {
+                let v = number(value_text).filter(|v| check_mark(*v));
+                let v = v.ok_or_else(|| quoted("a mark price (a number ≥ 0 after @)"))?;
+                position.mark = Some(v);
+            }
+            return Ok(());
         }
-        if !check_iv(v) {
-            let msg = format!("implied vol {v} is out of range (0, 20]; write 55% as 0.55");
-            return Err(self.bad(ErrorCode::BadNumber, at, msg));
+        let lower = token.to_ascii_lowercase();
+        if let Some(text) = lower.strip_prefix("iv=") {
+            // `iv=0.55` or `iv=55%`, in (0, MAX_IV]
+            let digits = text.strip_suffix('%');
+            let v = number(digits.unwrap_or(text))
+                .ok_or_else(|| quoted("an implied vol (e.g. iv=0.55)"))?;
+            let v = if digits.is_some() { v / 100.0 } else { v };
+            if !check_iv(v) {
+                let why = format!("implied vol {v} is out of range (0, 20]; write 55% as 0.55");
+                return Err((ErrorCode::BadNumber, why));
+            }
+            position.iv = Some(v);
+        } else if let Some(text) = lower.strip_prefix("entry=") {
+            let v = number(text).filter(|v| check_entry(*v));
+            position.entry = Some(v.ok_or_else(|| quoted("an entry price (a positive number)"))?);
+        } else {
+            let why = ["unexpected '", token, "' (expected @mark, iv=… or entry=…)"].concat();
+            return Err((ErrorCode::BadLine, why));
         }
-        Ok(v)
+        Ok(())
     }
 }
 
@@ -323,33 +302,30 @@ fn positions_from_json_partial(
     value: &serde_json::Value,
     path: &str,
 ) -> (Vec<PositionInput>, Vec<Issue>) {
-    let Some(items) = value.as_array() else {
-        return (
-            Vec::new(),
-            vec![Issue::new(
-                ErrorCode::BadRequest,
-                "positions must be pasted text or an array of positions",
-            )
-            .at_path(path)],
-        );
-    };
-    if items.len() > MAX_POSITIONS {
-        return (
-            Vec::new(),
-            vec![Issue::new(
-                ErrorCode::LimitExceeded,
-                format!("more than {MAX_POSITIONS} positions"),
-            )
-            .at_path(path)],
-        );
-    }
-    let mut positions = Vec::with_capacity(items.len());
+    let mut positions = Vec::new();
     let mut issues = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        match position_from_json(item, &format!("{path}[{i}]")) {
-            Ok(p) => positions.push(p),
-            Err(issue) => issues.push(issue),
+    let refused = match value.as_array() {
+        None => Some((
+            ErrorCode::BadRequest,
+            "positions must be pasted text or an array of positions",
+        )),
+        Some(items) if items.len() > MAX_POSITIONS => {
+            const _: () = assert!(MAX_POSITIONS == 20_000);
+            Some((ErrorCode::LimitExceeded, "more than 20000 positions"))
         }
+        Some(items) => {
+            positions.reserve_exact(items.len());
+            for (i, item) in items.iter().enumerate() {
+                match position_from_json(item, &format!("{path}[{i}]")) {
+                    Ok(p) => positions.push(p),
+                    Err(issue) => issues.push(issue),
+                }
+            }
+            None
+        }
+    };
+    if let Some((code, why)) = refused {
+        issues.push(Issue::new(code, why).at_path(path));
     }
     (positions, issues)
 }
@@ -358,44 +334,53 @@ fn position_from_json(
     item: &serde_json::Value,
     here: &str,
 ) -> std::result::Result<PositionInput, Issue> {
-    let first_issue = |e: Error| {
+    let object = PositionObject::from_json(item, here).map_err(|e| {
         e.issues
             .into_iter()
             .next()
             .unwrap_or_else(|| Issue::new(ErrorCode::BadRequest, "bad position"))
-    };
-    let object = PositionObject::from_json(item, here).map_err(first_issue)?;
+    })?;
+    let checks = [
+        (
+            "quantity",
+            !check_quantity(object.quantity),
+            "must be a finite number within ±1e12",
+        ),
+        (
+            "mark",
+            object.mark.is_some_and(|v| !check_mark(v)),
+            "must be a number ≥ 0",
+        ),
+        (
+            "iv",
+            object.iv.is_some_and(|v| !check_iv(v)),
+            "must be in (0, 20] (55 % is 0.55)",
+        ),
+        (
+            "entry",
+            object.entry.is_some_and(|v| !check_entry(v)),
+            "must be a positive price",
+        ),
+    ];
     let instrument = match &object.instrument {
         InstrumentField::Name(name) => Instrument::parse(name).map_err(|i| Issue {
             line: None,
             column: None,
-            path: Some(format!("{here}.instrument")),
+            path: Some([here, ".instrument"].concat()),
             ..i
         })?,
         InstrumentField::Explicit(spec) => Instrument::from_spec(spec).map_err(|i| {
-            let p = format!("{here}.instrument.{}", i.path.clone().unwrap_or_default());
+            let p = [here, ".instrument.", i.path.as_deref().unwrap_or("")].concat();
             Issue {
-                message: format!("{p}: {}", i.message),
+                message: [&p, ": ", &i.message].concat(),
                 path: Some(p),
                 ..i
             }
         })?,
     };
-    let bad = |field: &str, what: &str| {
-        Issue::new(ErrorCode::BadNumber, format!("{here}.{field}: {what}"))
-            .at_path(format!("{here}.{field}"))
-    };
-    if !check_quantity(object.quantity) {
-        return Err(bad("quantity", "must be a finite number within ±1e12"));
-    }
-    if object.mark.is_some_and(|v| !check_mark(v)) {
-        return Err(bad("mark", "must be a number ≥ 0"));
-    }
-    if object.iv.is_some_and(|v| !check_iv(v)) {
-        return Err(bad("iv", "must be in (0, 20] (55 % is 0.55)"));
-    }
-    if object.entry.is_some_and(|v| !check_entry(v)) {
-        return Err(bad("entry", "must be a positive price"));
+    if let Some((field, _, what)) = checks.iter().find(|c| c.1) {
+        let p = [here, ".", field].concat();
+        return Err(Issue::new(ErrorCode::BadNumber, [&p, ": ", what].concat()).at_path(p));
     }
     Ok(PositionInput {
         unit: object.unit.unwrap_or(instrument.quantity_unit),
