@@ -92,6 +92,7 @@ impl fmt::Display for Error {
 }
 
 impl Issue {
+    #[inline(never)]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Issue::of(code, message.into())
     }
@@ -111,6 +112,7 @@ impl Issue {
         self.column = Some(column);
         self
     }
+    #[inline(never)]
     pub fn at_path(self, path: impl Into<String>) -> Self {
         self.at_path_of(path.into())
     }
@@ -122,9 +124,11 @@ impl Issue {
 }
 
 impl Error {
+    #[inline(never)]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error::from(Issue::of(code, message.into()))
     }
+    #[inline(never)]
     pub fn at_path(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::at_path_of(code, path.into(), message.into())
     }
@@ -167,7 +171,7 @@ impl Error {
         let join = |p: &Option<String>| match p {
             Some(p) if p.starts_with('[') => Some(format!("{prefix}{p}")),
             Some(p) => Some(format!("{prefix}.{p}")),
-            None => Some(prefix.to_string()),
+            None => Some(owned(prefix)),
         };
         if self.line.is_none() {
             self.path = join(&self.path);
@@ -194,6 +198,23 @@ impl From<Issue> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An owned copy of a string, out of line: an inlined `to_string` is an allocation, its error
+/// path and a copy at every call site.
+#[inline(never)]
+pub(crate) fn owned(s: &str) -> String {
+    s.to_string()
+}
+
+/// `s` with ASCII letters in upper (or lower) case, out of line like [`owned`].
+#[inline(never)]
+pub(crate) fn ascii_case(s: &str, upper: bool) -> String {
+    if upper {
+        s.to_ascii_uppercase()
+    } else {
+        s.to_ascii_lowercase()
+    }
+}
 
 /// A finite number check with a path for the message.
 pub fn finite(value: f64, path: &str) -> Result<f64> {

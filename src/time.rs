@@ -91,7 +91,7 @@ impl Date {
     }
     /// Parse `27DEC26` / `5JAN27` (case-insensitive).
     pub fn parse_deribit(code: &str) -> Option<Date> {
-        let upper = code.to_ascii_uppercase();
+        let upper = crate::error::ascii_case(code, true);
         let digits = upper.chars().take_while(|c| c.is_ascii_digit()).count();
         if !(1..=2).contains(&digits) || upper.len() != digits + 5 {
             return None;

@@ -8,7 +8,7 @@
 //! character) and counts columns in characters as it goes: one small loop per job, no generic
 //! string machinery, which keeps the WebAssembly small.
 
-use crate::error::{ErrorCode, Issue, Warning, WarningCode};
+use crate::error::{ascii_case, owned, ErrorCode, Issue, Warning, WarningCode};
 use crate::input::instrument::Instrument;
 use crate::input::position::{
     check_entry, check_iv, check_mark, line_issue, number, quantity_with_unit, Parsed,
@@ -149,7 +149,7 @@ fn split_record(line: &str) -> Result<Vec<Cell>, (usize, &'static str)> {
                 .iter()
                 .position(|&x| x == b',')
                 .unwrap_or(b.len() - i);
-            let text = trim_pads(line.get(i..i + len).unwrap_or("")).to_string();
+            let text = owned(trim_pads(line.get(i..i + len).unwrap_or("")));
             cells.push(Cell { col: col + 1, text });
             step(&mut i, &mut col, len);
             if i == b.len() {
@@ -183,7 +183,7 @@ fn split_record(line: &str) -> Result<Vec<Cell>, (usize, &'static str)> {
         }
         cells.push(Cell {
             col: open + 2,
-            text: trim_pads(&text).to_string(),
+            text: owned(trim_pads(&text)),
         });
         match b.get(i) {
             None => return Ok(cells),
@@ -469,7 +469,7 @@ fn ungroup(text: &str) -> String {
         out.push_str(t.get(numeric..).unwrap_or(""));
         out
     } else {
-        t.to_string()
+        owned(t)
     }
 }
 
@@ -477,7 +477,7 @@ fn ungroup(text: &str) -> String {
 /// both: `size -10`, `direction sell`); a size and a side that disagree are an error.
 fn signed(quantity: f64, side: &str) -> Result<f64, String> {
     let side = side.trim();
-    let sign = match side.to_ascii_lowercase().as_str() {
+    let sign = match ascii_case(side, false).as_str() {
         "buy" | "long" => 1.0,
         "sell" | "short" => -1.0,
         "net" | "none" | "-" => return Ok(quantity),
@@ -523,7 +523,7 @@ fn is_coin(text: &str) -> bool {
 /// OKX (`BTC-USD-251226-100000-C`, `BTC-USDT-SWAP`) and Bybit (`BTCUSDT`, `BTCUSD`, `BTCPERP`,
 /// `BTC-26DEC25-100000-C-USDT`) names: what to write instead (docs/CSV-EXPORTS.md, "Names").
 fn venue_name_hint(name: &str) -> Option<String> {
-    let upper = name.trim().to_ascii_uppercase();
+    let upper = ascii_case(name.trim(), true);
     let parts: Vec<&str> = upper.split('-').collect();
     let is_type = |t: &str| t == "C" || t == "P";
     let hint = |venue: &str, deribit: &[&str], coin: &str, unit: &str| {

@@ -1,6 +1,6 @@
 //! Instruments: Deribit-style names parsed into one explicit object.
 
-use crate::error::{ErrorCode, Issue};
+use crate::error::{ascii_case, owned, ErrorCode, Issue};
 use crate::time::Date;
 use serde::Serialize;
 
@@ -176,11 +176,11 @@ impl Instrument {
             Settlement::Inverse
         };
         let settlement_currency = match linear_quote {
-            Some(q) => q.to_string(),
-            None if kind == Kind::Spot => "USDC".to_string(),
-            None => underlying.to_string(),
+            Some(q) => owned(q),
+            None if kind == Kind::Spot => owned("USDC"),
+            None => owned(underlying),
         };
-        let mut name = underlying.to_string();
+        let mut name = owned(underlying);
         if let Some(q) = linear_quote {
             name.push_str("_");
             name.push_str(q);
@@ -206,7 +206,7 @@ impl Instrument {
         };
         Instrument {
             name,
-            underlying: underlying.to_string(),
+            underlying: owned(underlying),
             kind,
             settlement,
             settlement_currency,
@@ -234,14 +234,14 @@ impl Instrument {
     /// name) of the part that is wrong; the caller shifts it to the line.
     pub fn parse(name: &str) -> Result<Instrument, Issue> {
         let name = name.trim();
-        let upper = name.to_ascii_uppercase();
+        let upper = ascii_case(name, true);
         let parts: Vec<&str> = upper.split('-').collect();
         // column (1-based) where part i starts
         let col_of = |i: usize| 1 + parts[..i].iter().map(|p| p.len() + 1).sum::<usize>();
         let quoted = |i: usize, why: &str| (col_of(i), ["'", parts[i], why].concat());
         // Err: the column and why
         let read = || -> Result<Instrument, (usize, String)> {
-            let (coin, quote) = coin_and_quote(parts[0]).map_err(|(c, w)| (c, w.to_string()))?;
+            let (coin, quote) = coin_and_quote(parts[0]).map_err(|(c, w)| (c, owned(w)))?;
             let expiry = |i: usize| {
                 Date::parse_deribit(parts[i])
                     .ok_or_else(|| quoted(i, "' is not an expiry date like 27DEC26"))
@@ -266,11 +266,11 @@ impl Instrument {
                 }
                 3 => {
                     let why = "an option needs expiry, strike and C/P, e.g. BTC-27DEC26-100000-C";
-                    return Err((col_of(2), why.to_string()));
+                    return Err((col_of(2), owned(why)));
                 }
                 _ => {
                     let why = "too many parts; expected e.g. BTC-27DEC26-100000-C";
-                    return Err((col_of(4), why.to_string()));
+                    return Err((col_of(4), owned(why)));
                 }
             };
             Ok(Instrument::build(coin, quote, kind, e, k, t))
@@ -283,7 +283,7 @@ impl Instrument {
 
     /// Build from the explicit JSON form; errors carry paths relative to the object.
     pub fn from_spec(spec: &InstrumentSpec) -> Result<Instrument, Issue> {
-        let coin = spec.underlying.trim().to_ascii_uppercase();
+        let coin = ascii_case(spec.underlying.trim(), true);
         if !valid_coin(&coin) {
             return Err(Issue::new(
                 ErrorCode::UnknownInstrument,
@@ -308,11 +308,7 @@ impl Instrument {
                 None
             }
             Settlement::Linear => {
-                let q = spec
-                    .quote
-                    .clone()
-                    .unwrap_or_else(|| "USDC".into())
-                    .to_ascii_uppercase();
+                let q = ascii_case(spec.quote.as_deref().unwrap_or("USDC"), true);
                 if !LINEAR_QUOTES.contains(&q.as_str()) {
                     return Err(Issue::new(
                         ErrorCode::UnknownInstrument,
@@ -453,11 +449,11 @@ impl InstrumentSpec {
             ],
         )?;
         Ok(InstrumentSpec {
-            underlying: o.str("underlying")?.to_string(),
+            underlying: owned(o.str("underlying")?),
             kind: o.enum_of("kind", &KIND_NAMES)?,
             settlement: o.opt_enum("settlement", &SETTLEMENT_NAMES)?,
-            quote: o.opt_str("quote")?.map(str::to_string),
-            expiry: o.opt_str("expiry")?.map(str::to_string),
+            quote: o.opt_str("quote")?.map(owned),
+            expiry: o.opt_str("expiry")?.map(owned),
             strike: o.opt_f64("strike")?,
             option_type: o.opt_enum("optionType", &OPTION_TYPE_NAMES)?,
         })

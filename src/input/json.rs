@@ -6,7 +6,7 @@
 //! `serde_json::Value` itself and rejects an object with the same key twice (`BAD_REQUEST` at the
 //! key's path), which `serde_json::from_str::<Value>` would silently collapse to the last value.
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{owned, Error, ErrorCode, Result};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::cell::Cell;
@@ -76,7 +76,7 @@ enum Step<'a> {
 impl Step<'_> {
     fn render(&self) -> String {
         match self {
-            Step::Root(root) => root.to_string(),
+            Step::Root(root) => owned(root),
             Step::Key(parent, key) => join(&parent.render(), key),
             Step::Index(parent, i) => format!("{}[{i}]", parent.render()),
         }
@@ -172,7 +172,7 @@ impl<'de> Visitor<'de> for Strict<'_> {
 /// Join a path and a key: `market` + `asOf` → `market.asOf`.
 pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
-        key.to_string()
+        owned(key)
     } else {
         format!("{path}.{key}")
     }
@@ -268,7 +268,7 @@ impl<'a> Obj<'a> {
         }
         Ok(Obj {
             map,
-            path: path.to_string(),
+            path: owned(path),
         })
     }
 
@@ -279,7 +279,7 @@ impl<'a> Obj<'a> {
             .ok_or_else(|| expected(path, "an object", v))?;
         Ok(Obj {
             map,
-            path: path.to_string(),
+            path: owned(path),
         })
     }
 
@@ -319,7 +319,7 @@ impl<'a> Obj<'a> {
         self.get(key).map(|v| as_str(v, &self.at(key))).transpose()
     }
     pub fn string_or(&self, key: &str) -> Result<String> {
-        Ok(self.opt_str(key)?.unwrap_or("").to_string())
+        Ok(owned(self.opt_str(key)?.unwrap_or("")))
     }
     pub fn bool_or(&self, key: &str, default: bool) -> Result<bool> {
         match self.get(key) {

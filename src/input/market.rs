@@ -112,11 +112,11 @@ impl MarketInput {
             );
         }
         Ok(MarketInput {
-            as_of: o.str("asOf")?.to_string(),
+            as_of: crate::error::owned(o.str("asOf")?),
             rate: o.opt_f64("rate")?,
             underlyings,
             correlations: o.opt_f64_map("correlations")?.unwrap_or_default(),
-            description: o.opt_str("description")?.map(str::to_string),
+            description: o.opt_str("description")?.map(crate::error::owned),
         })
     }
 }

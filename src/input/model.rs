@@ -26,7 +26,7 @@ impl ModelInput {
             Value::Object(map) if map.contains_key("preset") => {
                 let o = Obj::new(v, "model", &["preset", "overrides"])?;
                 Ok(ModelInput::Preset {
-                    preset: o.str("preset")?.to_string(),
+                    preset: crate::error::owned(o.str("preset")?),
                     overrides: o.get("overrides").cloned(),
                 })
             }

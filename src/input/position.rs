@@ -93,7 +93,7 @@ pub fn quantity_with_unit(
         let value = crate::error::exponential(value);
         return Err(["quantity ", &value, " is outside ±1e12"].concat());
     }
-    let unit = unit.trim().to_ascii_uppercase();
+    let unit = crate::error::ascii_case(unit.trim(), true);
     let unit = if unit.is_empty() {
         instrument.quantity_unit
     } else if unit == "USD" || unit == "USDC" || unit == "USDT" {

@@ -195,7 +195,7 @@ impl Line<'_> {
         };
         // a separated unit: "20000 USD"
         let mut used = 2;
-        let mut qty = qty_text.to_string();
+        let mut qty = crate::error::owned(qty_text);
         if let Some(&(_, next)) = tokens.get(2) {
             if next.bytes().all(|c| c.is_ascii_alphabetic()) {
                 qty.push_str(next);
@@ -251,7 +251,7 @@ impl Line<'_> {
             }
             return Ok(());
         }
-        let lower = token.to_ascii_lowercase();
+        let lower = crate::error::ascii_case(token, false);
         if let Some(text) = lower.strip_prefix("iv=") {
             // `iv=0.55` or `iv=55%`, in (0, MAX_IV]
             let digits = text.strip_suffix('%');
