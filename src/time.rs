@@ -134,35 +134,42 @@ pub fn parse_instant(text: &str) -> Option<Timestamp> {
     if rest.is_empty() {
         return Some(seconds);
     }
-    let rest = rest
-        .strip_prefix('T')
-        .or_else(|| rest.strip_prefix('t'))
-        .or_else(|| rest.strip_prefix(' '))?;
-    // split off the zone
-    let (clock, zone_offset) =
-        if let Some(c) = rest.strip_suffix('Z').or_else(|| rest.strip_suffix('z')) {
-            (c, 0.0)
-        } else if let Some(pos) = rest.rfind(['+', '-']) {
-            let zone = rest.get(pos..)?;
-            let sign = if zone.starts_with('-') { -1.0 } else { 1.0 };
-            let hhmm = zone.get(1..)?.replace(':', "");
-            if hhmm.len() != 4 || !hhmm.chars().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            let hours: f64 = hhmm.get(0..2)?.parse().ok()?;
-            let minutes: f64 = hhmm.get(2..4)?.parse().ok()?;
-            if hours > 23.0 || minutes > 59.0 {
-                return None;
-            }
-            (rest.get(..pos)?, sign * (hours * 3600.0 + minutes * 60.0))
-        } else {
-            (rest, 0.0)
+    // `T`, `t` or a space between the date and the clock
+    let rest = match rest.as_bytes()[0] {
+        b'T' | b't' | b' ' => &rest[1..],
+        _ => return None,
+    };
+    // split off the zone: `Z`, or the last sign and `hh:mm`/`hhmm`
+    let b = rest.as_bytes();
+    let (clock, zone_offset) = if let [.., b'Z' | b'z'] = b {
+        (&rest[..b.len() - 1], 0.0)
+    } else if let Some(pos) = b.iter().rposition(|&c| c == b'+' || c == b'-') {
+        let digits: Vec<u8> = b[pos + 1..]
+            .iter()
+            .copied()
+            .filter(|&c| c != b':')
+            .collect();
+        let [h1, h2, m1, m2] = digits[..] else {
+            return None;
         };
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let two = |a: u8, b: u8| f64::from((a - b'0') * 10 + (b - b'0'));
+        let (hours, minutes) = (two(h1, h2), two(m1, m2));
+        if hours > 23.0 || minutes > 59.0 {
+            return None;
+        }
+        let sign = if b[pos] == b'-' { -1.0 } else { 1.0 };
+        (&rest[..pos], sign * (hours * 3600.0 + minutes * 60.0))
+    } else {
+        (rest, 0.0)
+    };
     let mut parts = clock.split(':');
-    let hours: u32 = parts.next()?.parse().ok()?;
-    let minutes: u32 = parts.next()?.parse().ok()?;
+    let hours = whole(parts.next()?)?;
+    let minutes = whole(parts.next()?)?;
     let secs: f64 = match parts.next() {
-        Some(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+        Some(s) if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit() || c == b'.') => {
             s.parse().ok()?
         }
         Some(_) => return None,
@@ -173,6 +180,20 @@ pub fn parse_instant(text: &str) -> Option<Timestamp> {
     }
     seconds += f64::from(hours * 3600 + minutes * 60) + secs - zone_offset;
     Some(seconds)
+}
+
+/// A whole number as `u32` parses it (an optional `+`, then digits), for an hour or a minute:
+/// any value above 99 stands for every larger one, all of them out of range.
+fn whole(text: &str) -> Option<u32> {
+    let digits = text.strip_prefix('+').unwrap_or(text).as_bytes();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        digits
+            .iter()
+            .fold(0, |n, &d| (n * 10 + u32::from(d - b'0')).min(100)),
+    )
 }
 
 /// Format a timestamp as `YYYY-MM-DDTHH:MM:SS(.mmm)Z`.

@@ -14,7 +14,7 @@ pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
 
 /// One position as given, before any market data is applied.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PositionInput {
     pub instrument: Instrument,
@@ -32,6 +32,22 @@ pub struct PositionInput {
     /// 1-based line in the pasted text, when it came from text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+}
+
+// Clone, out of line: one call where a position is copied (as derived, field by field)
+impl Clone for PositionInput {
+    #[inline(never)]
+    fn clone(&self) -> Self {
+        PositionInput {
+            instrument: self.instrument.clone(),
+            quantity: self.quantity,
+            unit: self.unit,
+            mark: self.mark,
+            iv: self.iv,
+            entry: self.entry,
+            line: self.line,
+        }
+    }
 }
 
 /// What the caller gets from parsing text: the good positions, every bad line, and what was
