@@ -73,11 +73,17 @@ pub const LEDGER_COLUMNS: &[(&str, &str)] = &[
 /// this many lines may stand before the header.
 const MAX_PREAMBLE_LINES: usize = 3;
 
-/// One cell of a record: its text (unquoted, trimmed) and the 1-based column where it starts.
+/// One cell of a record: its text (unquoted, trimmed) and the byte offset where it starts.
 #[derive(Debug, Clone, PartialEq)]
 struct Cell {
-    col: usize,
+    at: usize,
     text: String,
+}
+
+/// The 1-based column (in characters) of a byte offset of a line: counted only for a message.
+#[inline(never)]
+fn col(line: &str, byte: usize) -> usize {
+    line.get(..byte).unwrap_or("").chars().count() + 1
 }
 
 /// The byte length of the pad (space, tab or U+FEFF, a BOM, which OKX also writes before cells;
@@ -90,17 +96,22 @@ fn pad_len(b: &[u8]) -> usize {
     }
 }
 
-/// Spaces, tabs and U+FEFF around a cell are dropped.
-fn trim_pads(s: &str) -> &str {
-    let b = s.as_bytes();
-    let (mut from, mut to) = (0, b.len());
+/// The offset of the first byte at or after `i` that is not a pad.
+fn skip_pads(b: &[u8], mut i: usize) -> usize {
     loop {
-        let n = pad_len(&b[from..to]);
+        let n = pad_len(&b[i..]);
         if n == 0 {
-            break;
+            return i;
         }
-        from += n;
+        i += n;
     }
+}
+
+/// Spaces, tabs and U+FEFF around a cell are dropped.
+fn trim_pads(s: &str) -> String {
+    let b = s.as_bytes();
+    let from = skip_pads(b, 0);
+    let mut to = b.len();
     loop {
         let n = match &b[from..to] {
             [.., b' ' | b'\t'] => 1,
@@ -109,7 +120,7 @@ fn trim_pads(s: &str) -> &str {
         };
         to -= n;
     }
-    s.get(from..to).unwrap_or("")
+    owned(s.get(from..to).unwrap_or(""))
 }
 
 /// Compare header names: lowercase letters and digits only.
@@ -123,72 +134,50 @@ fn normalise(name: &str) -> Vec<u8> {
     out
 }
 
-/// Split one line into cells (RFC 4180 quoting within the line). Err: (column, why).
+/// Split one line into cells (RFC 4180 quoting within the line). Err: (byte offset, why).
 fn split_record(line: &str) -> Result<Vec<Cell>, (usize, &'static str)> {
     let b = line.as_bytes();
     let mut cells = Vec::new();
-    // `i` is a byte offset, `col` the 0-based character index of that byte
-    let (mut i, mut col) = (0, 0);
-    // step over bytes, counting the characters they start
-    let step = |i: &mut usize, col: &mut usize, n: usize| {
-        for &x in &b[*i..*i + n] {
-            *col += usize::from(x & 0xC0 != 0x80);
-        }
-        *i += n;
-    };
+    let mut i = 0;
     loop {
-        loop {
-            let n = pad_len(&b[i..]);
-            if n == 0 {
-                break;
-            }
-            step(&mut i, &mut col, n);
-        }
+        i = skip_pads(b, i);
         if b.get(i) != Some(&b'"') {
-            let len = b[i..]
+            let end = b[i..]
                 .iter()
                 .position(|&x| x == b',')
-                .unwrap_or(b.len() - i);
-            let text = owned(trim_pads(line.get(i..i + len).unwrap_or("")));
-            cells.push(Cell { col: col + 1, text });
-            step(&mut i, &mut col, len);
-            if i == b.len() {
+                .map_or(b.len(), |n| i + n);
+            let text = trim_pads(line.get(i..end).unwrap_or(""));
+            cells.push(Cell { at: i, text });
+            if end == b.len() {
                 return Ok(cells);
             }
-            step(&mut i, &mut col, 1);
+            i = end + 1;
             continue;
         }
-        let open = col;
-        step(&mut i, &mut col, 1);
+        let open = i;
         let mut text = String::new();
         loop {
-            let len = b[i..].iter().position(|&x| x == b'"');
-            let Some(len) = len else {
-                return Err((open + 1, "a quoted field is not closed on its line"));
+            i += 1;
+            let Some(len) = b[i..].iter().position(|&x| x == b'"') else {
+                return Err((open, "a quoted field is not closed on its line"));
             };
             text.push_str(line.get(i..i + len).unwrap_or(""));
-            step(&mut i, &mut col, len + 1);
+            i += len + 1;
             if b.get(i) != Some(&b'"') {
                 break;
             }
-            text.push('"');
-            step(&mut i, &mut col, 1);
+            // `""` is a quote
+            text.push_str("\"");
         }
-        loop {
-            let n = pad_len(&b[i..]);
-            if n == 0 {
-                break;
-            }
-            step(&mut i, &mut col, n);
-        }
+        i = skip_pads(b, i);
         cells.push(Cell {
-            col: open + 2,
-            text: owned(trim_pads(&text)),
+            at: open + 1,
+            text: trim_pads(&text),
         });
         match b.get(i) {
             None => return Ok(cells),
-            Some(b',') => step(&mut i, &mut col, 1),
-            Some(_) => return Err((col + 1, "unexpected text after a closing quote")),
+            Some(b',') => i += 1,
+            Some(_) => return Err((i, "unexpected text after a closing quote")),
         }
     }
 }
@@ -218,12 +207,14 @@ fn ledger(name: &[u8]) -> Option<&'static str> {
         .map(|(_, what)| *what)
 }
 
-/// The 0-based index of the CSV header line, if the text is CSV: the first line that is not blank,
-/// a `#` comment or a venue preamble has a comma and a column naming the instrument (or a column
-/// of a venue ledger, refused at the header).
-pub fn header_line(text: &str) -> Option<usize> {
+/// The header line among the first lines of the text, if the text is CSV: the first line that is
+/// not blank, a `#` comment or a venue preamble has a comma and a column naming the instrument (or
+/// a column of a venue ledger, refused at the header). Its index and cells, and the lines after.
+fn find_header<'t>(
+    lines: &mut impl Iterator<Item = (usize, &'t str)>,
+) -> Option<(usize, &'t str, Vec<Cell>)> {
     let mut preamble = 0;
-    for (idx, line) in text.lines().enumerate() {
+    for (idx, line) in lines {
         if is_skipped(line) {
             continue;
         }
@@ -237,12 +228,17 @@ pub fn header_line(text: &str) -> Option<usize> {
             let instrument = |(a, f): &&(&str, Field)| *f == Field::Instrument && a.as_bytes() == n;
             ALIASES.iter().any(|a| instrument(&a)) || ledger(&n).is_some()
         };
-        return (line.contains(',') && cells.iter().any(names)).then_some(idx);
+        return (line.contains(',') && cells.iter().any(names)).then_some((idx, line, cells));
     }
     None
 }
 
-/// Which cell holds each field (by [`Field`] slot), and the header cells no field uses.
+/// The 0-based index of the CSV header line, if the text is CSV (see [`read`]).
+pub fn header_line(text: &str) -> Option<usize> {
+    find_header(&mut text.lines().enumerate()).map(|(idx, ..)| idx)
+}
+
+/// Which cell holds each field (by [`Field`] slot), and how many cells the header has.
 struct Columns {
     at: [Option<usize>; 6],
     width: usize,
@@ -253,9 +249,12 @@ fn bad_line(line_no: usize, col: usize, why: &str) -> Issue {
     line_issue(ErrorCode::BadLine, line_no, col, why)
 }
 
-/// Read the header line; Err is the one issue that stops the whole CSV.
-fn read_header(line: &str, line_no: usize) -> Result<(Columns, Option<Warning>), Issue> {
-    let cells = split_record(line).map_err(|(col, why)| bad_line(line_no, col, why))?;
+/// Read the header's cells; Err is the one issue that stops the whole CSV.
+fn read_header(
+    line: &str,
+    cells: &[Cell],
+    line_no: usize,
+) -> Result<(Columns, Option<Warning>), Issue> {
     let names: Vec<Vec<u8>> = cells.iter().map(|c| normalise(&c.text)).collect();
     for (cell, name) in cells.iter().zip(&names) {
         if let Some(what) = ledger(name) {
@@ -268,7 +267,7 @@ fn read_header(line: &str, line_no: usize) -> Result<(Columns, Option<Warning>),
                  positions instead, one row each with instrument, size and side",
             ]
             .concat();
-            return Err(bad_line(line_no, cell.col, &why));
+            return Err(bad_line(line_no, col(line, cell.at), &why));
         }
     }
     // map the cells to fields through the aliases (earlier aliases win)
@@ -320,12 +319,38 @@ fn read_header(line: &str, line_no: usize) -> Result<(Columns, Option<Warning>),
     Ok((columns, warning))
 }
 
+/// Read pasted text as CSV, if it is CSV (its header found by the rule of [`header_line`]): every
+/// bad row is reported.
+pub(crate) fn read(text: &str) -> Option<Parsed> {
+    let mut lines = text.lines().enumerate();
+    let (idx, header, cells) = find_header(&mut lines)?;
+    Some(rows(header, &cells, idx + 1, lines))
+}
+
 /// Read CSV text whose header is on line `header_idx` (0-based): every bad row is reported.
 pub fn parse(text: &str, header_idx: usize) -> Parsed {
-    let mut parsed = Parsed::default();
     let mut lines = text.lines().enumerate().skip(header_idx);
     let header = lines.next().map_or("", |(_, line)| line);
-    let columns = match read_header(header, header_idx + 1) {
+    match split_record(header) {
+        Ok(cells) => rows(header, &cells, header_idx + 1, lines),
+        Err((at, why)) => {
+            let mut parsed = Parsed::default();
+            let line_no = header_idx + 1;
+            parsed.errors.push(bad_line(line_no, col(header, at), why));
+            parsed
+        }
+    }
+}
+
+/// The header (line `header_no`) and then the rows.
+fn rows<'t>(
+    header: &str,
+    cells: &[Cell],
+    header_no: usize,
+    lines: impl Iterator<Item = (usize, &'t str)>,
+) -> Parsed {
+    let mut parsed = Parsed::default();
+    let columns = match read_header(header, cells, header_no) {
         Ok((columns, warning)) => {
             parsed.warnings.extend(warning);
             columns
@@ -349,8 +374,9 @@ pub fn parse(text: &str, header_idx: usize) -> Parsed {
 
 /// One data row to a position.
 fn read_row(raw: &str, line_no: usize, columns: &Columns) -> Result<PositionInput, Issue> {
-    let issue = |code: ErrorCode, col: usize, msg: &str| line_issue(code, line_no, col, msg);
-    let cells = split_record(raw).map_err(|(col, why)| bad_line(line_no, col, why))?;
+    let issue =
+        |code: ErrorCode, at: usize, why: &str| line_issue(code, line_no, col(raw, at), why);
+    let cells = split_record(raw).map_err(|(at, why)| issue(ErrorCode::BadLine, at, why))?;
     // no more cells than the header's (an unquoted `64,000` would shift values)
     if let Some(extra) = cells.get(columns.width) {
         let why = format!(
@@ -358,7 +384,7 @@ fn read_row(raw: &str, line_no: usize, columns: &Columns) -> Result<PositionInpu
             cells.len(),
             columns.width
         );
-        return Err(bad_line(line_no, extra.col, &why));
+        return Err(issue(ErrorCode::BadLine, extra.at, &why));
     }
     let get = |field: Field| {
         columns.at[field as usize]
@@ -369,19 +395,20 @@ fn read_row(raw: &str, line_no: usize, columns: &Columns) -> Result<PositionInpu
         return Err(bad_line(line_no, 1, "missing instrument"));
     };
     let instrument = instrument_of(&name.text).map_err(|within| {
-        let col = name.col + within.column.unwrap_or(1) - 1;
-        issue(within.code, col, &within.message)
+        let c = col(raw, name.at) + within.column.unwrap_or(1) - 1;
+        line_issue(within.code, line_no, c, &within.message)
     })?;
     let Some(qty) = get(Field::Quantity) else {
-        let end = raw.chars().count() + 1;
         let why = ["missing quantity for ", &instrument.name].concat();
-        return Err(bad_line(line_no, end, &why));
+        return Err(issue(ErrorCode::BadLine, raw.len(), &why));
     };
     let (quantity, unit) = quantity_with_unit(&ungroup(&qty.text), &instrument)
-        .map_err(|m| issue(ErrorCode::BadNumber, qty.col, &m))?;
+        .map_err(|m| issue(ErrorCode::BadNumber, qty.at, &m))?;
     let quantity = match get(Field::Side) {
         None => quantity,
-        Some(side) => signed(quantity, &side.text).map_err(|m| bad_line(line_no, side.col, &m))?,
+        Some(side) => {
+            signed(quantity, &side.text).map_err(|m| issue(ErrorCode::BadLine, side.at, &m))?
+        }
     };
     let mut values = [None; 3];
     for (slot, (field, what)) in values.iter_mut().zip([
@@ -395,7 +422,7 @@ fn read_row(raw: &str, line_no: usize, columns: &Columns) -> Result<PositionInpu
         if let Some(c) = get(field) {
             let v = read_value(&c.text, field).ok_or_else(|| {
                 let why = ["'", &c.text, "' is not ", what].concat();
-                issue(ErrorCode::BadNumber, c.col, &why)
+                issue(ErrorCode::BadNumber, c.at, &why)
             })?;
             *slot = Some(v);
         }
@@ -639,10 +666,15 @@ mod tests {
             texts(r#"a, "b,c" ,"say ""hi""",,"#),
             ["a", "b,c", "say \"hi\"", "", ""]
         );
-        assert_eq!(split_record("x,\"open").unwrap_err().0, 3);
-        assert_eq!(split_record("\"a\"b").unwrap_err().0, 4);
-        let cells = split_record("\u{feff}id,\u{feff} Size").unwrap();
-        assert_eq!((cells[1].col, cells[1].text.as_str()), (7, "Size"));
+        let err_col = |line: &str| col(line, split_record(line).unwrap_err().0);
+        assert_eq!(err_col("x,\"open"), 3);
+        assert_eq!(err_col("\"a\"b"), 4);
+        let line = "\u{feff}id,\u{feff} Size";
+        let cells = split_record(line).unwrap();
+        assert_eq!(
+            (col(line, cells[1].at), cells[1].text.as_str()),
+            (7, "Size")
+        );
     }
 
     #[test]

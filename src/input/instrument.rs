@@ -448,14 +448,22 @@ impl InstrumentSpec {
                 "optionType",
             ],
         )?;
+        // every field read (in this order, for the first error) before anything is copied
+        let underlying = o.str("underlying")?;
+        let kind = o.enum_of("kind", &KIND_NAMES)?;
+        let settlement = o.opt_enum("settlement", &SETTLEMENT_NAMES)?;
+        let quote = o.opt_str("quote")?;
+        let expiry = o.opt_str("expiry")?;
+        let strike = o.opt_f64("strike")?;
+        let option_type = o.opt_enum("optionType", &OPTION_TYPE_NAMES)?;
         Ok(InstrumentSpec {
-            underlying: owned(o.str("underlying")?),
-            kind: o.enum_of("kind", &KIND_NAMES)?,
-            settlement: o.opt_enum("settlement", &SETTLEMENT_NAMES)?,
-            quote: o.opt_str("quote")?.map(owned),
-            expiry: o.opt_str("expiry")?.map(owned),
-            strike: o.opt_f64("strike")?,
-            option_type: o.opt_enum("optionType", &OPTION_TYPE_NAMES)?,
+            underlying: owned(underlying),
+            kind,
+            settlement,
+            quote: quote.map(owned),
+            expiry: expiry.map(owned),
+            strike,
+            option_type,
         })
     }
 }

@@ -114,8 +114,8 @@ pub fn parse_text(text: &str) -> Parsed {
     if text.trim_start().starts_with('[') {
         return parse_json_text(text);
     }
-    if let Some(header) = crate::input::csv::header_line(text) {
-        return crate::input::csv::parse(text, header);
+    if let Some(parsed) = crate::input::csv::read(text) {
+        return parsed;
     }
     for (idx, raw) in text.lines().enumerate() {
         let line_no = idx + 1;
