@@ -92,20 +92,20 @@ impl Date {
     /// Parse `27DEC26` / `5JAN27` (case-insensitive).
     pub fn parse_deribit(code: &str) -> Option<Date> {
         let upper = crate::error::ascii_case(code, true);
-        let digits = upper.chars().take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=2).contains(&digits) || upper.len() != digits + 5 {
+        let b = upper.as_bytes();
+        let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=2).contains(&digits) || b.len() != digits + 5 {
             return None;
         }
-        let day: u32 = upper.get(..digits)?.parse().ok()?;
-        let month_name = upper.get(digits..digits + 3)?;
-        let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-        let [y1, y2] = upper.get(digits + 3..)?.as_bytes() else {
-            return None;
-        };
-        if !(y1.is_ascii_digit() && y2.is_ascii_digit()) {
-            return None;
-        }
-        let year = 2000 + i32::from(y1 - b'0') * 10 + i32::from(y2 - b'0');
+        let day = b[..digits]
+            .iter()
+            .fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+        // three ASCII letters, then two digits
+        let month = MONTHS
+            .iter()
+            .position(|m| m.as_bytes() == &b[digits..digits + 3])? as u32
+            + 1;
+        let year = 2000 + two_digits([b[digits + 3], b[digits + 4]], false)? as i32;
         Date::new(year, month, day)
     }
     /// Parse `YYYY-MM-DD`.
@@ -118,10 +118,20 @@ impl Date {
         let year = bytes[..4].iter().try_fold(0, |y, &d| {
             d.is_ascii_digit().then(|| y * 10 + i32::from(d - b'0'))
         })?;
-        let month = text.get(5..7)?.parse().ok()?;
-        let day = text.get(8..10)?.parse().ok()?;
+        let month = two_digits([bytes[5], bytes[6]], true)?;
+        let day = two_digits([bytes[8], bytes[9]], true)?;
         Date::new(year, month, day)
     }
+}
+
+/// Two digits; with `plus`, also `+` and one digit, as `u32` parsing reads two bytes (`07`, `+7`).
+fn two_digits([a, b]: [u8; 2], plus: bool) -> Option<u32> {
+    let tens = match a {
+        b'0'..=b'9' => u32::from(a - b'0'),
+        b'+' if plus => 0,
+        _ => return None,
+    };
+    b.is_ascii_digit().then(|| tens * 10 + u32::from(b - b'0'))
 }
 
 /// Parse an ISO 8601 instant: `2026-11-24T08:00:00Z`, `2024-06-17T10:22:20.501Z`, `…+02:00`,

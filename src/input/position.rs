@@ -85,11 +85,15 @@ impl Parsed {
 /// A finite number: `+` signs and `_` separators allowed, `nan` and `inf` refused (they parse to
 /// non-finite values, which are refused).
 pub fn number(text: &str) -> Option<f64> {
-    let t = text.trim().trim_start_matches('+');
+    let t = text.trim().as_bytes();
+    let plus = t.iter().take_while(|&&c| c == b'+').count();
     let mut digits = String::with_capacity(t.len());
-    for c in t.chars() {
-        if c != '_' {
-            digits.push(c);
+    for &c in &t[plus..] {
+        if !c.is_ascii() {
+            return None; // f64 parsing refuses it too
+        }
+        if c != b'_' {
+            digits.push(char::from(c));
         }
     }
     digits.parse::<f64>().ok().filter(|v| v.is_finite())
@@ -102,14 +106,15 @@ pub fn quantity_with_unit(
 ) -> std::result::Result<(f64, QuantityUnit), String> {
     let t = text.trim();
     // the unit is the trailing run of letters ("-2ETH": the E is not an exponent; "1e3" has none)
-    let split = t.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len();
+    let letters = t.bytes().rev().take_while(u8::is_ascii_alphabetic).count();
+    let split = t.len() - letters;
     let (num, unit) = t.split_at(split);
     let value = number(num).ok_or_else(|| format!("'{t}' is not a quantity"))?;
     if !check_quantity(value) {
         let value = crate::error::exponential(value);
         return Err(["quantity ", &value, " is outside ±1e12"].concat());
     }
-    let unit = crate::error::ascii_case(unit.trim(), true);
+    let unit = crate::error::ascii_case(unit, true);
     let unit = if unit.is_empty() {
         instrument.quantity_unit
     } else if unit == "USD" || unit == "USDC" || unit == "USDT" {
