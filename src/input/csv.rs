@@ -551,68 +551,58 @@ fn is_coin(text: &str) -> bool {
 /// `BTC-26DEC25-100000-C-USDT`) names: what to write instead (docs/CSV-EXPORTS.md, "Names").
 fn venue_name_hint(name: &str) -> Option<String> {
     let upper = ascii_case(name.trim(), true);
-    let parts: Vec<&str> = upper.split('-').collect();
+    let parts = crate::input::instrument::dash_parts(&upper);
     let is_type = |t: &str| t == "C" || t == "P";
-    let hint = |venue: &str, deribit: &[&str], coin: &str, unit: &str| {
-        let mut out = [venue, " name; write it Deribit-style as "].concat();
-        out.push_str(&deribit.concat());
-        out.push_str(&[", with the size in ", coin, unit].concat());
-        out
-    };
     match parts.as_slice() {
         [coin, quote @ ("USD" | "USDT" | "USDC"), rest @ ..] if is_coin(coin) => {
             // `BTC` for an inverse (coin-settled) name, `BTC_USDT` for a linear one
-            let linear = if *quote == "USD" { "" } else { "_" };
-            let quote = if *quote == "USD" { "" } else { quote };
-            let unit = " or USD (OKX sizes are in contracts)";
-            let deribit = match rest {
-                [] => {
-                    return Some(
-                        ["an OKX spot pair; a holding of the coin is written ", coin].concat(),
-                    )
+            let (linear, quote) = if *quote == "USD" {
+                ("", "")
+            } else {
+                ("_", *quote)
+            };
+            let size = [*coin, " or USD (OKX sizes are in contracts)"];
+            match rest {
+                [] => Some(["an OKX spot pair; a holding of the coin is written ", coin].concat()),
+                ["SWAP"] => Some(named("an OKX", &[coin, linear, quote, "-PERPETUAL"], &size)),
+                [date] => {
+                    let date = okx_date(date)?;
+                    Some(named("an OKX", &[coin, linear, quote, "-", &date], &size))
                 }
-                ["SWAP"] => hint("an OKX", &[coin, linear, quote, "-PERPETUAL"], coin, unit),
-                [date] => hint(
-                    "an OKX",
-                    &[coin, linear, quote, "-", &okx_date(date)?],
-                    coin,
-                    unit,
-                ),
                 [date, strike, t] if is_type(t) => {
                     let date = okx_date(date)?;
                     let parts = [coin, linear, quote, "-", &date, "-", strike, "-", t];
-                    hint("an OKX", &parts, coin, unit)
+                    Some(named("an OKX", &parts, &size))
                 }
-                _ => return None,
-            };
-            Some(deribit)
+                _ => None,
+            }
         }
         [coin, expiry, strike, t, quote @ ("USDT" | "USDC")] if is_coin(coin) && is_type(t) => {
             let parts = [coin, "_", quote, "-", expiry, "-", strike, "-", t];
-            Some(hint("a Bybit", &parts, coin, ""))
+            Some(named("a Bybit", &parts, &[coin]))
         }
         [single] => bybit_hint(single),
         _ => None,
     }
 }
 
+/// `{venue} name; write it Deribit-style as {deribit}, with the size in {size}`.
+#[inline(never)]
+fn named(venue: &str, deribit: &[&str], size: &[&str]) -> String {
+    let mut out = owned(venue);
+    out.push_str(" name; write it Deribit-style as ");
+    out.push_str(&deribit.concat());
+    out.push_str(", with the size in ");
+    out.push_str(&size.concat());
+    out
+}
+
 /// Bybit's undashed names: `BTCUSDT`, `BTCUSDC`, `BTCPERP` (linear), `BTCUSD` (inverse perpetual),
 /// `BTCUSDZ25` (inverse future, expiry not in the name).
 fn bybit_hint(name: &str) -> Option<String> {
-    let start = "a Bybit name; write it Deribit-style as ";
     for (suffix, quote) in [("USDT", "USDT"), ("USDC", "USDC"), ("PERP", "USDC")] {
         if let Some(coin) = name.strip_suffix(suffix).filter(|c| is_coin(c)) {
-            return Some(
-                [
-                    start,
-                    coin,
-                    "_",
-                    quote,
-                    "-PERPETUAL, with the size in ",
-                    coin,
-                ]
-                .concat(),
-            );
+            return Some(named("a Bybit", &[coin, "_", quote, "-PERPETUAL"], &[coin]));
         }
     }
     let (coin, rest) = name.split_once("USD")?;
@@ -620,7 +610,7 @@ fn bybit_hint(name: &str) -> Option<String> {
         return None;
     }
     match rest.as_bytes() {
-        [] => Some([start, coin, "-PERPETUAL, with the size in USD"].concat()),
+        [] => Some(named("a Bybit", &[coin, "-PERPETUAL"], &["USD"])),
         [m, y1, y2]
             if b"FGHJKMNQUVXZ".contains(m) && y1.is_ascii_digit() && y2.is_ascii_digit() =>
         {

@@ -143,6 +143,12 @@ fn format_strike(strike: f64) -> String {
     format!("{strike}").replace('.', "d")
 }
 
+/// The parts of a name between dashes (`BTC-27DEC26` → `BTC`, `27DEC26`).
+#[inline(never)]
+pub(crate) fn dash_parts(name: &str) -> Vec<&str> {
+    name.split('-').collect()
+}
+
 /// `BTC` or `BTC_USDC`: the coin and the linear quote; Err: (column, why).
 fn coin_and_quote(head: &str) -> Result<(&str, Option<&str>), (usize, &'static str)> {
     let (coin, quote) = match head.split_once('_') {
@@ -235,7 +241,7 @@ impl Instrument {
     pub fn parse(name: &str) -> Result<Instrument, Issue> {
         let name = name.trim();
         let upper = ascii_case(name, true);
-        let parts: Vec<&str> = upper.split('-').collect();
+        let parts = dash_parts(&upper);
         // column (1-based) where part i starts
         let col_of = |i: usize| 1 + parts[..i].iter().map(|p| p.len() + 1).sum::<usize>();
         let quoted = |i: usize, why: &str| (col_of(i), ["'", parts[i], why].concat());

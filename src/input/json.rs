@@ -170,6 +170,7 @@ impl<'de> Visitor<'de> for Strict<'_> {
 }
 
 /// Join a path and a key: `market` + `asOf` → `market.asOf`.
+#[inline(never)]
 pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         owned(key)
@@ -204,6 +205,7 @@ pub fn is_key_error(message: &str) -> bool {
 }
 
 /// A type error at `path`.
+#[inline(never)]
 pub fn expected(path: &str, what: &str, got: &Value) -> Error {
     Error::at_path(
         ErrorCode::BadRequest,
@@ -212,19 +214,23 @@ pub fn expected(path: &str, what: &str, got: &Value) -> Error {
     )
 }
 
+#[inline(never)]
 pub fn as_f64(v: &Value, path: &str) -> Result<f64> {
     v.as_f64().ok_or_else(|| expected(path, "a number", v))
 }
 
+#[inline(never)]
 pub fn as_str<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
     v.as_str().ok_or_else(|| expected(path, "a string", v))
 }
 
+#[inline(never)]
 pub fn as_array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>> {
     v.as_array().ok_or_else(|| expected(path, "an array", v))
 }
 
 /// One of a fixed set of strings.
+#[inline(never)]
 pub fn as_enum<T: Copy>(v: &Value, path: &str, options: &[(&str, T)]) -> Result<T> {
     let s = as_str(v, path)?;
     options
@@ -249,6 +255,7 @@ pub struct Obj<'a> {
 
 impl<'a> Obj<'a> {
     /// `v` must be an object whose keys are all in `allowed` (an unknown key is almost always a typo).
+    #[inline(never)]
     pub fn new(v: &'a Value, path: &str, allowed: &[&str]) -> Result<Obj<'a>> {
         let map = v
             .as_object()
@@ -273,6 +280,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An object with any keys (a map).
+    #[inline(never)]
     pub fn map(v: &'a Value, path: &str) -> Result<Obj<'a>> {
         let map = v
             .as_object()
@@ -283,15 +291,18 @@ impl<'a> Obj<'a> {
         })
     }
 
+    #[inline(never)]
     pub fn at(&self, key: &str) -> String {
         join(&self.path, key)
     }
 
     /// The value of `key`; JSON `null` counts as absent.
+    #[inline(never)]
     pub fn get(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).filter(|v| !v.is_null())
     }
 
+    #[inline(never)]
     fn required(&self, key: &str) -> Result<&'a Value> {
         self.get(key).ok_or_else(|| {
             let here = self.at(key);
@@ -303,24 +314,31 @@ impl<'a> Obj<'a> {
         })
     }
 
+    #[inline(never)]
     pub fn f64(&self, key: &str) -> Result<f64> {
         as_f64(self.required(key)?, &self.at(key))
     }
+    #[inline(never)]
     pub fn opt_f64(&self, key: &str) -> Result<Option<f64>> {
         self.get(key).map(|v| as_f64(v, &self.at(key))).transpose()
     }
+    #[inline(never)]
     pub fn f64_or(&self, key: &str, default: f64) -> Result<f64> {
         Ok(self.opt_f64(key)?.unwrap_or(default))
     }
+    #[inline(never)]
     pub fn str(&self, key: &str) -> Result<&'a str> {
         as_str(self.required(key)?, &self.at(key))
     }
+    #[inline(never)]
     pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>> {
         self.get(key).map(|v| as_str(v, &self.at(key))).transpose()
     }
+    #[inline(never)]
     pub fn string_or(&self, key: &str) -> Result<String> {
         Ok(owned(self.opt_str(key)?.unwrap_or("")))
     }
+    #[inline(never)]
     pub fn bool_or(&self, key: &str, default: bool) -> Result<bool> {
         match self.get(key) {
             None => Ok(default),
@@ -329,20 +347,24 @@ impl<'a> Obj<'a> {
                 .ok_or_else(|| expected(&self.at(key), "true or false", v)),
         }
     }
+    #[inline(never)]
     pub fn usize(&self, key: &str) -> Result<usize> {
         let v = self.required(key)?;
         v.as_u64()
             .map(|n| n as usize)
             .ok_or_else(|| expected(&self.at(key), "a whole number", v))
     }
+    #[inline(never)]
     pub fn opt_enum<T: Copy>(&self, key: &str, options: &[(&str, T)]) -> Result<Option<T>> {
         self.get(key)
             .map(|v| as_enum(v, &self.at(key), options))
             .transpose()
     }
+    #[inline(never)]
     pub fn enum_of<T: Copy>(&self, key: &str, options: &[(&str, T)]) -> Result<T> {
         as_enum(self.required(key)?, &self.at(key), options)
     }
+    #[inline(never)]
     pub fn f64_vec(&self, key: &str) -> Result<Vec<f64>> {
         let here = self.at(key);
         as_array(self.required(key)?, &here)?
@@ -352,6 +374,7 @@ impl<'a> Obj<'a> {
             .collect()
     }
     /// A map of numbers (`{"BTC": 2.0}`), in key order.
+    #[inline(never)]
     pub fn opt_f64_map(
         &self,
         key: &str,
