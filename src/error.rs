@@ -146,7 +146,7 @@ impl Error {
         if issues.is_empty() {
             issues.push(Issue::new(ErrorCode::BadRequest, "invalid input"));
         }
-        let first = issues[0].clone();
+        let first = &issues[0];
         let message = if issues.len() > 1 {
             format!(
                 "{} (and {} more problem{})",
@@ -157,12 +157,13 @@ impl Error {
         } else {
             first.message.clone()
         };
+        let (code, line, column, path) = (first.code, first.line, first.column, first.path.clone());
         Error {
-            code: first.code,
+            code,
             message,
-            line: first.line,
-            column: first.column,
-            path: first.path,
+            line,
+            column,
+            path,
             issues,
         }
     }

@@ -14,6 +14,7 @@ use std::fmt;
 
 /// Documented bound on the request JSON size (bytes).
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+const _: () = assert!(MAX_REQUEST_BYTES == 16 << 20, "the message names 16 MB");
 
 /// Parse JSON text into a value; syntax errors carry line and column, a duplicate key its path.
 pub fn parse_json(json: &str, what: &str) -> Result<Value> {
@@ -25,10 +26,7 @@ pub fn parse_json_at(json: &str, what: &str, root: &str) -> Result<Value> {
     if json.len() > MAX_REQUEST_BYTES {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
-            format!(
-                "{what} is larger than {} MB",
-                MAX_REQUEST_BYTES / (1024 * 1024)
-            ),
+            [what, " is larger than 16 MB"].concat(),
         ));
     }
     let duplicate = Cell::new(None);

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 /// Documented bound: at most this many positions in one request.
 pub const MAX_POSITIONS: usize = 20_000;
+const _: () = assert!(MAX_POSITIONS == 20_000, "the messages name 20000");
 /// Documented bound on pasted text (bytes).
 pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
 
@@ -70,11 +71,8 @@ impl Parsed {
         }
         if self.positions.len() > MAX_POSITIONS {
             self.errors.push(
-                Issue::new(
-                    ErrorCode::LimitExceeded,
-                    format!("more than {MAX_POSITIONS} positions"),
-                )
-                .at_line(line_no, 1),
+                Issue::new(ErrorCode::LimitExceeded, "more than 20000 positions")
+                    .at_line(line_no, 1),
             );
             return false;
         }
