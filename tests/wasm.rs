@@ -13,7 +13,7 @@ fn get(v: &JsValue, key: &str) -> JsValue {
 fn report_of_the_sample_book() {
     let request = js_sys::Object::new();
     js_sys::Reflect::set(&request, &"positions".into(), &sample_positions().into()).unwrap();
-    let report = compute_report(request.into()).unwrap();
+    let report = compute_report(request.into(), None).unwrap();
     let total = get(&get(&get(&report, "margin"), "totalUsd"), "initial")
         .as_f64()
         .unwrap();
@@ -22,9 +22,10 @@ fn report_of_the_sample_book() {
 
 #[wasm_bindgen_test]
 fn bad_line_is_an_error_with_code_and_line() {
-    let err = compute_report(JsValue::from_str(
-        r#"{"positions":"BTC-PERPETUAL 1\nBTC-XX 1"}"#,
-    ))
+    let err = compute_report(
+        JsValue::from_str(r#"{"positions":"BTC-PERPETUAL 1\nBTC-XX 1"}"#),
+        None,
+    )
     .unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(
@@ -39,4 +40,18 @@ fn parse_positions_lists_errors() {
     let parsed = parse_positions("BTC-PERPETUAL 1\nbad line here").unwrap();
     let errors: js_sys::Array = get(&parsed, "errors").into();
     assert_eq!(errors.length(), 1);
+}
+
+#[wasm_bindgen_test]
+fn progress_hears_a_monte_carlo_run() {
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::<f64>::new()));
+    let sink = seen.clone();
+    let callback = wasm_bindgen::closure::Closure::<dyn FnMut(f64)>::new(move |f: f64| sink.borrow_mut().push(f));
+    let request = r#"{"positions":"BTC_USDC-PERPETUAL 1\nETH-25DEC26-3000-P -5","analysis":{"var":{"paths":20000}}}"#;
+    let function: &js_sys::Function = callback.as_ref().unchecked_ref();
+    let report = compute_report(JsValue::from_str(request), Some(function.clone())).unwrap();
+    assert!(get(&get(&report, "var"), "esUsd").as_f64().unwrap() > 0.0);
+    let seen = seen.borrow();
+    assert_eq!(seen.last(), Some(&1.0));
+    assert!(seen.windows(2).all(|w| w[1] > w[0]), "{seen:?}");
 }

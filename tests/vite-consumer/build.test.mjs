@@ -15,6 +15,7 @@ import * as pm from "../../pkg/portfolio_margin.js";
 
 const root = new URL("../../", import.meta.url);
 const wasmBytes = readFileSync(new URL("pkg/portfolio_margin_bg.wasm", root));
+const fullWasmBytes = readFileSync(new URL("pkg/full/portfolio_margin_bg.wasm", root));
 pm.initSync({ module: wasmBytes });
 const config = fileURLToPath(new URL("vite.config.mjs", import.meta.url));
 const dist = fileURLToPath(new URL("tmp/vite-consumer-dist/", root));
@@ -32,15 +33,18 @@ const cleanup = [];
 after(async () => { for (const f of cleanup.reverse()) await f(); });
 
 let built = null;
-test("vite build (es2022) bundles the app and the worker and ships the .wasm unchanged", async () => {
+test("vite build (es2022) bundles the app and the worker and ships both .wasm builds unchanged", async () => {
   const t0 = performance.now();
   await build({ configFile: config });
   const ms = performance.now() - t0;
   const assets = readdirSync(join(dist, "assets"));
   const wasm = assets.filter((f) => f.endsWith(".wasm"));
   const js = assets.filter((f) => f.endsWith(".js"));
-  assert.equal(wasm.length, 1, `one .wasm asset (${assets.join(", ")})`);
-  assert.ok(readFileSync(join(dist, "assets", wasm[0])).equals(wasmBytes), "the .wasm asset is byte-identical to pkg/portfolio_margin_bg.wasm");
+  // the app loads the margin path, the worker the full build (pkg/full/)
+  assert.equal(wasm.length, 2, `two .wasm assets (${assets.join(", ")})`);
+  const shipped = wasm.map((f) => readFileSync(join(dist, "assets", f)));
+  assert.ok(shipped.some((b) => b.equals(wasmBytes)), "one .wasm asset is byte-identical to pkg/portfolio_margin_bg.wasm");
+  assert.ok(shipped.some((b) => b.equals(fullWasmBytes)), "the other is byte-identical to pkg/full/portfolio_margin_bg.wasm");
   const html = readFileSync(join(dist, "index.html"), "utf8");
   const entry = html.match(/<script type="module"[^>]*src="\.\/assets\/([^"]+\.js)"/)?.[1];
   assert.ok(entry && js.includes(entry), `index.html loads a bundled entry (${js.join(", ")})`);
