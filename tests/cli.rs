@@ -103,9 +103,17 @@ fn report_computes_analysis_and_progress_goes_to_stderr() {
     assert!(report["payoff"]["ETH"]["breakevens"].is_array());
     let fractions: Vec<f64> = err
         .lines()
-        .map(|l| l.strip_prefix("progress ").unwrap_or_else(|| panic!("unexpected stderr line {l}")).parse().unwrap())
+        .map(|l| {
+            l.strip_prefix("progress ")
+                .unwrap_or_else(|| panic!("unexpected stderr line {l}"))
+                .parse()
+                .unwrap()
+        })
         .collect();
-    assert!(fractions.len() >= 3 && fractions.windows(2).all(|w| w[1] > w[0]), "{fractions:?}");
+    assert!(
+        fractions.len() >= 3 && fractions.windows(2).all(|w| w[1] > w[0]),
+        "{fractions:?}"
+    );
     assert_eq!(fractions.last(), Some(&1.0));
     // without --progress: the same report and nothing on stderr
     let (code, quiet, err) = run(&["report", "-"], request);

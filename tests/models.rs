@@ -135,7 +135,10 @@ fn preset_overrides_field_by_field_and_typos_are_errors() {
         .into_iter()
         .map(|m| m.name)
         .collect();
-    assert_eq!(names, ["deribit-pm", "deribit-standard", "span", "es-margin"]);
+    assert_eq!(
+        names,
+        ["deribit-pm", "deribit-standard", "span", "es-margin"]
+    );
 }
 
 #[test]

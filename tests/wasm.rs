@@ -46,7 +46,9 @@ fn parse_positions_lists_errors() {
 fn progress_hears_a_monte_carlo_run() {
     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::<f64>::new()));
     let sink = seen.clone();
-    let callback = wasm_bindgen::closure::Closure::<dyn FnMut(f64)>::new(move |f: f64| sink.borrow_mut().push(f));
+    let callback = wasm_bindgen::closure::Closure::<dyn FnMut(f64)>::new(move |f: f64| {
+        sink.borrow_mut().push(f)
+    });
     let request = r#"{"positions":"BTC_USDC-PERPETUAL 1\nETH-25DEC26-3000-P -5","analysis":{"var":{"paths":20000}}}"#;
     let function: &js_sys::Function = callback.as_ref().unchecked_ref();
     let report = compute_report(JsValue::from_str(request), Some(function.clone())).unwrap();

@@ -133,20 +133,44 @@ impl VarInput {
             )?
             .unwrap_or(VarMethod::MonteCarlo);
         let mut var = VarInput::defaults(method);
-        var.horizon_days = in_range(&o, "horizonDays", 1.0, |h| h > 0.0 && h <= MAX_HORIZON_DAYS, "a number of days in (0, 365]")?;
+        var.horizon_days = in_range(
+            &o,
+            "horizonDays",
+            1.0,
+            |h| h > 0.0 && h <= MAX_HORIZON_DAYS,
+            "a number of days in (0, 365]",
+        )?;
         if method == VarMethod::Historical && var.horizon_days.fract() != 0.0 {
-            return Err(bad_number(&o.at("horizonDays"), "a historical horizon is a whole number of days (overlapping h-day windows)"));
+            return Err(bad_number(
+                &o.at("horizonDays"),
+                "a historical horizon is a whole number of days (overlapping h-day windows)",
+            ));
         }
         let confidence = |h: f64| (0.5..1.0).contains(&h);
-        var.var_confidence = in_range(&o, "varConfidence", 0.99, confidence, "a confidence in [0.5, 1), such as 0.99")?;
-        var.es_confidence = in_range(&o, "esConfidence", 0.975, confidence, "a confidence in [0.5, 1), such as 0.975")?;
+        var.var_confidence = in_range(
+            &o,
+            "varConfidence",
+            0.99,
+            confidence,
+            "a confidence in [0.5, 1), such as 0.99",
+        )?;
+        var.es_confidence = in_range(
+            &o,
+            "esConfidence",
+            0.975,
+            confidence,
+            "a confidence in [0.5, 1), such as 0.975",
+        )?;
         if let Some(p) = o.get("paths") {
             let n = p.as_u64().filter(|n| (100..=MAX_PATHS as u64).contains(n));
             var.paths = n.ok_or_else(|| {
                 Error::at_path(
                     ErrorCode::LimitExceeded,
                     o.at("paths"),
-                    format!("{}: the number of paths must be a whole number from 100 to {MAX_PATHS}", o.at("paths")),
+                    format!(
+                        "{}: the number of paths must be a whole number from 100 to {MAX_PATHS}",
+                        o.at("paths")
+                    ),
                 )
             })? as usize;
         }
@@ -154,7 +178,11 @@ impl VarInput {
             None => Seed::Fixed(42),
             Some(Value::Null) => Seed::Fresh,
             Some(s) => Seed::Fixed(s.as_u64().ok_or_else(|| {
-                expected(&o.at("seed"), "a whole number from 0 to 2^64−1, or null for a fresh seed", s)
+                expected(
+                    &o.at("seed"),
+                    "a whole number from 0 to 2^64−1, or null for a fresh seed",
+                    s,
+                )
             })?),
         };
         var.tails = match o.get("tails") {
@@ -168,20 +196,48 @@ impl VarInput {
                 }
                 Tails::StudentT(nu)
             }
-            Some(other) => return Err(expected(&o.at("tails"), "\"normal\" or {\"studentT\": ν}", other)),
+            Some(other) => {
+                return Err(expected(
+                    &o.at("tails"),
+                    "\"normal\" or {\"studentT\": ν}",
+                    other,
+                ))
+            }
         };
-        var.spot_vol_beta = in_range(&o, "spotVolBeta", 0.0, |b| b.abs() <= 20.0, "a number in [−20, 20]")?;
+        var.spot_vol_beta = in_range(
+            &o,
+            "spotVolBeta",
+            0.0,
+            |b| b.abs() <= 20.0,
+            "a number in [−20, 20]",
+        )?;
         var.include_collateral = o.bool_or("includeCollateral", true)?;
-        var.returns = series(&o, "returns", |r| r > -1.0 && r <= 100.0, "a daily simple return above −1 (−100 %)")?;
-        var.vol_returns = series(&o, "volReturns", |r| r > -1.0 && r <= 100.0, "a relative vol change above −1")?;
+        var.returns = series(
+            &o,
+            "returns",
+            |r| r > -1.0 && r <= 100.0,
+            "a daily simple return above −1 (−100 %)",
+        )?;
+        var.vol_returns = series(
+            &o,
+            "volReturns",
+            |r| r > -1.0 && r <= 100.0,
+            "a relative vol change above −1",
+        )?;
         var.lambda = o.opt_f64("lambda")?;
         if let Some(l) = var.lambda {
             if !(l > 0.0 && l < 1.0) {
-                return Err(bad_number(&o.at("lambda"), "the age-weighting λ must be in (0, 1), such as 0.995"));
+                return Err(bad_number(
+                    &o.at("lambda"),
+                    "the age-weighting λ must be in (0, 1), such as 0.995",
+                ));
             }
         }
         var.revaluation = o
-            .opt_enum("revaluation", &[("grid", Revaluation::Grid), ("full", Revaluation::Full)])?
+            .opt_enum(
+                "revaluation",
+                &[("grid", Revaluation::Grid), ("full", Revaluation::Full)],
+            )?
             .unwrap_or(Revaluation::Grid);
         if method == VarMethod::Historical && var.returns.is_empty() {
             return Err(Error::at_path(
@@ -274,13 +330,31 @@ impl StressScenario {
     /// A scenario object (`name`, `label`, `moves`, `vol`, and in the library `window`, `source`,
     /// `volBasis`).
     pub fn from_json(v: &Value, path: &str) -> Result<StressScenario> {
-        let o = Obj::new(v, path, &["name", "label", "window", "source", "volBasis", "moves", "vol"])?;
+        let o = Obj::new(
+            v,
+            path,
+            &[
+                "name", "label", "window", "source", "volBasis", "moves", "vol",
+            ],
+        )?;
         let name = o.str("name")?.to_string();
         if name.is_empty() || name.len() > 100 {
-            return Err(Error::at_path(ErrorCode::BadRequest, o.at("name"), format!("{}: a scenario name of 1 to 100 characters", o.at("name"))));
+            return Err(Error::at_path(
+                ErrorCode::BadRequest,
+                o.at("name"),
+                format!("{}: a scenario name of 1 to 100 characters", o.at("name")),
+            ));
         }
-        let moves = moves_of(&o, "moves", "a relative price move above −1 (−100 %), such as −0.3")?;
-        let vol = moves_of(&o, "vol", "a relative vol change above −1, such as 0.5 (+50 %)")?;
+        let moves = moves_of(
+            &o,
+            "moves",
+            "a relative price move above −1 (−100 %), such as −0.3",
+        )?;
+        let vol = moves_of(
+            &o,
+            "vol",
+            "a relative vol change above −1, such as 0.5 (+50 %)",
+        )?;
         Ok(StressScenario {
             label: o.opt_str("label")?.unwrap_or(&name).to_string(),
             name,
@@ -319,7 +393,11 @@ fn moves_of(o: &Obj, key: &str, what: &str) -> Result<BTreeMap<String, f64>> {
         if !(v.is_finite() && v > -1.0 && v <= 100.0) {
             return Err(bad_number(&here, &format!("expected {what}, got {v}")));
         }
-        let k = if k == "default" { k } else { k.to_ascii_uppercase() };
+        let k = if k == "default" {
+            k
+        } else {
+            k.to_ascii_uppercase()
+        };
         out.insert(k, v);
     }
     Ok(out)
@@ -344,7 +422,9 @@ impl StressInput {
                 as_array(list, &o.at("include"))?
                     .iter()
                     .enumerate()
-                    .map(|(i, s)| as_str(s, &format!("{}[{i}]", o.at("include"))).map(str::to_string))
+                    .map(|(i, s)| {
+                        as_str(s, &format!("{}[{i}]", o.at("include"))).map(str::to_string)
+                    })
                     .collect::<Result<Vec<_>>>()?,
             ),
         };
@@ -355,11 +435,17 @@ impl StressInput {
                 return Err(Error::at_path(
                     ErrorCode::LimitExceeded,
                     o.at("custom"),
-                    format!("{}: more than {MAX_CUSTOM_SCENARIOS} custom scenarios", o.at("custom")),
+                    format!(
+                        "{}: more than {MAX_CUSTOM_SCENARIOS} custom scenarios",
+                        o.at("custom")
+                    ),
                 ));
             }
             for (i, s) in list.iter().enumerate() {
-                custom.push(StressScenario::from_json(s, &format!("{}[{i}]", o.at("custom")))?);
+                custom.push(StressScenario::from_json(
+                    s,
+                    &format!("{}[{i}]", o.at("custom")),
+                )?);
             }
         }
         Ok(StressInput { include, custom })
@@ -400,9 +486,15 @@ impl PayoffInput {
             ..PayoffInput::default()
         };
         if let Some(at) = o.opt_str("at")? {
-            let date = Date::parse_iso(at).or_else(|| Date::parse_deribit(at)).ok_or_else(|| {
-                Error::at_path(ErrorCode::BadDate, o.at("at"), format!("{}: '{at}' is not a date (YYYY-MM-DD)", o.at("at")))
-            })?;
+            let date = Date::parse_iso(at)
+                .or_else(|| Date::parse_deribit(at))
+                .ok_or_else(|| {
+                    Error::at_path(
+                        ErrorCode::BadDate,
+                        o.at("at"),
+                        format!("{}: '{at}' is not a date (YYYY-MM-DD)", o.at("at")),
+                    )
+                })?;
             p.at = Some((date, date.expiry_timestamp()));
         }
         if o.get("range").is_some() {
@@ -420,7 +512,10 @@ impl PayoffInput {
                     Error::at_path(
                         ErrorCode::LimitExceeded,
                         o.at("points"),
-                        format!("{}: a whole number of points from 3 to {MAX_PAYOFF_POINTS}", o.at("points")),
+                        format!(
+                            "{}: a whole number of points from 3 to {MAX_PAYOFF_POINTS}",
+                            o.at("points")
+                        ),
                     )
                 })? as usize;
         }
@@ -441,9 +536,21 @@ impl AnalysisInput {
         let o = Obj::new(v, "analysis", &["var", "stress", "payoff"])?;
         let off = |x: &&Value| **x != Value::Bool(false);
         Ok(AnalysisInput {
-            var: o.get("var").filter(off).map(|x| VarInput::from_json(x, &o.at("var"))).transpose()?,
-            stress: o.get("stress").filter(off).map(|x| StressInput::from_json(x, &o.at("stress"))).transpose()?,
-            payoff: o.get("payoff").filter(off).map(|x| PayoffInput::from_json(x, &o.at("payoff"))).transpose()?,
+            var: o
+                .get("var")
+                .filter(off)
+                .map(|x| VarInput::from_json(x, &o.at("var")))
+                .transpose()?,
+            stress: o
+                .get("stress")
+                .filter(off)
+                .map(|x| StressInput::from_json(x, &o.at("stress")))
+                .transpose()?,
+            payoff: o
+                .get("payoff")
+                .filter(off)
+                .map(|x| PayoffInput::from_json(x, &o.at("payoff")))
+                .transpose()?,
         })
     }
 

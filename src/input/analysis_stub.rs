@@ -14,9 +14,10 @@ pub struct AnalysisInput {
 impl AnalysisInput {
     pub fn from_json(v: &serde_json::Value) -> Result<AnalysisInput> {
         let o = Obj::new(v, "analysis", &["var", "stress", "payoff"])?;
-        let asks = ["var", "stress", "payoff"]
-            .iter()
-            .any(|k| o.get(k).is_some_and(|x| *x != serde_json::Value::Bool(false)));
+        let asks = ["var", "stress", "payoff"].iter().any(|k| {
+            o.get(k)
+                .is_some_and(|x| *x != serde_json::Value::Bool(false))
+        });
         Ok(AnalysisInput { asks })
     }
 

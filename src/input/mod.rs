@@ -64,11 +64,17 @@ pub struct RequestJson {
 #[derive(ts_rs::TS)]
 #[ts(rename = "AnalysisRequest", optional_fields)]
 pub struct AnalysisJson {
-    #[ts(type = "boolean | { method?: \"monte-carlo\" | \"historical\" | \"delta-gamma\", horizonDays?: number, varConfidence?: number, esConfidence?: number, paths?: number, seed?: number | null, tails?: \"normal\" | { studentT: number }, spotVolBeta?: number, includeCollateral?: boolean, returns?: Record<string, number[]>, volReturns?: Record<string, number[]>, lambda?: number, revaluation?: \"grid\" | \"full\" }")]
+    #[ts(
+        type = "boolean | { method?: \"monte-carlo\" | \"historical\" | \"delta-gamma\", horizonDays?: number, varConfidence?: number, esConfidence?: number, paths?: number, seed?: number | null, tails?: \"normal\" | { studentT: number }, spotVolBeta?: number, includeCollateral?: boolean, returns?: Record<string, number[]>, volReturns?: Record<string, number[]>, lambda?: number, revaluation?: \"grid\" | \"full\" }"
+    )]
     pub var: Option<()>,
-    #[ts(type = "boolean | { include?: string[], custom?: { name: string, label?: string, moves?: Record<string, number>, vol?: Record<string, number> }[] }")]
+    #[ts(
+        type = "boolean | { include?: string[], custom?: { name: string, label?: string, moves?: Record<string, number>, vol?: Record<string, number> }[] }"
+    )]
     pub stress: Option<()>,
-    #[ts(type = "boolean | { underlying?: string, at?: string, range?: [number, number], points?: number }")]
+    #[ts(
+        type = "boolean | { underlying?: string, at?: string, range?: [number, number], points?: number }"
+    )]
     pub payoff: Option<()>,
 }
 

@@ -100,7 +100,10 @@ pub fn currency_accounts(
 ) -> Result<Vec<CurrencyAccount>> {
     let mut accounts: BTreeMap<String, CurrencyAccount> = BTreeMap::new();
     // es-margin margins the whole account in USD: every collateral counts there at its index
-    let account_wide = book.pools.iter().any(|p| p.pool == crate::margin::model::ACCOUNT_POOL);
+    let account_wide = book
+        .pools
+        .iter()
+        .any(|p| p.pool == crate::margin::model::ACCOUNT_POOL);
     for (name, amount) in collateral {
         let currency = name.trim().to_ascii_uppercase();
         let path = format!("account.collateral.{name}");
@@ -256,7 +259,8 @@ impl<'a> Surplus<'a> {
         collateral: &'a BTreeMap<String, f64>,
         underlying: &'a str,
     ) -> Surplus<'a> {
-        let (moving, fixed): (Vec<_>, Vec<_>) = book.pools.iter().partition(|p| p.underlying == underlying);
+        let (moving, fixed): (Vec<_>, Vec<_>) =
+            book.pools.iter().partition(|p| p.underlying == underlying);
         let members: Vec<&ValuedPosition> = moving.iter().flat_map(|p| book.members(p)).collect();
         Surplus {
             underlying,
@@ -265,7 +269,11 @@ impl<'a> Surplus<'a> {
             model,
             fixed_equity: fixed.iter().map(|p| p.value * p.to_usd()).sum(),
             fixed_maintenance: 0.0,
-            cross: Some(CrossPart { params, fixed_pools: fixed, collateral }),
+            cross: Some(CrossPart {
+                params,
+                fixed_pools: fixed,
+                collateral,
+            }),
         }
     }
 
@@ -288,18 +296,33 @@ impl<'a> Surplus<'a> {
         let (equity, maintenance) = match &self.cross {
             None => (
                 self.fixed_equity + book.pools.iter().map(|p| p.value).sum::<f64>(),
-                self.fixed_maintenance + book.pools.iter().map(|p| p.margin().maintenance).sum::<f64>(),
+                self.fixed_maintenance
+                    + book
+                        .pools
+                        .iter()
+                        .map(|p| p.margin().maintenance)
+                        .sum::<f64>(),
             ),
             Some(c) => {
-                let pools: Vec<&crate::margin::book::PoolBook> = c.fixed_pools.iter().copied().chain(book.pools.iter()).collect();
+                let pools: Vec<&crate::margin::book::PoolBook> = c
+                    .fixed_pools
+                    .iter()
+                    .copied()
+                    .chain(book.pools.iter())
+                    .collect();
                 let collateral_usd: f64 = c
                     .collateral
                     .iter()
-                    .filter_map(|(k, a)| usd_rate(&k.trim().to_ascii_uppercase(), &market).map(|r| a * r))
+                    .filter_map(|(k, a)| {
+                        usd_rate(&k.trim().to_ascii_uppercase(), &market).map(|r| a * r)
+                    })
                     .sum();
                 (
-                    self.fixed_equity + collateral_usd + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>(),
-                    crate::margin::cross::cross_margin_of(&pools, c.params, &market, c.collateral).maintenance,
+                    self.fixed_equity
+                        + collateral_usd
+                        + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>(),
+                    crate::margin::cross::cross_margin_of(&pools, c.params, &market, c.collateral)
+                        .maintenance,
                 )
             }
         };
@@ -512,7 +535,15 @@ pub fn account_report(
         maintenance: accounts.iter().map(|c| c.maintenance * c.usd_rate).sum(),
     };
     Ok(AccountReport {
-        mode: if book.pools.iter().any(|p| p.pool == crate::margin::model::ACCOUNT_POOL) { "cross" } else { "segregated" },
+        mode: if book
+            .pools
+            .iter()
+            .any(|p| p.pool == crate::margin::model::ACCOUNT_POOL)
+        {
+            "cross"
+        } else {
+            "segregated"
+        },
         closest_to_liquidation: closest_to_liquidation(&accounts),
         liquidates_first: liquidates_first(book, market, &accounts),
         accounts,
@@ -534,7 +565,11 @@ fn cross_account_report(
         let currency = name.trim().to_ascii_uppercase();
         let path = format!("account.collateral.{name}");
         if !(amount.is_finite() && amount.abs() <= 1e15) {
-            return Err(Error::at_path(ErrorCode::BadNumber, path, "collateral must be a finite number within ±1e15"));
+            return Err(Error::at_path(
+                ErrorCode::BadNumber,
+                path,
+                "collateral must be a finite number within ±1e15",
+            ));
         }
         let rate = usd_rate(&currency, market).ok_or_else(|| {
             Error::at_path(ErrorCode::MissingMarket, &path, format!("no market for collateral currency {currency} (add underlyings.{currency} with an index)"))
@@ -543,19 +578,27 @@ fn cross_account_report(
     }
     let cross = crate::margin::cross::cross_margin(book, params, market, collateral);
     account.pools = book.pools.iter().map(|p| p.pool.clone()).collect();
-    account.equity = account.collateral + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>();
+    account.equity =
+        account.collateral + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>();
     account.initial = cross.initial;
     account.maintenance = cross.maintenance;
     account.margin_ratio = (account.equity > 0.0).then(|| account.maintenance / account.equity);
     account.available_funds = account.equity - account.initial;
     account.equity_usd = account.equity;
     let mut underlyings: Vec<String> = book.pools.iter().map(|p| p.underlying.clone()).collect();
-    underlyings.extend(collateral.keys().map(|k| k.trim().to_ascii_uppercase()).filter(|c| !crate::pricing::valuation::is_stablecoin(c)));
+    underlyings.extend(
+        collateral
+            .keys()
+            .map(|k| k.trim().to_ascii_uppercase())
+            .filter(|c| !crate::pricing::valuation::is_stablecoin(c)),
+    );
     underlyings.sort();
     underlyings.dedup();
     let today = account.equity - account.maintenance;
     for u in &underlyings {
-        let Some(index) = market.underlying(u).map(|m| m.index) else { continue };
+        let Some(index) = market.underlying(u).map(|m| m.index) else {
+            continue;
+        };
         let surplus = Surplus::cross(book, market, model, params, collateral, u);
         let strikes: Vec<f64> = book
             .pools
@@ -565,7 +608,10 @@ fn cross_account_report(
             .filter_map(|p| p.input.instrument.strike.map(|k| k / index))
             .collect();
         let liquidation = if today <= 0.0 {
-            Liquidation { down: Some(index), up: Some(index) }
+            Liquidation {
+                down: Some(index),
+                up: Some(index),
+            }
         } else {
             Liquidation {
                 down: nearest_crossing(&surplus, -1.0, &strikes)?.map(|x| index * x),
@@ -575,7 +621,11 @@ fn cross_account_report(
         account.liquidation.insert(u.clone(), liquidation);
     }
     let accounts = vec![account];
-    let total_usd = AccountTotalsUsd { equity: accounts[0].equity, initial: accounts[0].initial, maintenance: accounts[0].maintenance };
+    let total_usd = AccountTotalsUsd {
+        equity: accounts[0].equity,
+        initial: accounts[0].initial,
+        maintenance: accounts[0].maintenance,
+    };
     Ok(AccountReport {
         mode: "cross",
         closest_to_liquidation: closest_to_liquidation(&accounts),

@@ -85,11 +85,16 @@ impl Book {
             .collect();
         let mut members_of: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, p) in positions.iter().enumerate() {
-            members_of.entry(model.pool_of(p).to_string()).or_default().push(i);
+            members_of
+                .entry(model.pool_of(p).to_string())
+                .or_default()
+                .push(i);
         }
         let pools = members_of
             .into_iter()
-            .filter_map(|(pool, members)| build_pool(pool, members, &positions, &standard, model, market))
+            .filter_map(|(pool, members)| {
+                build_pool(pool, members, &positions, &standard, model, market)
+            })
             .collect();
         Book {
             positions,
@@ -141,7 +146,11 @@ fn build_pool(
     };
     let pool_standard: Margin = members
         .iter()
-        .filter_map(|i| standard.get(*i).map(|m| Margin::new(m.initial * to_usd(i), m.maintenance * to_usd(i))))
+        .filter_map(|i| {
+            standard
+                .get(*i)
+                .map(|m| Margin::new(m.initial * to_usd(i), m.maintenance * to_usd(i)))
+        })
         .sum();
     let facts = PoolFacts {
         index: first.index,
@@ -153,9 +162,19 @@ fn build_pool(
     };
     let assessment = layout.assess(&aggregated, &facts);
     let (currency, underlying, settlement, index) = if account_wide {
-        ("USD".to_string(), "ALL".to_string(), Settlement::Linear, 1.0)
+        (
+            "USD".to_string(),
+            "ALL".to_string(),
+            Settlement::Linear,
+            1.0,
+        )
     } else {
-        (inst.settlement_currency.clone(), inst.underlying.clone(), inst.settlement, first.index)
+        (
+            inst.settlement_currency.clone(),
+            inst.underlying.clone(),
+            inst.settlement,
+            first.index,
+        )
     };
     Some(PoolBook {
         pool,
@@ -163,7 +182,16 @@ fn build_pool(
         underlying,
         settlement,
         index,
-        value: refs.iter().map(|p| if account_wide { p.value_usd } else { p.value_pool }).sum(),
+        value: refs
+            .iter()
+            .map(|p| {
+                if account_wide {
+                    p.value_usd
+                } else {
+                    p.value_pool
+                }
+            })
+            .sum(),
         members,
         layout,
         vectors,

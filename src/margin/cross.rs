@@ -6,7 +6,9 @@
 
 use crate::margin::book::{Book, PoolBook};
 use crate::margin::layout::PoolAssessment;
-use crate::margin::risk_matrix::{adjusted_cell, dampener_amount, CellRef, RiskMatrixParams, ScenarioTable};
+use crate::margin::risk_matrix::{
+    adjusted_cell, dampener_amount, CellRef, RiskMatrixParams, ScenarioTable,
+};
 use crate::market::Market;
 use crate::pricing::valuation::is_stablecoin;
 use serde::Serialize;
@@ -51,9 +53,17 @@ impl Cells<'_> {
     }
     fn cell_ref(&self, j: usize) -> CellRef {
         if j < 3 * self.points {
-            CellRef { table: ScenarioTable::Standard, row: j / self.points, column: j % self.points }
+            CellRef {
+                table: ScenarioTable::Standard,
+                row: j / self.points,
+                column: j % self.points,
+            }
         } else {
-            CellRef { table: ScenarioTable::Extended, row: 0, column: j - 3 * self.points }
+            CellRef {
+                table: ScenarioTable::Extended,
+                row: 0,
+                column: j - 3 * self.points,
+            }
         }
     }
     /// The price move of `underlying` in cell `j`.
@@ -61,13 +71,20 @@ impl Cells<'_> {
         let c = self.cell_ref(j);
         match c.table {
             ScenarioTable::Extended => self.params.extended_moves[c.column],
-            _ => self.params.price_moves(self.params.shock_for(underlying).price_range)[c.column],
+            _ => self
+                .params
+                .price_moves(self.params.shock_for(underlying).price_range)[c.column],
         }
     }
 }
 
 /// The cross margin of a `deribit-pm` book with `collateral` (SPEC §3.5).
-pub fn cross_margin(book: &Book, params: &RiskMatrixParams, market: &Market, collateral: &BTreeMap<String, f64>) -> CrossMargin {
+pub fn cross_margin(
+    book: &Book,
+    params: &RiskMatrixParams,
+    market: &Market,
+    collateral: &BTreeMap<String, f64>,
+) -> CrossMargin {
     let pools: Vec<&PoolBook> = book.pools.iter().collect();
     cross_margin_of(&pools, params, market, collateral)
 }
@@ -79,20 +96,28 @@ pub fn cross_margin_of(
     market: &Market,
     collateral: &BTreeMap<String, f64>,
 ) -> CrossMargin {
-    let cells = Cells { params, points: params.price_points };
+    let cells = Cells {
+        params,
+        points: params.price_points,
+    };
     let width = cells.width();
     let mut by_currency: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut underlyings: Vec<String> = Vec::new();
     let (mut roll_shock, mut delta_shock) = (0.0, 0.0);
     for pool in pools {
-        let (PoolAssessment::Matrix(risk), Some(layout)) = (&pool.assessment, pool.layout.matrix()) else {
+        let (PoolAssessment::Matrix(risk), Some(layout)) = (&pool.assessment, pool.layout.matrix())
+        else {
             continue;
         };
         if !underlyings.contains(&pool.underlying) {
             underlyings.push(pool.underlying.clone());
         }
         let inverse = layout.scen.inverse;
-        let key = if inverse { pool.currency.clone() } else { "USD".to_string() };
+        let key = if inverse {
+            pool.currency.clone()
+        } else {
+            "USD".to_string()
+        };
         let row = by_currency.entry(key).or_insert_with(|| vec![0.0; width]);
         let n = 3 * layout.scen.price_moves.len();
         let r = layout.scen.range;
@@ -104,7 +129,10 @@ pub fn cross_margin_of(
             } else {
                 let m = layout.scen.extended_moves[j - n];
                 let damp = dampener_amount(&layout.scen, &layout.currency, pool.index, m);
-                (adjusted_cell(raw, damp, 1.0), pool.index * (1.0 + m.signum() * r))
+                (
+                    adjusted_cell(raw, damp, 1.0),
+                    pool.index * (1.0 + m.signum() * r),
+                )
             };
             *slot += if inverse { cell * to_usd } else { cell };
         }
@@ -114,20 +142,29 @@ pub fn cross_margin_of(
     // coin collateral moves with its coin: c × S × m
     for (name, amount) in collateral {
         let coin = name.trim().to_ascii_uppercase();
-        let Some(index) = market.underlying(&coin).map(|u| u.index).filter(|_| !is_stablecoin(&coin)) else {
+        let Some(index) = market
+            .underlying(&coin)
+            .map(|u| u.index)
+            .filter(|_| !is_stablecoin(&coin))
+        else {
             continue;
         };
         if !underlyings.contains(&coin) {
             underlyings.push(coin.clone());
         }
-        let row = by_currency.entry(coin.clone()).or_insert_with(|| vec![0.0; width]);
+        let row = by_currency
+            .entry(coin.clone())
+            .or_insert_with(|| vec![0.0; width]);
         for (j, slot) in row.iter_mut().enumerate() {
             *slot += amount * index * cells.move_of(&coin, j);
         }
     }
     // per currency: gains at pnlOffset, capped at maxOffsetablePnl; losses in full
     let haircut = |currency: &str, pnl: f64| {
-        let c = params.currencies.get(currency).unwrap_or(&params.default_currency);
+        let c = params
+            .currencies
+            .get(currency)
+            .unwrap_or(&params.default_currency);
         if pnl > 0.0 {
             (pnl * c.pnl_offset).min(c.max_offsetable_pnl)
         } else {
@@ -142,7 +179,11 @@ pub fn cross_margin_of(
     let c = cells.cell_ref(worst);
     underlyings.sort();
     let initial = worst_case + roll_shock + delta_shock;
-    let mm_factor = params.currencies.get("USD").unwrap_or(&params.default_currency).mm_factor;
+    let mm_factor = params
+        .currencies
+        .get("USD")
+        .unwrap_or(&params.default_currency)
+        .mm_factor;
     CrossMargin {
         initial,
         maintenance: mm_factor * initial,
@@ -151,8 +192,14 @@ pub fn cross_margin_of(
             table: c.table,
             row: c.row,
             column: c.column,
-            price_moves: underlyings.iter().map(|u| (u.clone(), cells.move_of(u, worst))).collect(),
-            pnl_by_currency: by_currency.iter().map(|(k, row)| (k.clone(), haircut(k, row[worst]))).collect(),
+            price_moves: underlyings
+                .iter()
+                .map(|u| (u.clone(), cells.move_of(u, worst)))
+                .collect(),
+            pnl_by_currency: by_currency
+                .iter()
+                .map(|(k, row)| (k.clone(), haircut(k, row[worst])))
+                .collect(),
         },
         roll_shock,
         delta_shock,

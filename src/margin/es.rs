@@ -41,7 +41,19 @@ impl EsParams {
         let o = Obj::new(
             v,
             "model",
-            &["name", "kind", "description", "figuresAsOf", "horizonDays", "esConfidence", "paths", "seed", "tails", "spotVolBeta", "mmFactor"],
+            &[
+                "name",
+                "kind",
+                "description",
+                "figuresAsOf",
+                "horizonDays",
+                "esConfidence",
+                "paths",
+                "seed",
+                "tails",
+                "spotVolBeta",
+                "mmFactor",
+            ],
         )
         .map_err(model_error)?;
         let num = |key: &str, default: f64, ok: &dyn Fn(f64) -> bool, what: &str| -> Result<f64> {
@@ -52,12 +64,44 @@ impl EsParams {
                 bad_model(o.at(key), &format!("{}: {what}", o.at(key)))
             }
         };
-        let horizon_days = num("horizonDays", 2.0, &|h| h > 0.0 && h <= 365.0, "a margin period of risk in days, in (0, 365]")?;
-        let es_confidence = num("esConfidence", 0.99, &|c| (0.5..1.0).contains(&c), "a confidence in [0.5, 1), such as 0.99")?;
-        let paths = num("paths", 10_000.0, &|n| n.fract() == 0.0 && (100.0..=crate::input::analysis::MAX_PATHS as f64).contains(&n), "a whole number of paths from 100 to 200 000")? as usize;
-        let seed = num("seed", 42.0, &|s| s.fract() == 0.0 && (0.0..=9.007e15).contains(&s), "a whole-number seed")? as u64;
-        let spot_vol_beta = num("spotVolBeta", 0.0, &|b| b.abs() <= 20.0, "a number in [−20, 20]")?;
-        let mm_factor = num("mmFactor", 0.8, &|m| m > 0.0 && m <= 1.0, "a factor in (0, 1]")?;
+        let horizon_days = num(
+            "horizonDays",
+            2.0,
+            &|h| h > 0.0 && h <= 365.0,
+            "a margin period of risk in days, in (0, 365]",
+        )?;
+        let es_confidence = num(
+            "esConfidence",
+            0.99,
+            &|c| (0.5..1.0).contains(&c),
+            "a confidence in [0.5, 1), such as 0.99",
+        )?;
+        let paths = num(
+            "paths",
+            10_000.0,
+            &|n| {
+                n.fract() == 0.0 && (100.0..=crate::input::analysis::MAX_PATHS as f64).contains(&n)
+            },
+            "a whole number of paths from 100 to 200 000",
+        )? as usize;
+        let seed = num(
+            "seed",
+            42.0,
+            &|s| s.fract() == 0.0 && (0.0..=9.007e15).contains(&s),
+            "a whole-number seed",
+        )? as u64;
+        let spot_vol_beta = num(
+            "spotVolBeta",
+            0.0,
+            &|b| b.abs() <= 20.0,
+            "a number in [−20, 20]",
+        )?;
+        let mm_factor = num(
+            "mmFactor",
+            0.8,
+            &|m| m > 0.0 && m <= 1.0,
+            "a factor in (0, 1]",
+        )?;
         let tails = match o.get("tails") {
             None => Tails::StudentT(4.0),
             Some(serde_json::Value::String(s)) if s == "normal" => Tails::Normal,
@@ -65,12 +109,24 @@ impl EsParams {
                 let to = Obj::new(t, &o.at("tails"), &["studentT"]).map_err(model_error)?;
                 let nu = to.f64("studentT").map_err(model_error)?;
                 if !(nu > 2.0 && nu <= 1e6) {
-                    return bad_model(to.at("studentT"), "Student-t degrees of freedom must be above 2 and at most 1e6");
+                    return bad_model(
+                        to.at("studentT"),
+                        "Student-t degrees of freedom must be above 2 and at most 1e6",
+                    );
                 }
                 Tails::StudentT(nu)
             }
         };
-        Ok(EsParams { horizon_days, es_confidence, paths, seed, tails, spot_vol_beta, mm_factor, roll })
+        Ok(EsParams {
+            horizon_days,
+            es_confidence,
+            paths,
+            seed,
+            tails,
+            spot_vol_beta,
+            mm_factor,
+            roll,
+        })
     }
 
     /// The Monte Carlo settings of the ES (SPEC §4's engine).
@@ -92,7 +148,10 @@ impl EsParams {
     /// Whether the market can run the scenarios of these positions (every underlying has a vol,
     /// the correlations are positive semi-definite): checked before any assessment.
     pub fn check(&self, positions: &[ValuedPosition], market: &Market) -> Result<()> {
-        let refs: Vec<&ValuedPosition> = positions.iter().filter(|p| p.input.instrument.kind != crate::input::instrument::Kind::Spot).collect();
+        let refs: Vec<&ValuedPosition> = positions
+            .iter()
+            .filter(|p| p.input.instrument.kind != crate::input::instrument::Kind::Spot)
+            .collect();
         let book = crate::risk::RiskBook::new(market, &refs, &BTreeMap::new(), false)?;
         book.sigmas("model")?;
         crate::risk::correlation::cholesky(&book.correlation_matrix(), &book.underlyings)?;
@@ -118,12 +177,26 @@ impl EsParams {
                 let inst = &ps[0].input.instrument;
                 let currency = self.roll.currency_for(inst.settlement, &inst.underlying);
                 let inverse = inst.settlement == crate::input::instrument::Settlement::Inverse;
-                let pool = Contingency::of(ps.iter().copied(), currency).roll_shock(0.0, currency.min_annualised_move, ps[0].index, inverse);
-                if inverse { pool * ps[0].index } else { pool }
+                let pool = Contingency::of(ps.iter().copied(), currency).roll_shock(
+                    0.0,
+                    currency.min_annualised_move,
+                    ps[0].index,
+                    inverse,
+                );
+                if inverse {
+                    pool * ps[0].index
+                } else {
+                    pool
+                }
             })
             .sum();
         let initial = es + roll_shock;
-        Ok(EsRisk { expected_shortfall: es, roll_shock, initial, maintenance: self.mm_factor * initial })
+        Ok(EsRisk {
+            expected_shortfall: es,
+            roll_shock,
+            initial,
+            maintenance: self.mm_factor * initial,
+        })
     }
 }
 

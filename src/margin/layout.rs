@@ -111,9 +111,16 @@ impl PoolLayout {
             PoolLayout::Standard => PoolAssessment::Standard(facts.standard),
             // the session checked the market (vols, correlations) for every member beforehand
             #[cfg(feature = "analysis")]
-            PoolLayout::Es(params) => PoolAssessment::Es(params.assess(facts.members, facts.market).unwrap_or(
-                crate::margin::es::EsRisk { expected_shortfall: f64::NAN, roll_shock: f64::NAN, initial: f64::NAN, maintenance: f64::NAN },
-            )),
+            PoolLayout::Es(params) => {
+                PoolAssessment::Es(params.assess(facts.members, facts.market).unwrap_or(
+                    crate::margin::es::EsRisk {
+                        expected_shortfall: f64::NAN,
+                        roll_shock: f64::NAN,
+                        initial: f64::NAN,
+                        maintenance: f64::NAN,
+                    },
+                ))
+            }
         }
     }
 

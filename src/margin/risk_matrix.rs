@@ -786,7 +786,10 @@ impl RiskMatrixParams {
                 return Err(Error::at_path(
                     ErrorCode::BadModel,
                     o.at("mode"),
-                    format!("{}: '{other}' is not a margin mode (segregated or cross)", o.at("mode")),
+                    format!(
+                        "{}: '{other}' is not a margin mode (segregated or cross)",
+                        o.at("mode")
+                    ),
                 ))
             }
         };

@@ -78,7 +78,10 @@ pub struct Impact {
 impl Session {
     /// The account's collateral per currency, bare coin lines included (empty without an account).
     pub fn collateral_with_holdings(&self) -> BTreeMap<String, f64> {
-        self.account.as_ref().map(|a| a.collateral.clone()).unwrap_or_default()
+        self.account
+            .as_ref()
+            .map(|a| a.collateral.clone())
+            .unwrap_or_default()
     }
 
     pub fn new(request: &Request) -> Result<Session> {
@@ -103,7 +106,10 @@ impl Session {
         } else {
             Vec::new()
         };
-        let collateral = account.as_ref().map(|a| a.collateral.clone()).unwrap_or_default();
+        let collateral = account
+            .as_ref()
+            .map(|a| a.collateral.clone())
+            .unwrap_or_default();
         let (holdings, valued): (Vec<ValuedPosition>, Vec<ValuedPosition>) = valued
             .into_iter()
             .partition(|p| p.input.instrument.kind == Kind::Spot);
@@ -137,10 +143,15 @@ impl Session {
         if let crate::margin::model::ModelKind::Es(params) = &self.model.kind {
             let mut all: Vec<ValuedPosition> = self.book.positions.clone();
             all.extend(legs.iter().cloned());
-            params.check(&all, &self.market).map_err(|e| e.under("orders"))?;
+            params
+                .check(&all, &self.market)
+                .map_err(|e| e.under("orders"))?;
         }
         for leg in &legs {
-            legs_of.entry(self.model.pool_of(leg)).or_default().push(leg);
+            legs_of
+                .entry(self.model.pool_of(leg))
+                .or_default()
+                .push(leg);
         }
         let mut names: Vec<&str> = self.book.pools.iter().map(|p| p.pool.as_str()).collect();
         for name in legs_of.keys() {
@@ -160,11 +171,13 @@ impl Session {
         // orders; the pools' figures stay segregated, for information)
         let cross = self.model.cross().map(|params| {
             let collateral = self.collateral_with_holdings();
-            let before = crate::margin::cross::cross_margin(&self.book, params, &self.market, &collateral);
+            let before =
+                crate::margin::cross::cross_margin(&self.book, params, &self.market, &collateral);
             let mut all = self.book.positions.clone();
             all.extend(legs.iter().cloned());
             let book = Book::build(all, &self.model, &self.market);
-            let after = crate::margin::cross::cross_margin(&book, params, &self.market, &collateral);
+            let after =
+                crate::margin::cross::cross_margin(&book, params, &self.market, &collateral);
             (before, after)
         });
         if let Some((before, after)) = &cross {
@@ -179,7 +192,10 @@ impl Session {
             self.afford(&account.collateral, &changes, &mut impact)?;
             if cross.is_some() {
                 let equity = impact.after.equity.unwrap_or(0.0);
-                impact.can_afford = Some(!(impact.after.initial > impact.before.initial && equity - impact.after.initial < 0.0));
+                impact.can_afford = Some(
+                    !(impact.after.initial > impact.before.initial
+                        && equity - impact.after.initial < 0.0),
+                );
             }
         }
         impact.orders = legs

@@ -176,7 +176,14 @@ impl ValuedPosition {
                     black76::intrinsic(f_new, self.strike(), self.is_call())
                 } else {
                     let sigma = self.sigma.unwrap_or(0.0) * vol_mult;
-                    black76::price(f_new, self.strike(), t_left, sigma, self.rate, self.is_call())
+                    black76::price(
+                        f_new,
+                        self.strike(),
+                        t_left,
+                        sigma,
+                        self.rate,
+                        self.is_call(),
+                    )
                 };
                 if inverse {
                     self.quantity * (unit / f_new - self.unit_price_usd / f) * index

@@ -18,7 +18,10 @@ pub(crate) fn build_report(session: &Session) -> Result<Report> {
 }
 
 /// [`build_report`]; `progress` hears the fraction of a long analysis done (0 to 1).
-pub(crate) fn build_report_with_progress(session: &Session, progress: &mut dyn FnMut(f64)) -> Result<Report> {
+pub(crate) fn build_report_with_progress(
+    session: &Session,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Report> {
     let book = &session.book;
     let mut positions: Vec<PositionReport> = book
         .positions
@@ -38,7 +41,12 @@ pub(crate) fn build_report_with_progress(session: &Session, progress: &mut dyn F
     }
     // cross mode: the account's one USD requirement (the pools' own figures stay for information)
     let cross = session.model.cross().map(|params| {
-        crate::margin::cross::cross_margin(book, params, &session.market, &session.collateral_with_holdings())
+        crate::margin::cross::cross_margin(
+            book,
+            params,
+            &session.market,
+            &session.collateral_with_holdings(),
+        )
     });
     if let Some(c) = &cross {
         total.initial = c.initial;

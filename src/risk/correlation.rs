@@ -50,7 +50,11 @@ mod tests {
     #[test]
     fn cholesky_rebuilds_and_refuses_impossible_correlations() {
         let names: Vec<String> = ["A", "B", "C"].iter().map(|s| s.to_string()).collect();
-        let c = vec![vec![1.0, 0.8, 0.6], vec![0.8, 1.0, 0.7], vec![0.6, 0.7, 1.0]];
+        let c = vec![
+            vec![1.0, 0.8, 0.6],
+            vec![0.8, 1.0, 0.7],
+            vec![0.6, 0.7, 1.0],
+        ];
         let l = cholesky(&c, &names).unwrap();
         for i in 0..3 {
             for j in 0..3 {
@@ -60,7 +64,14 @@ mod tests {
         }
         // perfectly correlated: semi-definite, fine
         assert!(cholesky(&[vec![1.0, 1.0], vec![1.0, 1.0]], &names[..2]).is_ok());
-        let bad = vec![vec![1.0, 0.9, -0.9], vec![0.9, 1.0, 0.9], vec![-0.9, 0.9, 1.0]];
-        assert_eq!(cholesky(&bad, &names).unwrap_err().code, ErrorCode::BadCorrelation);
+        let bad = vec![
+            vec![1.0, 0.9, -0.9],
+            vec![0.9, 1.0, 0.9],
+            vec![-0.9, 0.9, 1.0],
+        ];
+        assert_eq!(
+            cholesky(&bad, &names).unwrap_err().code,
+            ErrorCode::BadCorrelation
+        );
     }
 }

@@ -33,7 +33,11 @@ pub fn cornish_fisher_tail_mean(alpha: f64, s: f64, k: f64) -> f64 {
 /// Whether the Cornish-Fisher expansion is monotone in p for every p (Maillard 2012): `w′(z)`
 /// is the quadratic `(K/8 − S²/6)z² + (S/3)z + (1 − K/8 + 5S²/36)`, which must not go negative.
 pub fn cornish_fisher_in_domain(s: f64, k: f64) -> bool {
-    let (a, b, c) = (k / 8.0 - s * s / 6.0, s / 3.0, 1.0 - k / 8.0 + 5.0 * s * s / 36.0);
+    let (a, b, c) = (
+        k / 8.0 - s * s / 6.0,
+        s / 3.0,
+        1.0 - k / 8.0 + 5.0 * s * s / 36.0,
+    );
     if a.abs() < 1e-12 && b.abs() < 1e-12 {
         return c > 0.0;
     }
@@ -43,19 +47,31 @@ pub fn cornish_fisher_in_domain(s: f64, k: f64) -> bool {
 /// The exact cumulants (κ1…κ4) of `δᵀu + ½uᵀΓu`, u ~ N(0, Σ), Γ diagonal.
 pub fn cumulants(delta: &[f64], gamma: &[f64], cov: &[Vec<f64>]) -> [f64; 4] {
     let n = delta.len();
-    let m: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| gamma[i] * cov[i][j]).collect()).collect();
+    let m: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| gamma[i] * cov[i][j]).collect())
+        .collect();
     let mul = |a: &[Vec<f64>], b: &[Vec<f64>]| -> Vec<Vec<f64>> {
-        (0..n).map(|i| (0..n).map(|j| (0..n).map(|k| a[i][k] * b[k][j]).sum()).collect()).collect()
+        (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| (0..n).map(|k| a[i][k] * b[k][j]).sum())
+                    .collect()
+            })
+            .collect()
     };
     let trace = |a: &[Vec<f64>]| (0..n).map(|i| a[i][i]).sum::<f64>();
     let m2 = mul(&m, &m);
     let m3 = mul(&m2, &m);
     let m4 = mul(&m2, &m2);
-    let v: Vec<f64> = (0..n).map(|i| (0..n).map(|j| cov[i][j] * delta[j]).sum()).collect();
+    let v: Vec<f64> = (0..n)
+        .map(|i| (0..n).map(|j| cov[i][j] * delta[j]).sum())
+        .collect();
     let gv: Vec<f64> = (0..n).map(|i| gamma[i] * v[i]).collect();
     let a2: f64 = (0..n).map(|i| delta[i] * v[i]).sum();
     let a3: f64 = (0..n).map(|i| gamma[i] * v[i] * v[i]).sum();
-    let a4: f64 = (0..n).map(|i| (0..n).map(|j| gv[i] * cov[i][j] * gv[j]).sum::<f64>()).sum();
+    let a4: f64 = (0..n)
+        .map(|i| (0..n).map(|j| gv[i] * cov[i][j] * gv[j]).sum::<f64>())
+        .sum();
     [
         0.5 * trace(&m),
         a2 + 0.5 * trace(&m2),
@@ -88,7 +104,9 @@ fn covariance(book: &RiskBook, sigmas: &[f64], corr: &[Vec<f64>], var: &VarInput
     let n = sigmas.len();
     let h = var.horizon_days / 365.0;
     let sd: Vec<f64> = (0..n).map(|i| book.index[i] * sigmas[i]).collect();
-    (0..n).map(|i| (0..n).map(|j| sd[i] * sd[j] * corr[i][j] * h).collect()).collect()
+    (0..n)
+        .map(|i| (0..n).map(|j| sd[i] * sd[j] * corr[i][j] * h).collect())
+        .collect()
 }
 
 /// The delta-normal VaR `−Φ⁻¹(α)·sqrt(δᵀΣδ)` at the VaR confidence.
@@ -96,7 +114,9 @@ pub fn delta_normal_var(book: &RiskBook, sigmas: &[f64], corr: &[Vec<f64>], var:
     let (d, _) = deltas_and_gammas(book);
     let cov = covariance(book, sigmas, corr, var);
     let n = d.len();
-    let q: f64 = (0..n).map(|i| (0..n).map(|j| d[i] * cov[i][j] * d[j]).sum::<f64>()).sum();
+    let q: f64 = (0..n)
+        .map(|i| (0..n).map(|j| d[i] * cov[i][j] * d[j]).sum::<f64>())
+        .sum();
     -norm_inv(1.0 - var.var_confidence) * q.max(0.0).sqrt()
 }
 
@@ -104,7 +124,11 @@ pub fn delta_normal_var(book: &RiskBook, sigmas: &[f64], corr: &[Vec<f64>], var:
 /// and `alpha_es`; and the moments.
 pub fn cornish_fisher_figures(k: [f64; 4], alpha_var: f64, alpha_es: f64) -> (f64, f64, Moments) {
     let (mean, sd) = (k[0], k[1].max(0.0).sqrt());
-    let (s, kurt) = if sd > 0.0 { (k[2] / sd.powi(3), k[3] / (sd * sd * sd * sd)) } else { (0.0, 0.0) };
+    let (s, kurt) = if sd > 0.0 {
+        (k[2] / sd.powi(3), k[3] / (sd * sd * sd * sd))
+    } else {
+        (0.0, 0.0)
+    };
     let var = -(mean + sd * cornish_fisher(norm_inv(alpha_var), s, kurt));
     let es = -(mean + sd * cornish_fisher_tail_mean(alpha_es, s, kurt));
     let moments = Moments {
@@ -125,14 +149,21 @@ pub fn run(book: &RiskBook, var: &VarInput, warnings: &mut Vec<Warning>) -> Resu
     let (d, g) = deltas_and_gammas(book);
     let cov = covariance(book, &sigmas, &corr, var);
     let (alpha_var, alpha_es) = (1.0 - var.var_confidence, 1.0 - var.es_confidence);
-    let (var_usd, es_usd, moments) = cornish_fisher_figures(cumulants(&d, &g, &cov), alpha_var, alpha_es);
+    let (var_usd, es_usd, moments) =
+        cornish_fisher_figures(cumulants(&d, &g, &cov), alpha_var, alpha_es);
     let mut report = VarReport::new("delta-gamma", var);
     report.estimator.var = "Cornish-Fisher quantile of the delta-gamma P&L at the lower tail, from its exact cumulants";
     report.estimator.es = "Cornish-Fisher tail mean (1/alpha) * integral of the quantile over (0, alpha), in closed form";
     for (u, name) in book.underlyings.iter().enumerate() {
         let k = cumulants(&d[u..=u], &g[u..=u], &[vec![cov[u][u]]]);
         let (v, e, _) = cornish_fisher_figures(k, alpha_var, alpha_es);
-        report.by_underlying.insert(name.clone(), TailFigures { var_usd: v, es_usd: e });
+        report.by_underlying.insert(
+            name.clone(),
+            TailFigures {
+                var_usd: v,
+                es_usd: e,
+            },
+        );
     }
     if !moments.cornish_fisher_in_domain {
         warnings.push(Warning {
@@ -204,7 +235,10 @@ mod tests {
                 })
                 .sum();
             let closed = cornish_fisher_tail_mean(alpha, s, k);
-            assert!((num / alpha - closed).abs() < 1e-8 * closed.abs(), "{s} {k}");
+            assert!(
+                (num / alpha - closed).abs() < 1e-8 * closed.abs(),
+                "{s} {k}"
+            );
         }
     }
 }

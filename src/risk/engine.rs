@@ -132,7 +132,12 @@ impl<'a> RiskBook<'a> {
             .iter()
             .map(|u| market.underlying(u).map_or(1.0, |m| m.index))
             .collect();
-        Ok(RiskBook { market, items, underlyings, index })
+        Ok(RiskBook {
+            market,
+            items,
+            underlyings,
+            index,
+        })
     }
 
     /// σ per underlying: the ATM implied vol of its first expiry, or its flat iv (SPEC §4).
@@ -190,7 +195,11 @@ pub struct Revalued {
 impl Revalued {
     /// `scenarios` zeros for each of `underlyings`; `total` is filled by [`Revalued::sum`].
     pub fn new(underlyings: usize, scenarios: usize, weights: Option<Vec<f64>>) -> Revalued {
-        Revalued { total: vec![0.0; scenarios], by_underlying: vec![vec![0.0; scenarios]; underlyings], weights }
+        Revalued {
+            total: vec![0.0; scenarios],
+            by_underlying: vec![vec![0.0; scenarios]; underlyings],
+            weights,
+        }
     }
 
     /// The account's P&L: the sum over underlyings.
@@ -213,17 +222,29 @@ pub trait Sample {
 
 /// Tail figures, per-underlying standalone figures, diversification and Euler contributions of a
 /// revalued sample (SPEC §4).
-pub fn sample_report(book: &RiskBook, sample: &dyn Sample, var: &VarInput, mut report: VarReport) -> VarReport {
+pub fn sample_report(
+    book: &RiskBook,
+    sample: &dyn Sample,
+    var: &VarInput,
+    mut report: VarReport,
+) -> VarReport {
     let (alpha_var, alpha_es) = (1.0 - var.var_confidence, 1.0 - var.es_confidence);
     let r = sample.revalued();
     let losses: Vec<f64> = r.total.iter().map(|p| -p).collect();
-    let joint: TailEstimate = estimators::estimate(&losses, r.weights.as_deref(), alpha_var, alpha_es);
+    let joint: TailEstimate =
+        estimators::estimate(&losses, r.weights.as_deref(), alpha_var, alpha_es);
     let mut standalone_es = 0.0;
     for (u, name) in book.underlyings.iter().enumerate() {
         let losses: Vec<f64> = r.by_underlying[u].iter().map(|p| -p).collect();
         let t = estimators::estimate(&losses, r.weights.as_deref(), alpha_var, alpha_es);
         standalone_es += t.es;
-        report.by_underlying.insert(name.clone(), TailFigures { var_usd: t.var, es_usd: t.es });
+        report.by_underlying.insert(
+            name.clone(),
+            TailFigures {
+                var_usd: t.var,
+                es_usd: t.es,
+            },
+        );
     }
     let tail_pnl = sample.item_tail_pnl(&joint.es_weights);
     report.contributions = book

@@ -53,10 +53,19 @@ fn weighted_es_weights(order: &[usize], w: &[f64], alpha: f64) -> (Vec<(usize, f
 
 /// VaR at tail probability `alpha_var` and ES at `alpha_es` of `losses` (loss positive), equally
 /// weighted, or with `weights` (summing to 1) when given.
-pub fn estimate(losses: &[f64], weights: Option<&[f64]>, alpha_var: f64, alpha_es: f64) -> TailEstimate {
+pub fn estimate(
+    losses: &[f64],
+    weights: Option<&[f64]>,
+    alpha_var: f64,
+    alpha_es: f64,
+) -> TailEstimate {
     let order = worst_first(losses);
     if order.is_empty() {
-        return TailEstimate { var: 0.0, es: 0.0, es_weights: Vec::new() };
+        return TailEstimate {
+            var: 0.0,
+            es: 0.0,
+            es_weights: Vec::new(),
+        };
     }
     let (var, es_weights) = match weights {
         None => {
@@ -65,11 +74,18 @@ pub fn estimate(losses: &[f64], weights: Option<&[f64]>, alpha_var: f64, alpha_e
         }
         Some(w) => {
             let (_, at) = weighted_es_weights(&order, w, alpha_var);
-            (losses[order[at]], weighted_es_weights(&order, w, alpha_es).0)
+            (
+                losses[order[at]],
+                weighted_es_weights(&order, w, alpha_es).0,
+            )
         }
     };
     let es = es_weights.iter().map(|&(s, w)| w * losses[s]).sum();
-    TailEstimate { var, es, es_weights }
+    TailEstimate {
+        var,
+        es,
+        es_weights,
+    }
 }
 
 #[cfg(test)]
@@ -79,8 +95,17 @@ mod tests {
     /// Hull's four-index portfolio: 500 scenarios whose six worst losses ($000s) are published with
     /// their scenario numbers (1-based); the other 494 are smaller losses or gains.
     fn hull() -> Vec<f64> {
-        let mut losses: Vec<f64> = (0..500).map(|i| 200.0 - (i as f64 * 0.7531).sin().abs() * 400.0).collect();
-        for (scenario, loss) in [(494, 477.841), (339, 345.435), (349, 282.204), (329, 277.041), (487, 253.385), (227, 217.974)] {
+        let mut losses: Vec<f64> = (0..500)
+            .map(|i| 200.0 - (i as f64 * 0.7531).sin().abs() * 400.0)
+            .collect();
+        for (scenario, loss) in [
+            (494, 477.841),
+            (339, 345.435),
+            (349, 282.204),
+            (329, 277.041),
+            (487, 253.385),
+            (227, 217.974),
+        ] {
             losses[scenario - 1] = loss;
         }
         losses
@@ -119,7 +144,10 @@ mod tests {
         // ties: the earlier scenario first, and the figures do not depend on it
         let tied = estimate(&[2.0, 2.0, 1.0, 2.0], None, 0.5, 0.5);
         assert_eq!((tied.var, tied.es), (2.0, 2.0));
-        assert_eq!(tied.es_weights.iter().map(|w| w.0).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(
+            tied.es_weights.iter().map(|w| w.0).collect::<Vec<_>>(),
+            [0, 1]
+        );
         assert!(estimate(&[7.0], None, 0.01, 0.01).es == 7.0);
     }
 }

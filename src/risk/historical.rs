@@ -23,7 +23,9 @@ pub fn windows(daily: &[f64], h: usize) -> Vec<f64> {
 /// Hull's age weights of `n` scenarios (the newest last): `λ^(n−i)(1−λ)/(1−λⁿ)`.
 pub fn age_weights(n: usize, lambda: f64) -> Vec<f64> {
     let norm = (1.0 - lambda) / (1.0 - lambda.powi(n as i32));
-    (1..=n).map(|i| lambda.powi((n - i) as i32) * norm).collect()
+    (1..=n)
+        .map(|i| lambda.powi((n - i) as i32) * norm)
+        .collect()
 }
 
 struct Windows<'a, 'b> {
@@ -39,7 +41,12 @@ impl Windows<'_, '_> {
     fn item_pnl(&self, item: usize, window: usize) -> f64 {
         let it = &self.book.items[item];
         match it.underlying {
-            Some(u) => it.pnl(self.book.index[u], self.s_mult[u][window], self.vol_mult[u][window], self.years),
+            Some(u) => it.pnl(
+                self.book.index[u],
+                self.s_mult[u][window],
+                self.vol_mult[u][window],
+                self.years,
+            ),
             None => 0.0,
         }
     }
@@ -69,7 +76,12 @@ pub fn run(book: &RiskBook, var: &VarInput, progress: &mut dyn FnMut(f64)) -> Re
                 format!("analysis.var.returns: the book moves with {u}, but there are no returns for {u}"),
             )
         })?;
-        s_mult.push(windows(daily, h).iter().map(|r| 1.0 + r).collect::<Vec<_>>());
+        s_mult.push(
+            windows(daily, h)
+                .iter()
+                .map(|r| 1.0 + r)
+                .collect::<Vec<_>>(),
+        );
         vol_mult.push(match var.vol_returns.get(u) {
             Some(v) if v.len() != daily.len() => {
                 return Err(Error::at_path(
@@ -82,7 +94,15 @@ pub fn run(book: &RiskBook, var: &VarInput, progress: &mut dyn FnMut(f64)) -> Re
             None => vec![1.0; s_mult[s_mult.len() - 1].len()],
         });
     }
-    let n = s_mult.first().map_or_else(|| var.returns.values().next().map_or(0, |r| (r.len() + 1).saturating_sub(h)), Vec::len);
+    let n = s_mult.first().map_or_else(
+        || {
+            var.returns
+                .values()
+                .next()
+                .map_or(0, |r| (r.len() + 1).saturating_sub(h))
+        },
+        Vec::len,
+    );
     if n == 0 {
         return Err(Error::at_path(
             ErrorCode::BadRequest,
@@ -121,7 +141,12 @@ pub fn run(book: &RiskBook, var: &VarInput, progress: &mut dyn FnMut(f64)) -> Re
     report.lambda = var.lambda;
     let sigmas = book.sigmas("analysis.var");
     if let Ok(sigmas) = sigmas {
-        report.delta_normal_var_usd = crate::risk::delta_gamma::delta_normal_var(book, &sigmas, &book.correlation_matrix(), var);
+        report.delta_normal_var_usd = crate::risk::delta_gamma::delta_normal_var(
+            book,
+            &sigmas,
+            &book.correlation_matrix(),
+            var,
+        );
     }
     Ok(sample_report(book, &w, var, report))
 }

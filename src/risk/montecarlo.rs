@@ -14,8 +14,8 @@
 
 use crate::error::{Error, ErrorCode, Result, Warning, WarningCode};
 use crate::input::analysis::{Revaluation, Seed, Tails, VarInput};
-use crate::risk::types::VarReport;
 use crate::risk::correlation::cholesky;
+use crate::risk::types::VarReport;
 use crate::risk::{sample_report, Revalued, RiskBook, Sample};
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rand_xoshiro::rand_core::SeedableRng;
@@ -37,7 +37,13 @@ fn seed_of(var: &VarInput, warnings: &mut Vec<Warning>) -> Result<u64> {
         Seed::Fresh => {
             let mut bytes = [0u8; 8];
             getrandom::fill(&mut bytes).map_err(|e| {
-                Error::at_path(ErrorCode::BadRequest, "analysis.var.seed", format!("analysis.var.seed: no fresh seed from the platform ({e}); give a seed"))
+                Error::at_path(
+                    ErrorCode::BadRequest,
+                    "analysis.var.seed",
+                    format!(
+                        "analysis.var.seed: no fresh seed from the platform ({e}); give a seed"
+                    ),
+                )
             })?;
             warnings.push(Warning {
                 code: WarningCode::FreshSeed,
@@ -93,7 +99,12 @@ pub fn stencil(t: f64, g: usize) -> [(usize, f64); 4] {
         (-3.0 * u3 + 4.0 * u2 + u) * 0.5,
         (u3 - u2) * 0.5,
     ];
-    let mut w = [(i.saturating_sub(1), c[0]), (i, c[1]), (i + 1, c[2]), ((i + 2).min(g - 1), c[3])];
+    let mut w = [
+        (i.saturating_sub(1), c[0]),
+        (i, c[1]),
+        (i + 1, c[2]),
+        ((i + 2).min(g - 1), c[3]),
+    ];
     if i == 0 {
         // f(−1) = 2 f(0) − f(1)
         w[0] = (0, 0.0);
@@ -132,15 +143,23 @@ impl Paths<'_, '_> {
             let t_left = p.t_years - self.years;
             p.input.instrument.kind != crate::input::instrument::Kind::Option
                 || p.expired
-                || t_left > 0.0 && p.sigma.unwrap_or(0.0) * t_left.sqrt() >= EXACT_BELOW_SPACINGS * dx
+                || t_left > 0.0
+                    && p.sigma.unwrap_or(0.0) * t_left.sqrt() >= EXACT_BELOW_SPACINGS * dx
         })
     }
 
     #[inline]
     fn item_pnl_at(&self, item: usize, x: f64) -> f64 {
         let it = &self.book.items[item];
-        let u = it.underlying.expect("items with a grid move with an underlying");
-        it.pnl(self.book.index[u], x.exp(), (self.beta * x).exp(), self.years)
+        let u = it
+            .underlying
+            .expect("items with a grid move with an underlying");
+        it.pnl(
+            self.book.index[u],
+            x.exp(),
+            (self.beta * x).exp(),
+            self.years,
+        )
     }
 
     fn node_x(&self, u: usize, g: usize) -> f64 {
@@ -158,7 +177,10 @@ impl Sample for Paths<'_, '_> {
         let Some(grid) = &self.grid else {
             return (0..items.len())
                 .map(|i| match items[i].underlying {
-                    Some(u) => tail.iter().map(|&(p, w)| w * self.item_pnl_at(i, self.x[u][p])).sum(),
+                    Some(u) => tail
+                        .iter()
+                        .map(|&(p, w)| w * self.item_pnl_at(i, self.x[u][p]))
+                        .sum(),
                     None => 0.0,
                 })
                 .collect();
@@ -174,7 +196,10 @@ impl Sample for Paths<'_, '_> {
         }
         (0..items.len())
             .map(|i| match items[i].underlying {
-                Some(u) if !self.on_grid(i) => tail.iter().map(|&(p, w)| w * self.item_pnl_at(i, self.x[u][p])).sum(),
+                Some(u) if !self.on_grid(i) => tail
+                    .iter()
+                    .map(|&(p, w)| w * self.item_pnl_at(i, self.x[u][p]))
+                    .sum(),
                 Some(u) => node_weight[u]
                     .iter()
                     .enumerate()
@@ -188,7 +213,12 @@ impl Sample for Paths<'_, '_> {
 }
 
 /// Revalue the account along simulated log-returns `x` (per underlying and path).
-fn revalue<'a, 'b>(book: &'a RiskBook<'b>, x: Vec<Vec<f64>>, var: &VarInput, progress: &mut dyn FnMut(f64)) -> Paths<'a, 'b> {
+fn revalue<'a, 'b>(
+    book: &'a RiskBook<'b>,
+    x: Vec<Vec<f64>>,
+    var: &VarInput,
+    progress: &mut dyn FnMut(f64),
+) -> Paths<'a, 'b> {
     let nu = book.underlyings.len();
     let paths = x.first().map_or(0, Vec::len);
     let mut out = Paths {
@@ -261,7 +291,12 @@ fn revalue<'a, 'b>(book: &'a RiskBook<'b>, x: Vec<Vec<f64>>, var: &VarInput, pro
 }
 
 /// Monte Carlo VaR/ES of the account (SPEC §4).
-pub fn run(book: &RiskBook, var: &VarInput, warnings: &mut Vec<Warning>, progress: &mut dyn FnMut(f64)) -> Result<VarReport> {
+pub fn run(
+    book: &RiskBook,
+    var: &VarInput,
+    warnings: &mut Vec<Warning>,
+    progress: &mut dyn FnMut(f64),
+) -> Result<VarReport> {
     let sigmas = book.sigmas("analysis.var")?;
     let c = book.correlation_matrix();
     let l = cholesky(&c, &book.underlyings)?;
@@ -278,7 +313,8 @@ pub fn run(book: &RiskBook, var: &VarInput, warnings: &mut Vec<Warning>, progres
         Revaluation::Grid => "grid",
         Revaluation::Full => "full",
     });
-    report.delta_normal_var_usd = crate::risk::delta_gamma::delta_normal_var(book, &sigmas, &c, var);
+    report.delta_normal_var_usd =
+        crate::risk::delta_gamma::delta_normal_var(book, &sigmas, &c, var);
     Ok(sample_report(book, &paths, var, report))
 }
 

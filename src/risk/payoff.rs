@@ -15,7 +15,10 @@ const BREAKEVEN_TOL: f64 = 1e-9;
 const SLOPE_TOL: f64 = 1e-7;
 
 fn pnl(items: &[&Item], index: f64, price: f64, years: f64) -> f64 {
-    items.iter().map(|it| it.pnl(index, price / index, 1.0, years)).sum()
+    items
+        .iter()
+        .map(|it| it.pnl(index, price / index, 1.0, years))
+        .sum()
 }
 
 /// Breakevens of `f` on the grid: exact zeros at nodes, and every sign change refined by bisection.
@@ -28,7 +31,10 @@ fn breakevens(prices: &[f64], values: &[f64], f: &dyn Fn(f64) -> f64) -> Vec<f64
             }
             continue;
         }
-        if i + 1 < prices.len() && values[i + 1] != 0.0 && (values[i] < 0.0) != (values[i + 1] < 0.0) {
+        if i + 1 < prices.len()
+            && values[i + 1] != 0.0
+            && (values[i] < 0.0) != (values[i + 1] < 0.0)
+        {
             let (mut lo, mut hi, lo_neg) = (prices[i], prices[i + 1], values[i] < 0.0);
             for _ in 0..200 {
                 if hi - lo <= BREAKEVEN_TOL * hi {
@@ -52,8 +58,13 @@ fn curve(items: &[&Item], index: f64, at: (String, f64), input: &PayoffInput) ->
     let (at_text, years) = at;
     let n = input.points;
     let (lo, hi) = input.range;
-    let prices: Vec<f64> = (0..n).map(|i| index * (lo + (hi - lo) * i as f64 / (n - 1) as f64)).collect();
-    let at_curve: Vec<f64> = prices.iter().map(|&p| pnl(items, index, p, years)).collect();
+    let prices: Vec<f64> = (0..n)
+        .map(|i| index * (lo + (hi - lo) * i as f64 / (n - 1) as f64))
+        .collect();
+    let at_curve: Vec<f64> = prices
+        .iter()
+        .map(|&p| pnl(items, index, p, years))
+        .collect();
     let today: Vec<f64> = prices.iter().map(|&p| pnl(items, index, p, 0.0)).collect();
     let f = |p: f64| pnl(items, index, p, years);
     let at_zero = f(index * 1e-12);
@@ -82,13 +93,20 @@ pub fn run(book: &RiskBook, input: &PayoffInput) -> Result<BTreeMap<String, Payo
             return Err(Error::at_path(
                 ErrorCode::BadRequest,
                 "analysis.payoff.underlying",
-                format!("analysis.payoff.underlying: the book has no positions in {u} (it has {})", book.underlyings.join(", ")),
+                format!(
+                    "analysis.payoff.underlying: the book has no positions in {u} (it has {})",
+                    book.underlyings.join(", ")
+                ),
             ));
         }
     }
     if let Some((_, ts)) = input.at {
         if ts < market.as_of {
-            return Err(Error::at_path(ErrorCode::BadDate, "analysis.payoff.at", "analysis.payoff.at: the date is before the market's asOf"));
+            return Err(Error::at_path(
+                ErrorCode::BadDate,
+                "analysis.payoff.at",
+                "analysis.payoff.at: the date is before the market's asOf",
+            ));
         }
     }
     let mut out = BTreeMap::new();
@@ -96,13 +114,21 @@ pub fn run(book: &RiskBook, input: &PayoffInput) -> Result<BTreeMap<String, Payo
         if input.underlying.as_ref().is_some_and(|w| w != name) {
             continue;
         }
-        let items: Vec<&Item> = book.items.iter().filter(|it| it.underlying == Some(u) && !it.is_collateral).collect();
+        let items: Vec<&Item> = book
+            .items
+            .iter()
+            .filter(|it| it.underlying == Some(u) && !it.is_collateral)
+            .collect();
         if items.is_empty() {
             continue;
         }
         let first_expiry: Option<Date> = items
             .iter()
-            .filter_map(|it| it.position.filter(|p| !p.expired).and_then(|p| p.input.instrument.expiry))
+            .filter_map(|it| {
+                it.position
+                    .filter(|p| !p.expired)
+                    .and_then(|p| p.input.instrument.expiry)
+            })
             .min();
         let at = match (input.at, first_expiry) {
             (Some((d, ts)), _) => (d.iso(), ts),
@@ -110,7 +136,10 @@ pub fn run(book: &RiskBook, input: &PayoffInput) -> Result<BTreeMap<String, Payo
             (None, None) => (format_instant(market.as_of), market.as_of),
         };
         let years = (at.1 - market.as_of) / SECONDS_PER_YEAR;
-        out.insert(name.clone(), curve(&items, book.index[u], (at.0, years), input));
+        out.insert(
+            name.clone(),
+            curve(&items, book.index[u], (at.0, years), input),
+        );
     }
     Ok(out)
 }
