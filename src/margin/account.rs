@@ -92,6 +92,24 @@ fn usd_rate(currency: &str, market: &Market) -> Option<f64> {
     }
 }
 
+/// A collateral entry's currency (upper-cased) and USD rate; a non-finite or out-of-range amount
+/// is `BAD_NUMBER`, a currency without a market `MISSING_MARKET`, both at its path.
+fn collateral_rate(name: &str, amount: f64, market: &Market) -> Result<(String, f64)> {
+    let currency = name.trim().to_ascii_uppercase();
+    let path = format!("account.collateral.{name}");
+    if !(amount.is_finite() && amount.abs() <= 1e15) {
+        return Err(Error::at_path(
+            ErrorCode::BadNumber,
+            path,
+            "collateral must be a finite number within ±1e15",
+        ));
+    }
+    let rate = usd_rate(&currency, market).ok_or_else(|| {
+        Error::at_path(ErrorCode::MissingMarket, &path, format!("no market for collateral currency {currency} (add underlyings.{currency} with an index)"))
+    })?;
+    Ok((currency, rate))
+}
+
 /// Equity, margin and funds per settlement currency (liquidation prices not yet searched).
 pub fn currency_accounts(
     book: &Book,
@@ -105,18 +123,7 @@ pub fn currency_accounts(
         .iter()
         .any(|p| p.pool == crate::margin::model::ACCOUNT_POOL);
     for (name, amount) in collateral {
-        let currency = name.trim().to_ascii_uppercase();
-        let path = format!("account.collateral.{name}");
-        if !(amount.is_finite() && amount.abs() <= 1e15) {
-            return Err(Error::at_path(
-                ErrorCode::BadNumber,
-                path,
-                "collateral must be a finite number within ±1e15",
-            ));
-        }
-        let rate = usd_rate(&currency, market).ok_or_else(|| {
-            Error::at_path(ErrorCode::MissingMarket, &path, format!("no market for collateral currency {currency} (add underlyings.{currency} with an index)"))
-        })?;
+        let (currency, rate) = collateral_rate(name, *amount, market)?;
         let (currency, amount, rate) = if account_wide {
             ("USD".to_string(), amount * rate, 1.0)
         } else {
@@ -562,18 +569,7 @@ fn cross_account_report(
 ) -> Result<AccountReport> {
     let mut account = empty_account("USD", 1.0);
     for (name, amount) in collateral {
-        let currency = name.trim().to_ascii_uppercase();
-        let path = format!("account.collateral.{name}");
-        if !(amount.is_finite() && amount.abs() <= 1e15) {
-            return Err(Error::at_path(
-                ErrorCode::BadNumber,
-                path,
-                "collateral must be a finite number within ±1e15",
-            ));
-        }
-        let rate = usd_rate(&currency, market).ok_or_else(|| {
-            Error::at_path(ErrorCode::MissingMarket, &path, format!("no market for collateral currency {currency} (add underlyings.{currency} with an index)"))
-        })?;
+        let (_, rate) = collateral_rate(name, *amount, market)?;
         account.collateral += amount * rate;
     }
     let cross = crate::margin::cross::cross_margin(book, params, market, collateral);
