@@ -3,7 +3,7 @@
 //! The core is pure Rust (no wasm-bindgen, no I/O). Data flows one way through layers, and no
 //! module imports one above it (checked by `tests/layers.rs`):
 //!
-//! `error`, `time` (foundation) → [`input`] → [`market`] → [`pricing`] → [`margin`] → [`report`]
+//! `error`, `time`, `collections` (foundation) → [`input`] → [`market`] → [`pricing`] → [`margin`] → [`report`]
 //! → [`api`] → [`wasm`] (the JS edge) and `src/bin/` (the CLI).
 //!
 //! [`api`] is the list of operations; the CLI and the WebAssembly facade call only it.
@@ -16,6 +16,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
+pub mod collections;
 pub mod error;
 pub mod input;
 pub mod margin;

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Layer of each top-level module, lowest first. A module may use its own layer and those below.
-const LAYERS: [(&str, usize); 11] = [
+const LAYERS: [(&str, usize); 12] = [
     ("error", 0),
     ("time", 0),
+    ("collections", 0),
     ("input", 1),
     ("market", 2),
     ("pricing", 3),

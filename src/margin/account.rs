@@ -588,7 +588,7 @@ fn cross_account_report(
             .map(|k| k.trim().to_ascii_uppercase())
             .filter(|c| !crate::pricing::valuation::is_stablecoin(c)),
     );
-    underlyings.sort();
+    underlyings.sort_unstable();
     underlyings.dedup();
     let today = account.equity - account.maintenance;
     for u in &underlyings {

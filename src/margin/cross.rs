@@ -4,6 +4,7 @@
 //! summed per currency with that currency's collateral, and a currency's gain counts at its
 //! `pnlOffset`, at most `maxOffsetablePnl` USD; roll and delta shocks are added in USD.
 
+use crate::collections::CollectMap;
 use crate::margin::book::{Book, PoolBook};
 use crate::margin::layout::PoolAssessment;
 use crate::margin::risk_matrix::{
@@ -177,7 +178,7 @@ pub fn cross_margin_of(
     let worst = (0..width).fold(0, |w, j| if totals[j] < totals[w] { j } else { w });
     let worst_case = totals.get(worst).map_or(0.0, |t| (-t).max(0.0));
     let c = cells.cell_ref(worst);
-    underlyings.sort();
+    underlyings.sort_unstable();
     let initial = worst_case + roll_shock + delta_shock;
     let mm_factor = params
         .currencies
@@ -195,11 +196,11 @@ pub fn cross_margin_of(
             price_moves: underlyings
                 .iter()
                 .map(|u| (u.clone(), cells.move_of(u, worst)))
-                .collect(),
+                .collect_map(),
             pnl_by_currency: by_currency
                 .iter()
                 .map(|(k, row)| (k.clone(), haircut(k, row[worst])))
-                .collect(),
+                .collect_map(),
         },
         roll_shock,
         delta_shock,

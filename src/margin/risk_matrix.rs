@@ -800,14 +800,16 @@ impl RiskMatrixParams {
             )?;
             Ok(m.map.iter().map(|(k, v)| (k.clone(), v, m.at(k))).collect())
         };
-        let underlyings: BTreeMap<String, UnderlyingShock> = rows("underlyings")?
-            .into_iter()
-            .map(|(k, v, p)| Ok((k, UnderlyingShock::read(v, &p)?)))
-            .collect::<Result<_>>()?;
-        let currencies: BTreeMap<String, CurrencyParams> = rows("currencies")?
-            .into_iter()
-            .map(|(k, v, p)| Ok((k, CurrencyParams::read(v, &p)?)))
-            .collect::<Result<_>>()?;
+        let underlyings: BTreeMap<String, UnderlyingShock> = crate::collections::try_collect_map(
+            rows("underlyings")?
+                .into_iter()
+                .map(|(k, v, p)| Ok::<_, Error>((k, UnderlyingShock::read(v, &p)?))),
+        )?;
+        let currencies: BTreeMap<String, CurrencyParams> = crate::collections::try_collect_map(
+            rows("currencies")?
+                .into_iter()
+                .map(|(k, v, p)| Ok::<_, Error>((k, CurrencyParams::read(v, &p)?))),
+        )?;
         let missing_default = || {
             Error::at_path(
                 ErrorCode::BadModel,

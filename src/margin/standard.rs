@@ -110,11 +110,11 @@ impl StandardParams {
                 o.get("underlyings").unwrap_or(&serde_json::Value::Null),
                 &o.at("underlyings"),
             )?;
-            let underlyings: BTreeMap<String, StandardRates> = rows
+            let underlyings = rows
                 .map
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), StandardRates::read(v, &rows.at(k))?)))
-                .collect::<Result<_>>()?;
+                .map(|(k, v)| Ok::<_, Error>((k.clone(), StandardRates::read(v, &rows.at(k))?)));
+            let underlyings = crate::collections::try_collect_map(underlyings)?;
             let default_rates = underlyings.get("default").cloned().ok_or_else(|| {
                 Error::at_path(
                     ErrorCode::BadModel,

@@ -1,5 +1,6 @@
 //! Building the report (SPEC §6) from a valued, pooled, margined session.
 
+use crate::collections::CollectMap;
 use crate::error::Result;
 use crate::input::instrument::Kind;
 use crate::margin::book::{Book, PoolBook};
@@ -147,7 +148,7 @@ fn market_report(session: &Session) -> MarketReport {
             .underlyings
             .iter()
             .map(|(k, u)| (k.clone(), u.index))
-            .collect(),
+            .collect_map(),
     }
 }
 
