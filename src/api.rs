@@ -101,14 +101,78 @@ pub fn report_json(json: &str) -> Result<String> {
 /// Any result as JSON text; `NUMERIC` with the path of the first NaN or Infinity in it, which
 /// `serde_json` would otherwise write as `null`.
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    check_finite(value)?;
-    serde_json::to_string(value).map_err(write_error)
+    write_json(value, UnsignedZero(serde_json::ser::CompactFormatter))
 }
 
 /// [`to_json`], indented.
 pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    write_json(value, UnsignedZero(serde_json::ser::PrettyFormatter::new()))
+}
+
+fn write_json<T: Serialize + ?Sized, F: serde_json::ser::Formatter>(
+    value: &T,
+    formatter: F,
+) -> Result<String> {
     check_finite(value)?;
-    serde_json::to_string_pretty(value).map_err(write_error)
+    let mut out = Vec::with_capacity(4096);
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out, formatter,
+        ))
+        .map_err(write_error)?;
+    String::from_utf8(out).map_err(|_| {
+        Error::new(
+            ErrorCode::BadRequest,
+            "internal: the report is not UTF-8 text",
+        )
+    })
+}
+
+/// serde_json's formatter, except that a zero is written `0.0`, never `-0.0`. The sign of a zero
+/// carries no meaning in a report, and it is where native code and WebAssembly differ (`f64::max`
+/// of -0 and 0 may return either); the package's tape writes zeros the same way, so the two
+/// reports are bit-identical (docs/CONVENTIONS.md).
+struct UnsignedZero<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for UnsignedZero<F> {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: f64) -> std::io::Result<()> {
+        self.0.write_f64(w, if v == 0.0 { 0.0 } else { v })
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 fn write_error(e: serde_json::Error) -> Error {
@@ -116,4 +180,17 @@ fn write_error(e: serde_json::Error) -> Error {
         ErrorCode::Numeric,
         format!("could not write the result: {e}"),
     )
+}
+
+#[cfg(test)]
+mod zero_tests {
+    #[test]
+    fn zeros_are_written_unsigned_in_both_layouts() {
+        assert_eq!(
+            super::to_json(&[-0.0f64, 0.0, -1.5]).unwrap(),
+            "[0.0,0.0,-1.5]"
+        );
+        let pretty = super::to_json_pretty(&[[-0.0f64]]).unwrap();
+        assert_eq!(pretty, "[\n  [\n    0.0\n  ]\n]");
+    }
 }

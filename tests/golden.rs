@@ -134,7 +134,7 @@ fn the_tape_carries_every_report_exactly() {
         let parsed = portfolio_margin::parse_request(&request.to_string()).unwrap();
         let report = portfolio_margin::report(&parsed).unwrap();
         let via_json: Value =
-            serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+            serde_json::from_str(&portfolio_margin::api::to_json(&report).unwrap()).unwrap();
         let via_tape = portfolio_margin::wasm::tape::to_tape(&report)
             .unwrap()
             .to_value()

@@ -116,7 +116,12 @@ impl<'de> Visitor<'de> for Strict<'_> {
         Ok(Value::Number(n.into()))
     }
     fn visit_f64<E>(self, f: f64) -> std::result::Result<Value, E> {
-        Ok(Number::from_f64(f).map_or(Value::Null, Value::Number))
+        // (numbers arrive as text under `arbitrary_precision`; this is the same `Number` as
+        // `Number::from_f64` without its float formatter, a second one in the WebAssembly)
+        Ok(match f.is_finite() {
+            true => Value::Number(Number::from_string_unchecked(f.to_string())),
+            false => Value::Null,
+        })
     }
     fn visit_str<E>(self, s: &str) -> std::result::Result<Value, E> {
         Ok(Value::String(s.to_owned()))
@@ -143,11 +148,18 @@ impl<'de> Visitor<'de> for Strict<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
         let mut key: Option<String> = map.next_key()?;
         if key.as_deref() == Some(NUMBER_TOKEN) {
-            let text: String = map.next_value()?;
-            return text
-                .parse::<Number>()
-                .map(Value::Number)
-                .map_err(de::Error::custom);
+            // serde_json hands a number over as its text; read with this visitor (not `String`'s,
+            // whose type errors format floats with a second float formatter, 17 KB of tables)
+            let text = map.next_value_seed(Strict {
+                at: self.at,
+                duplicate: self.duplicate,
+            })?;
+            return match text {
+                Value::String(text) if is_json_number(&text) => {
+                    Ok(Value::Number(Number::from_string_unchecked(text)))
+                }
+                _ => Err(de::Error::custom("invalid number")),
+            };
         }
         let mut out = Map::new();
         while let Some(k) = key {
@@ -165,6 +177,39 @@ impl<'de> Visitor<'de> for Strict<'_> {
         }
         Ok(Value::Object(out))
     }
+}
+
+/// JSON's number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(text: &str) -> bool {
+    fn digits(b: &[u8]) -> usize {
+        b.iter().take_while(|c| c.is_ascii_digit()).count()
+    }
+    let b = text.as_bytes();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i += digits(&b[i..]),
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        let n = digits(&b[i + 1..]);
+        if n == 0 {
+            return false;
+        }
+        i += 1 + n;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let n = digits(&b[i..]);
+        if n == 0 {
+            return false;
+        }
+        i += n;
+    }
+    i == b.len()
 }
 
 /// Join a path and a key: `market` + `asOf` → `market.asOf`.
@@ -408,6 +453,30 @@ mod tests {
                 serde_json::from_str::<Value>(scalar).unwrap(),
                 "{scalar}"
             );
+        }
+    }
+
+    #[test]
+    fn the_number_grammar_is_json_s() {
+        for ok in [
+            "0", "-0", "1", "12", "1.5", "-0.25", "1e9", "1E+9", "2.5e-3", "10.00",
+        ] {
+            assert!(is_json_number(ok), "{ok}");
+            assert!(serde_json::from_str::<Value>(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "-", "01", "1.", ".5", "1e", "1e+", "+1", "1.5.2", "inf", "NaN", "1 ", "0x1",
+        ] {
+            assert!(!is_json_number(bad), "{bad}");
+        }
+        // the token key written by a user: a number only when its value is a number's text
+        let parsed = parse_json(r#"{"$serde_json::private::Number": "2.5"}"#, "t").unwrap();
+        assert_eq!(parsed.as_f64(), Some(2.5));
+        for bad in [
+            r#"{"$serde_json::private::Number": "abc"}"#,
+            r#"{"$serde_json::private::Number": 2}"#,
+        ] {
+            assert!(parse_json(bad, "t").is_err(), "{bad}");
         }
     }
 

@@ -355,9 +355,9 @@ const LIQUIDATION_RANGE: (f64, f64) = (0.01, 100.0);
 fn scan_points(direction: f64, strikes: &[f64]) -> Vec<f64> {
     let (lo, hi) = LIQUIDATION_RANGE;
     let n = LIQUIDATION_SCAN_POINTS;
-    let span = (hi / lo).ln();
+    let span = libm::log(hi / lo);
     let mut points: Vec<f64> = (0..=n)
-        .map(|k| lo * (span * k as f64 / n as f64).exp())
+        .map(|k| lo * libm::exp(span * k as f64 / n as f64))
         .chain(strikes.iter().flat_map(|k| [k * 0.995, *k, k * 1.005]))
         .filter(|x| {
             if direction < 0.0 {
@@ -397,10 +397,10 @@ const REFINE_POINTS: usize = 16;
 /// The first of `REFINE_POINTS` log-spaced points from `good` toward `bad` where the surplus is not
 /// positive, with the positive point before it.
 fn first_nonpositive(surplus: &Surplus, good: f64, bad: f64) -> Result<(f64, f64)> {
-    let (lg, lb) = (good.ln(), bad.ln());
+    let (lg, lb) = (libm::log(good), libm::log(bad));
     let mut last = good;
     for k in 1..REFINE_POINTS {
-        let x = (lg + (lb - lg) * k as f64 / REFINE_POINTS as f64).exp();
+        let x = libm::exp(lg + (lb - lg) * k as f64 / REFINE_POINTS as f64);
         if surplus.at(x)? <= 0.0 {
             return Ok((last, x));
         }
@@ -411,19 +411,19 @@ fn first_nonpositive(surplus: &Surplus, good: f64, bad: f64) -> Result<(f64, f64
 
 /// Bisection in log price between a positive `good` and a non-positive `bad`, to 1e-10 in log.
 fn bisect(surplus: &Surplus, good: f64, bad: f64) -> Result<f64> {
-    let (mut a, mut b) = (good.ln(), bad.ln());
+    let (mut a, mut b) = (libm::log(good), libm::log(bad));
     for _ in 0..200 {
         if (b - a).abs() <= 1e-10 {
             break;
         }
         let mid = 0.5 * (a + b);
-        if surplus.at(mid.exp())? <= 0.0 {
+        if surplus.at(libm::exp(mid))? <= 0.0 {
             b = mid;
         } else {
             a = mid;
         }
     }
-    Ok(b.exp())
+    Ok(libm::exp(b))
 }
 
 /// The liquidation prices of one account for each underlying that moves it.
@@ -498,9 +498,9 @@ fn liquidates_first(
             for (direction, price) in [("down", l.down), ("up", l.up)] {
                 let Some(price) = price else { continue };
                 let move_frac = price / index - 1.0;
-                let nearer = first
-                    .as_ref()
-                    .is_none_or(|f| (1.0 + move_frac).ln().abs() < (1.0 + f.move_frac).ln().abs());
+                let nearer = first.as_ref().is_none_or(|f| {
+                    libm::log(1.0 + move_frac).abs() < libm::log(1.0 + f.move_frac).abs()
+                });
                 if nearer {
                     let pool = book
                         .pools

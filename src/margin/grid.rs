@@ -92,7 +92,7 @@ impl TermScaling {
         } else {
             self.power_long
         };
-        (self.reference_days / d).powf(p)
+        libm::pow(self.reference_days / d, p)
     }
 
     fn read(v: &serde_json::Value, path: &str) -> Result<Self> {

@@ -169,7 +169,7 @@ impl VolShockTerms {
         } else {
             shock.vega_power_long
         };
-        let s = (self.reference_days / d).powf(p);
+        let s = libm::pow(self.reference_days / d, p);
         let up = (sigma * (1.0 + shock.vol_up * s)).max(shock.min_vol_for_shock_up);
         let down = sigma * (1.0 - shock.vol_down * s).max(self.min_down_factor);
         (up, down)
@@ -193,7 +193,7 @@ pub const VOL_STATES: [&str; 3] = ["up", "unchanged", "down"];
 
 impl PoolScenarios {
     pub fn new(price_moves: Vec<f64>, extended_moves: Vec<f64>, range: f64, inverse: bool) -> Self {
-        let ln = |moves: &[f64]| moves.iter().map(|m| m.ln_1p()).collect();
+        let ln = |moves: &[f64]| moves.iter().map(|&m| libm::log1p(m)).collect();
         PoolScenarios {
             ln_price_mults: ln(&price_moves),
             ln_extended_mults: ln(&extended_moves),
@@ -224,8 +224,8 @@ impl PoolScenarios {
             let (up, down) = terms.vol_shocks(shock, sigma, p.dte_days());
             let (f, k, call) = (p.forward, p.strike(), p.is_call());
             let sqrt_t = p.t_years.sqrt();
-            let discount = (-p.rate * p.t_years).exp();
-            let ln_fk = (f / k).ln();
+            let discount = libm::exp(-p.rate * p.t_years);
+            let ln_fk = libm::log(f / k);
             let base = p.unit_price_usd;
             let q = p.quantity;
             let cell_pnl = |m: f64, ln_mult: f64, sd: f64| {
@@ -382,7 +382,7 @@ impl Contingency {
                     None => currency.min_annualised_move,
                     Some(_) => currency
                         .min_annualised_move
-                        .max((currency.annualised_move_risk * t).exp() - 1.0),
+                        .max(libm::exp(currency.annualised_move_risk * t) - 1.0),
                 },
             })
             .collect();
@@ -519,7 +519,7 @@ pub fn standalone_initial(
             p.quantity_coin.abs()
                 * currency
                     .min_annualised_move
-                    .max((currency.annualised_move_risk * p.t_years.max(0.0)).exp() - 1.0)
+                    .max(libm::exp(currency.annualised_move_risk * p.t_years.max(0.0)) - 1.0)
         }
         Kind::Perpetual => p.quantity_coin.abs() * currency.min_annualised_move,
         _ => 0.0,

@@ -67,7 +67,7 @@ impl UnderlyingMarket {
                 a.1 + (c.1 - a.1) * (t_years - a.0) / (c.0 - a.0)
             }
         };
-        self.index * (b * t_years).exp()
+        self.index * libm::exp(b * t_years)
     }
 
     /// The price an instrument of `expiry` settled at: its delivery price, else the index.
@@ -93,7 +93,7 @@ impl UnderlyingMarket {
         if self.smiles.is_empty() {
             return self.flat_iv;
         }
-        let k = (strike / forward).ln();
+        let k = libm::log(strike / forward);
         let first = &self.smiles[0];
         let last = &self.smiles[self.smiles.len() - 1];
         if t_years <= first.t_years {
@@ -196,7 +196,7 @@ fn basis_curve(
         let mark = positive(*mark, &here)?;
         let t = year_fraction(as_of, date.expiry_timestamp());
         if t > 0.0 {
-            let b = (mark / index).ln() / t;
+            let b = libm::log(mark / index) / t;
             if !b.is_finite() || b.abs() > 50.0 {
                 return Err(Error::at_path(
                     ErrorCode::BadNumber,
@@ -249,7 +249,7 @@ fn smile_slices(
                     format!("smile iv must be a decimal in (0, {MAX_IV}]"),
                 ));
             }
-            slice.points.push(((*strike / f).ln(), *iv));
+            slice.points.push((libm::log(*strike / f), *iv));
         }
         slice.points.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         slice.points.dedup_by(|a, b| a.0 == b.0);

@@ -15,7 +15,7 @@ pub fn norm_cdf(x: f64) -> f64 {
 
 #[inline]
 pub fn norm_pdf(x: f64) -> f64 {
-    INV_SQRT_2PI * (-0.5 * x * x).exp()
+    INV_SQRT_2PI * libm::exp(-0.5 * x * x)
 }
 
 /// Price and Greeks of one long option on 1 coin, USD terms. Units as in docs/CONVENTIONS.md:
@@ -36,11 +36,11 @@ pub struct OptionGreeks {
 /// Black-76 price only. `t_years > 0`, `sigma > 0`.
 #[inline]
 pub fn price(forward: f64, strike: f64, t_years: f64, sigma: f64, rate: f64, is_call: bool) -> f64 {
-    let discount = (-rate * t_years).exp();
+    let discount = libm::exp(-rate * t_years);
     price_prepared(
         forward,
         strike,
-        (forward / strike).ln(),
+        libm::log(forward / strike),
         sigma * t_years.sqrt(),
         discount,
         is_call,
@@ -88,9 +88,9 @@ pub fn greeks(
 ) -> OptionGreeks {
     let sqrt_t = t_years.sqrt();
     let sd = sigma * sqrt_t;
-    let d1 = (forward / strike).ln() / sd + 0.5 * sd;
+    let d1 = libm::log(forward / strike) / sd + 0.5 * sd;
     let d2 = d1 - sd;
-    let discount = (-rate * t_years).exp();
+    let discount = libm::exp(-rate * t_years);
     let pdf = norm_pdf(d1);
     let value = price(forward, strike, t_years, sigma, rate, is_call);
     let delta = if is_call {
@@ -163,7 +163,7 @@ pub fn implied_vol(
             "the option has no time left: no implied volatility",
         ));
     }
-    let discount = (-rate * t_years).exp();
+    let discount = libm::exp(-rate * t_years);
     let undiscounted = price_usd / discount;
     let maximum = if is_call { forward } else { strike };
     if undiscounted >= maximum {
@@ -206,7 +206,7 @@ pub fn implied_vol_lbr(
     rate: f64,
     is_call: bool,
 ) -> Option<f64> {
-    let undiscounted = price_usd / (-rate * t_years).exp();
+    let undiscounted = price_usd / libm::exp(-rate * t_years);
     let sigma = ImpliedBlackVolatility::builder()
         .forward(forward)
         .strike(strike)
@@ -223,7 +223,7 @@ pub fn implied_vol_lbr(
 #[inline]
 fn normalised_otm_call(x: f64, s: f64) -> (f64, f64) {
     let d1 = x / s + 0.5 * s;
-    let half = (0.5 * x).exp();
+    let half = libm::exp(0.5 * x);
     let b = half * norm_cdf(d1) - norm_cdf(d1 - s) / half;
     (b.max(0.0), half * norm_pdf(d1))
 }
@@ -250,9 +250,9 @@ fn solve_total_deviation(price: f64, forward: f64, strike: f64, is_call: bool) -
     if !(time_value > 0.0) {
         return None;
     }
-    let x = -(forward / strike).ln().abs();
+    let x = -libm::log(forward / strike).abs();
     let target = time_value / (forward * strike).sqrt();
-    let b_max = (0.5 * x).exp();
+    let b_max = libm::exp(0.5 * x);
     const MAX_SD: f64 = 60.0; // Φ(−30): the price equals its maximum to machine precision
     if normalised_otm_call(x, MAX_SD).0 < target {
         return None;
@@ -260,11 +260,11 @@ fn solve_total_deviation(price: f64, forward: f64, strike: f64, is_call: bool) -
     let s_c = (-2.0 * x).sqrt();
     let left_branch = s_c > 0.0 && target <= normalised_otm_call(x, s_c).0;
     let near_max = !left_branch && b_max - target < 0.5 * b_max;
-    let ln_target = target.ln();
+    let ln_target = libm::log(target);
     let mut s = if left_branch {
         (x.abs() / (-2.0 * ln_target).sqrt()).min(s_c)
     } else if near_max {
-        (-8.0 * (0.5 * (b_max - target) / b_max).ln())
+        (-8.0 * libm::log(0.5 * (b_max - target) / b_max))
             .sqrt()
             .max(s_c)
     } else {
@@ -283,12 +283,13 @@ fn solve_total_deviation(price: f64, forward: f64, strike: f64, is_call: bool) -
             f64::NAN
         } else if left_branch {
             // ln b against w = 1/s²: d ln b / dw = (slope/b)·(−s³/2)
-            let w = 1.0 / (s * s) - (b.ln() - ln_target) / (slope / b * (-0.5 * s * s * s));
+            let w = 1.0 / (s * s) - (libm::log(b) - ln_target) / (slope / b * (-0.5 * s * s * s));
             1.0 / w.sqrt()
         } else if near_max && b < b_max {
             // ln(b_max − b) against u = s²: d/du = −slope/(b_max − b)/(2s)
             let rest = b_max - b;
-            let u = s * s - ((rest).ln() - (b_max - target).ln()) / (-slope / rest / (2.0 * s));
+            let u =
+                s * s - (libm::log(rest) - libm::log(b_max - target)) / (-slope / rest / (2.0 * s));
             u.sqrt()
         } else {
             s - (b - target) / slope

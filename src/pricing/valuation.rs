@@ -167,7 +167,7 @@ impl ValuedPosition {
             Kind::Spot => return self.quantity_coin * (index - self.index),
             Kind::Perpetual => self.forward * s_mult,
             _ if t_left <= 0.0 => index,
-            _ => index * ((self.forward / self.index).ln() / self.t_years * t_left).exp(),
+            _ => index * libm::exp(libm::log(self.forward / self.index) / self.t_years * t_left),
         };
         let f = self.forward;
         match (kind, self.is_inverse()) {

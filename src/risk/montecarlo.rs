@@ -156,8 +156,8 @@ impl Paths<'_, '_> {
             .expect("items with a grid move with an underlying");
         it.pnl(
             self.book.index[u],
-            x.exp(),
-            (self.beta * x).exp(),
+            libm::exp(x),
+            libm::exp(self.beta * x),
             self.years,
         )
     }

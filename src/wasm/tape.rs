@@ -346,7 +346,8 @@ impl Writer {
             return Err(TapeError::not_finite());
         }
         self.tape.ops.push(NUMBER);
-        self.tape.nums.push(v);
+        // zeros unsigned, as in the JSON report (crate::api::to_json)
+        self.tape.nums.push(if v == 0.0 { 0.0 } else { v });
         Ok(())
     }
 
@@ -953,8 +954,9 @@ mod tests {
     }
 
     fn same_as_json<T: Serialize>(v: &T) {
+        // the JSON report's writer (unsigned zeros, like the tape)
         let via_json: serde_json::Value =
-            serde_json::from_str(&serde_json::to_string(v).unwrap()).unwrap();
+            serde_json::from_str(&crate::api::to_json(v).unwrap()).unwrap();
         let via_tape = to_tape(v).unwrap().to_value().unwrap();
         assert_eq!(normal(via_tape), normal(via_json));
     }
