@@ -26,9 +26,13 @@ function asOfText(asOf) {
 }
 const SOURCE_LABEL = { default: "embedded default snapshot", request: "market from the request" };
 
-// ───────────────────────────── state in the URL hash ─────────────────────────────
+// ───────────────────────────── state: on this machine, in a link only when asked ─────────────────────────────
+// The book is kept in localStorage (this browser only), never written into the address bar as one
+// types: a URL lands in the history, in synced tabs and in every screenshot of the address bar.
+// "Copy link" puts it in a link on request; opening such a link loads it (and it is then kept here).
 
 const defaultModel = () => modelSelect.options[0]?.value ?? "deribit-pm";
+const STORE_KEY = "portfolio-margin.book";
 
 function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -36,16 +40,39 @@ function readHash() {
   if (positions === null) return null;
   return { positions, model: params.get("model") };
 }
-let hashTimer = 0;
-/** Debounced: Chrome ignores history updates beyond about 200 per 10 s, and fast typing gets there. */
-function scheduleHashWrite() {
-  clearTimeout(hashTimer);
-  hashTimer = setTimeout(writeHash, 250);
+function readStored() {
+  try {
+    const state = JSON.parse(localStorage.getItem(STORE_KEY) ?? "null");
+    return typeof state?.positions === "string" ? state : null;
+  } catch {
+    return null; // storage disabled or a foreign value: start from the sample
+  }
 }
-function writeHash() {
-  clearTimeout(hashTimer);
+let saveTimer = 0;
+function scheduleSave() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(save, 250);
+}
+function save() {
+  clearTimeout(saveTimer);
+  saveTimer = 0;
+  try {
+    localStorage.setItem(STORE_KEY, JSON.stringify({ positions: textarea.value, model: modelSelect.value }));
+  } catch {
+    // storage full or disabled: the page still works, the book is not kept
+  }
+}
+/** The link that opens this book on another machine: the book travels in the fragment, which
+ * browsers never send to a server. */
+function shareLink() {
   const params = new URLSearchParams({ model: modelSelect.value, positions: textarea.value });
-  history.replaceState(null, "", "#" + params.toString());
+  return `${location.origin}${location.pathname}${location.search}#${params}`;
+}
+/** A shared link opened: load its book, keep it here, and take it out of the address bar. */
+function takeHash() {
+  const state = readHash();
+  if (state) history.replaceState(null, "", location.pathname + location.search);
+  return state;
 }
 function applyState(state) {
   textarea.value = state?.positions ?? samplePositions();
@@ -167,16 +194,29 @@ function selectPlace(line, column) {
   syncGutter();
 }
 
+/** Line numbers beside the text, bad lines red and warned lines amber. Rebuilt only when the number
+ * of lines changes; otherwise only the marks that changed are touched (a 2 000-line book recomputes
+ * on every key, and rebuilding 2 000 spans and re-syncing the scroll forced a layout each time). */
+let gutterLines = 0;
+let gutterMarks = new Map(); // line → "bad" | "warn"
 function renderGutter(text, issues, warnings) {
-  const bad = new Set(issues.map((i) => i.line).filter((l) => l != null));
-  const warned = new Set(warnings.map((w) => w.line).filter((l) => l != null));
-  const count = text.split("\n").length;
-  const frag = document.createDocumentFragment();
-  for (let i = 1; i <= count; i++) {
-    frag.append(h("span", { class: bad.has(i) ? "bad" : warned.has(i) ? "warn" : null }, String(i)), "\n");
+  let count = 1;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) count += 1;
+  if (count !== gutterLines) {
+    const frag = document.createDocumentFragment();
+    for (let i = 1; i <= count; i++) frag.append(h("span", {}, String(i)), "\n");
+    gutter.replaceChildren(frag);
+    gutterLines = count;
+    gutterMarks = new Map();
+    syncGutter();
   }
-  gutter.replaceChildren(frag);
-  syncGutter();
+  const marks = new Map();
+  for (const w of warnings) if (w.line != null) marks.set(w.line, "warn");
+  for (const i of issues) if (i.line != null) marks.set(i.line, "bad");
+  const lines = gutter.children;
+  for (const [line, cls] of gutterMarks) if (marks.get(line) !== cls) lines[line - 1]?.removeAttribute("class");
+  for (const [line, cls] of marks) if (gutterMarks.get(line) !== cls && lines[line - 1]) lines[line - 1].className = cls;
+  gutterMarks = marks;
 }
 function syncGutter() { gutter.scrollTop = textarea.scrollTop; }
 
@@ -271,7 +311,7 @@ function renderPools(report) {
   clear(box);
   const pools = report.margin?.pools ?? [];
   $("pools-note").textContent = pools.some((p) => p.riskMatrix || p.scenarios)
-    ? "scenario P&L of each pool in its currency, after the gains haircut: red losses, green gains, worst cell outlined"
+    ? "scenario P&L of each pool in its currency, after the gains haircut: red losses, blue gains, worst cell outlined"
     : "standard margin is position by position: no scenarios";
   if (!pools.length) { box.append(h("p", { class: "empty" }, "No positions")); return; }
   const isStandard = report.model?.params?.kind === "standard";
@@ -331,14 +371,15 @@ function compositionBar(p) {
   return bar;
 }
 
-/** Diverging scale: red losses, green gains, white near zero; `scale` is the largest |P&L| of the pool. */
+/** Diverging scale: red losses, blue gains (told apart with any colour vision, unlike red/green),
+ * the panel's own colour near zero; `scale` is the largest |P&L| of the pool. Translucent, so it
+ * works on the light and the dark theme alike. */
 function cellStyle(v, scale) {
   if (typeof v !== "number" || !(scale > 0) || Math.abs(v) < TINY) return {};
   const t = Math.min(1, Math.abs(v) / scale);
   const a = 0.08 + 0.8 * Math.pow(t, 0.85);
-  const [r, g, b] = v < 0 ? [200, 40, 45] : [25, 140, 75];
-  const mix = (c) => Math.round(255 + (c - 255) * a);
-  return { backgroundColor: `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`, color: a > 0.55 ? "#fff" : "" };
+  const [r, g, b] = v < 0 ? [196, 36, 42] : [33, 102, 172];
+  return { backgroundColor: `rgba(${r}, ${g}, ${b}, ${a.toFixed(3)})`, color: a > 0.55 ? "#fff" : "" };
 }
 
 function riskTables(p) {
@@ -371,7 +412,7 @@ function riskTables(p) {
   });
   matrix.append(body);
 
-  const wrap = h("div", { class: "matrices" }, h("div", { class: "scroll" }, matrix));
+  const wrap = h("div", { class: "matrices" }, h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Risk matrix (scrolls sideways)" }, matrix));
   if (ext?.priceMoves?.length) {
     const extTable = h("table", { class: "extended-table" },
       h("caption", {}, "Extended moves (dampened)"),
@@ -385,7 +426,7 @@ function riskTables(p) {
             title: cellTitle(move(mv), v, ext.pnlRaw?.[i]) + (worst ? " — worst case" : ""),
           }, fmt(v));
         }))));
-    wrap.append(h("div", { class: "scroll" }, extTable));
+    wrap.append(h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Extended table (scrolls sideways)" }, extTable));
   }
   return wrap;
 }
@@ -403,7 +444,7 @@ function scenarioTable(p) {
       return h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, String(sc.weights[i])),
         h("td", { class: worst ? "worst" : null, "data-pnl": v, style: cellStyle(v, scale) }, amount(v, p.currency)));
     })));
-  return h("div", { class: "matrices" }, h("div", { class: "scroll" }, table));
+  return h("div", { class: "matrices" }, h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Scenario table (scrolls sideways)" }, table));
 }
 
 // ── positions ──
@@ -419,7 +460,9 @@ function renderPositions(report) {
   const body = h("tbody");
   const positions = report.positions ?? [];
   if (!positions.length) body.append(h("tr", { class: "empty" }, h("td", { colspan: POSITION_COLUMNS.length }, "No positions")));
-  for (const p of positions) {
+  // a big book shows its first rows: re-creating 20 000 cells on every key froze typing
+  const shown = showAllPositions ? positions : positions.slice(0, POSITION_ROWS);
+  for (const p of shown) {
     const g = p.greeks ?? {};
     const ccy = poolCcy[p.pool] ?? (p.settlement === "inverse" ? p.underlying : "USD");
     const coinMark = p.settlement === "inverse" && p.kind === "option";
@@ -437,8 +480,18 @@ function renderPositions(report) {
       h("td", { title: p.standardMargin ? `maintenance ${amount(p.standardMargin.maintenance, ccy)} ${ccy}` : null },
         p.standardMargin ? `${amount(p.standardMargin.initial, ccy)} ${ccy}` : DASH)));
   }
+  if (shown.length < positions.length) {
+    const more = h("button", { type: "button", class: "link-button", id: "show-all-positions" },
+      `Show all ${positions.length.toLocaleString("en-US")} positions`);
+    more.addEventListener("click", () => { showAllPositions = true; if (lastGood) renderPositions(lastGood); });
+    body.append(h("tr", { class: "more" }, h("td", { colspan: POSITION_COLUMNS.length },
+      `The first ${shown.length} of ${positions.length.toLocaleString("en-US")} positions. `, more)));
+  }
   table.append(body);
 }
+/** Rows of the positions table until "Show all" is asked for. */
+const POSITION_ROWS = 200;
+let showAllPositions = false;
 
 // ───────────────────────────── start ─────────────────────────────
 
@@ -458,32 +511,53 @@ async function main() {
     modelSelect.append(h("option", { value: m.name, title: m.description ?? "" }, `${m.name} (${kind})`));
   }
   modelSelect.disabled = false;
-  applyState(readHash());
+  applyState(takeHash() ?? readStored());
+  save();
   risk = createRiskPanel();
 
-  textarea.addEventListener("input", () => { scheduleHashWrite(); schedule(); });
-  textarea.addEventListener("scroll", syncGutter);
-  modelSelect.addEventListener("change", () => { scheduleHashWrite(); schedule(); });
-  window.addEventListener("pagehide", () => { if (hashTimer) writeHash(); });
+  textarea.addEventListener("input", () => { scheduleSave(); schedule(); });
+  textarea.addEventListener("scroll", syncGutter, { passive: true });
+  modelSelect.addEventListener("change", () => { save(); schedule(); });
+  window.addEventListener("pagehide", () => { if (saveTimer) save(); });
   $("by-expiry").addEventListener("change", () => { if (lastGood) renderGreeks(lastGood); });
-  window.addEventListener("hashchange", () => { applyState(readHash()); schedule(); });
+  window.addEventListener("hashchange", () => {
+    const state = takeHash();
+    if (state) { applyState(state); save(); schedule(); }
+  });
+  const status = $("status");
+  let statusTimer = 0;
+  const say = (...parts) => {
+    clearTimeout(statusTimer);
+    status.replaceChildren(...parts);
+    statusTimer = setTimeout(() => status.replaceChildren(), 8000);
+  };
   $("reset").addEventListener("click", () => {
+    const before = { positions: textarea.value, model: modelSelect.value };
     applyState(null);
-    clearTimeout(hashTimer);
-    history.replaceState(null, "", location.pathname + location.search);
+    save();
     schedule();
     textarea.focus();
+    if (before.positions === textarea.value && before.model === modelSelect.value) return;
+    // the book it replaced is one click away
+    const undo = h("button", { type: "button", class: "link-button", id: "undo-sample" }, "Undo");
+    undo.addEventListener("click", () => {
+      applyState(before);
+      save();
+      schedule();
+      say("Your positions are back.");
+      textarea.focus();
+    });
+    say("Sample loaded. ", undo);
   });
   $("copy-link").addEventListener("click", async () => {
-    writeHash();
-    const status = $("status");
+    const link = shareLink();
     try {
-      await navigator.clipboard.writeText(location.href);
-      status.textContent = "Link copied: it holds the positions and the model.";
+      await navigator.clipboard.writeText(link);
+      say("Link copied: it holds the positions and the model (in the part after #, which browsers never send to a server).");
     } catch {
-      status.textContent = "The address bar now holds the link (positions and model).";
+      history.replaceState(null, "", link);
+      say("The address bar now holds the link (positions and model).");
     }
-    setTimeout(() => { status.textContent = ""; }, 4000);
   });
   recompute();
   // "ready" once everything the page computes at load is on screen: the margin at once, the risk

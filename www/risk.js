@@ -289,7 +289,7 @@ export function createRiskPanel() {
         ? h("tr", { class: "diversification" }, h("th", { scope: "row", class: "text" }, "Diversification benefit"), h("td", {}, ""), numCell(v.diversificationUsd))
         : null);
     table.append(body, foot);
-    return h("div", { class: "scroll" }, table);
+    return h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "VaR and ES by underlying (scrolls sideways)" }, table);
   }
 
   function contributionsTable(v) {
@@ -321,7 +321,7 @@ export function createRiskPanel() {
           h("td", { class: "bar-col", "aria-hidden": "true" },
             h("span", { class: ["bar", neg ? "neg" : null], style: { width: `${(Math.abs(c.esUsd) / scale) * 100}%` } })));
       })));
-    return h("div", { class: "scroll" }, table);
+    return h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Largest ES contributions (scrolls sideways)" }, table);
   }
 
   function renderStress(stress) {

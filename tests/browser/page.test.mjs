@@ -1,6 +1,6 @@
 // The page end to end in real headless Chromium (Debian's /usr/bin/chromium through playwright-core):
 // it loads clean, shows the sample's results, recomputes as a person types, reports bad lines, never
-// turns user text into HTML, talks to no other host, and keeps its state in the URL hash. The Risk
+// turns user text into HTML, talks to no other host, and keeps the book on the machine (not in the URL). The Risk
 // section (VaR/ES, stress, payoff from the full build in a Web Worker) shows the package's figures,
 // cancels a run on request or when the book changes, and fits a phone-width screen.
 //   node --test tests/browser/
@@ -53,6 +53,11 @@ after(async () => {
 /** A fresh page that records console errors, page errors, failed requests and dialogs. */
 async function openPage(hash = "", { viewport } = {}) {
   const page = await context.newPage();
+  // each test starts from the sample: the book a previous test left in localStorage is cleared once
+  // per tab (sessionStorage survives a reload, so a reload still finds the stored book)
+  await page.addInitScript(() => {
+    if (!sessionStorage.getItem("pm-test-tab")) { localStorage.clear(); sessionStorage.setItem("pm-test-tab", "1"); }
+  });
   if (viewport) await page.setViewportSize(viewport);
   const problems = { console: [], pageErrors: [], failed: [], dialogs: [] };
   page.on("console", (m) => { if (m.type() === "error") problems.console.push(m.text()); });
@@ -251,7 +256,7 @@ describe("the page", () => {
     }
   });
 
-  test("the state lives in the URL hash: a reload restores the text and the model", async () => {
+  test("the book stays on this machine: a reload restores it, the address bar never holds it, a copied link does", async () => {
     const { page } = await openPage();
     try {
       const text = "BTC-27DEC26-100000-C -10\nETH-PERPETUAL 20000USD  # hedge & co";
@@ -259,12 +264,8 @@ describe("the page", () => {
       const r0 = await revision(page);
       await page.selectOption("#model", "deribit-standard");
       await recomputed(page, r0);
-      // the hash follows the input (debounced)
-      await page.waitForFunction((t) => {
-        const params = new URLSearchParams(location.hash.slice(1));
-        return params.get("positions") === t && params.get("model") === "deribit-standard";
-      }, text);
-      const url = page.url();
+      await page.waitForFunction((t) => JSON.parse(localStorage.getItem("portfolio-margin.book") ?? "null")?.positions === t, text);
+      assert.equal(new URL(page.url()).hash, "", "typing writes nothing into the URL (history, sync)");
       const initial = await page.getAttribute("#summary", "data-initial-usd");
 
       await page.reload();
@@ -273,12 +274,56 @@ describe("the page", () => {
       assert.equal(await page.inputValue("#model"), "deribit-standard");
       assert.equal(await page.getAttribute("#summary", "data-initial-usd"), initial);
 
-      // the same link in a new tab
+      // "Copy link": the book travels in the fragment; opening the link loads it, then clears the bar
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+      await page.click("#copy-link");
+      await page.waitForFunction(() => document.getElementById("status").textContent.length > 0);
+      const link = await page.evaluate(async () => {
+        try { return await navigator.clipboard.readText(); } catch { return location.href; }
+      });
+      const params = new URLSearchParams(new URL(link).hash.slice(1));
+      assert.equal(params.get("positions"), text);
+      assert.equal(params.get("model"), "deribit-standard");
       const other = await context.newPage();
-      await other.goto(url);
+      await other.addInitScript(() => localStorage.clear());
+      await other.goto(link);
       await other.waitForSelector('#app[data-state="ready"]');
       assert.equal(await other.inputValue("#positions"), text);
+      assert.equal(await other.inputValue("#model"), "deribit-standard");
+      assert.equal(new URL(other.url()).hash, "", "the link's book is taken out of the address bar once loaded");
       await other.close();
+    } finally {
+      await page.close();
+    }
+  });
+
+  test("Load sample replaces the book with one click to undo", async () => {
+    const { page } = await openPage();
+    try {
+      const text = "ETH-PERPETUAL 1000USD";
+      await typeText(page, text);
+      const r0 = await revision(page);
+      await page.click("#reset");
+      await recomputed(page, r0);
+      assert.equal(await page.inputValue("#positions"), pm.samplePositions());
+      const r1 = await revision(page);
+      await page.click("#undo-sample");
+      await recomputed(page, r1);
+      assert.equal(await page.inputValue("#positions"), text);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test("the page carries its own Content-Security-Policy, and every scroll area and the editor have names", async () => {
+    const { page } = await openPage();
+    try {
+      const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
+      assert.match(csp, /default-src 'self'/);
+      assert.match(csp, /connect-src 'self'/);
+      assert.ok(await page.$eval("#positions", (t) => t.getAttribute("aria-label")?.length > 0));
+      const unnamed = await page.$$eval(".scroll", (els) => els.filter((e) => e.tabIndex !== 0 || !e.getAttribute("aria-label")).length);
+      assert.equal(unnamed, 0, "every sideways-scrolling area is reachable by keyboard and named");
     } finally {
       await page.close();
     }
