@@ -8,6 +8,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: portfolio-margin report [--progress] [FILE|-]
                                                 request JSON from FILE or stdin, report JSON on stdout
                                                 (--progress: the fraction done of a long analysis on stderr)
+       portfolio-margin report --lines [FILE|-] one request per line (JSON Lines) in, one line out per
+                                                request: the report, or {\"error\": …}; exit code 0
        portfolio-margin models                  list the margin model presets (JSON)
        portfolio-margin sample [--generated N]  print a sample request (embedded market and portfolio,
                                                 or a generated N-position BTC/ETH book)
@@ -18,6 +20,7 @@ fn main() -> ExitCode {
     let arg = |i: usize| args.get(i).map(String::as_str);
     match arg(0) {
         Some("report") if arg(1) == Some("--progress") => report(arg(2).unwrap_or("-"), true),
+        Some("report") if arg(1) == Some("--lines") => report_lines(arg(2).unwrap_or("-")),
         Some("report") => report(arg(1).unwrap_or("-"), false),
         Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => sample(arg(1), arg(2)),
@@ -60,6 +63,30 @@ fn report(source: &str, progress: bool) -> ExitCode {
     };
     let report = api::parse_request(&text).and_then(|r| api::report_with_progress(&r, &mut tell));
     print_json(report.and_then(|r| api::to_json(&r)))
+}
+
+/// `report --lines`: a batch of requests, one JSON text per line, each answered on its own line (a
+/// report, or `{"error": …}` with the error's JSON), so that one process serves thousands.
+fn report_lines(source: &str) -> ExitCode {
+    let text = match read_source(source) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let answer = match api::report_json(line) {
+            Ok(json) => json,
+            Err(e) => format!("{{\"error\":{}}}", e.to_json()),
+        };
+        if writeln!(out, "{answer}").is_err() {
+            return ExitCode::from(74);
+        }
+    }
+    match out.flush() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(74),
+    }
 }
 
 /// A result as JSON on stdout, or its error as JSON on stderr (exit code 2).
