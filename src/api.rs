@@ -93,6 +93,34 @@ pub fn implied_vol(json: &str) -> Result<f64> {
     crate::pricing::calculator::implied_vol_json(json)
 }
 
+/// Black-76 price and Greeks of many options at once (`priceOptions`): see
+/// [`crate::pricing::calculator::price_batch`].
+pub fn price_options(
+    forward: &[f64],
+    strike: &[f64],
+    t_years: &[f64],
+    sigma: &[f64],
+    rate: f64,
+    is_call: &[u8],
+) -> Result<Vec<f64>> {
+    crate::pricing::calculator::price_batch(forward, strike, t_years, sigma, rate, is_call)
+}
+
+/// Implied volatilities of many options at once (`impliedVols`): see
+/// [`crate::pricing::calculator::implied_vol_batch`].
+pub fn implied_vols(
+    price_usd: &[f64],
+    forward: &[f64],
+    strike: &[f64],
+    t_years: &[f64],
+    rate: f64,
+    is_call: &[u8],
+) -> Result<Vec<f64>> {
+    crate::pricing::calculator::implied_vol_batch(
+        price_usd, forward, strike, t_years, rate, is_call,
+    )
+}
+
 /// The core entry for callers holding JSON text (the CLI and the wasm facade).
 pub fn report_json(json: &str) -> Result<String> {
     to_json(&report(&parse_request(json)?)?)

@@ -88,11 +88,13 @@ pub fn greeks(
 ) -> OptionGreeks {
     let sqrt_t = t_years.sqrt();
     let sd = sigma * sqrt_t;
-    let d1 = libm::log(forward / strike) / sd + 0.5 * sd;
+    let ln_fk = libm::log(forward / strike);
+    let d1 = ln_fk / sd + 0.5 * sd;
     let d2 = d1 - sd;
     let discount = libm::exp(-rate * t_years);
     let pdf = norm_pdf(d1);
-    let value = price(forward, strike, t_years, sigma, rate, is_call);
+    // the same terms `price` computes, computed once (the same bits)
+    let value = price_prepared(forward, strike, ln_fk, sd, discount, is_call);
     let delta = if is_call {
         discount * norm_cdf(d1)
     } else {

@@ -176,6 +176,42 @@ pub fn implied_vol(
     Ok(vol)
 }
 
+/// Black-76 price and Greeks of many long options on 1 coin each, USD (linear), in one call:
+/// typed arrays in (`isCall`: 1 call, 0 put; `rate` shared), 8 figures per option out, option after
+/// option: price, delta, gamma, vega, theta, rho, vanna, volga (the fields of `priceOption`).
+/// Throws like `priceOption`, with the option's index in the path (`sigma[3]`). In the full build
+/// (`portfolio-margin/full`): bulk pricing is analytics, and the margin path keeps to its size budget.
+#[cfg(feature = "analysis")]
+#[wasm_bindgen(js_name = priceOptions)]
+pub fn price_options(
+    forward: &[f64],
+    strike: &[f64],
+    #[wasm_bindgen(js_name = tYears)] t_years: &[f64],
+    sigma: &[f64],
+    rate: f64,
+    #[wasm_bindgen(js_name = isCall)] is_call: &[u8],
+) -> Result<Vec<f64>, JsValue> {
+    crate::api::price_options(forward, strike, t_years, sigma, rate, is_call)
+        .map_err(|e| js_error(&e))
+}
+
+/// Implied volatilities of many options from their discounted USD prices (linear), in one call:
+/// typed arrays in, one volatility per option out. Throws like `impliedVol` at the first option
+/// without one, with its index in the path (`price[3]`). In the full build.
+#[cfg(feature = "analysis")]
+#[wasm_bindgen(js_name = impliedVols)]
+pub fn implied_vols(
+    price: &[f64],
+    forward: &[f64],
+    strike: &[f64],
+    #[wasm_bindgen(js_name = tYears)] t_years: &[f64],
+    rate: f64,
+    #[wasm_bindgen(js_name = isCall)] is_call: &[u8],
+) -> Result<Vec<f64>, JsValue> {
+    crate::api::implied_vols(price, forward, strike, t_years, rate, is_call)
+        .map_err(|e| js_error(&e))
+}
+
 /// The package version.
 #[wasm_bindgen]
 pub fn version() -> String {
