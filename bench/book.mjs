@@ -20,10 +20,11 @@ export function benchBook(n) {
     .split("\n")
     .map((line, i) => {
       if (i % 4 !== 3) return line;
-      const expiry = EXPIRIES[(i >> 2) % EXPIRIES.length];
-      const strike = 150 + 5 * ((i * 7) % 40); // 150 … 345 around the SOL index (238.4)
-      const qty = (i % 21) - 10 || 1;
-      return `SOL_USDC-${expiry}-${strike}-${i % 2 ? "C" : "P"} ${qty}`;
+      const h = Math.imul((i >> 2) + 1, 2654435761) >>> 0; // a multiplicative hash of the SOL line's number
+      const expiry = EXPIRIES[h % EXPIRIES.length];
+      const strike = 150 + 5 * ((h >>> 3) % 40); // 150 … 345 around the SOL index (238.4)
+      const qty = ((h >>> 10) % 21) - 10 || 1;
+      return `SOL_USDC-${expiry}-${strike}-${(h >>> 9) & 1 ? "C" : "P"} ${qty}`;
     })
     .join("\n");
 }
