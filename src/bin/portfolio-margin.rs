@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Some("report") => report(arg(1).unwrap_or("-"), false),
         Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => sample(arg(1), arg(2)),
+        #[cfg(not(target_arch = "wasm32"))]
         Some("bench") if arg(1) == Some("--kernel") => bench_kernel(arg(2).unwrap_or("-"), arg(3)),
         Some("bench") => bench(arg(1).unwrap_or("-"), arg(2)),
         Some("-h" | "--help" | "help") => {
@@ -142,6 +143,8 @@ fn timed(runs: usize, mut f: impl FnMut() -> f64) -> serde_json::Value {
     serde_json::json!({ "median": ms[ms.len() / 2], "min": ms[0], "max": ms[ms.len() - 1] })
 }
 
+/// The kernels (src/wasm/kernel.rs, native in every build but WebAssembly's) timed alone.
+#[cfg(not(target_arch = "wasm32"))]
 fn bench_kernel(source: &str, runs: Option<&str>) -> ExitCode {
     use portfolio_margin::wasm::kernel;
     let text = match read_source(source) {

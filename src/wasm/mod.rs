@@ -3,7 +3,8 @@
 
 pub mod tape;
 
-/// Kernel benchmarks: native always, WebAssembly only in the bench build (feature `bench-kernel`).
+/// Kernel benchmarks: native always, WebAssembly only in the bench build (feature `bench-kernel`), so
+/// the shipped `.wasm` files do not change.
 #[cfg(any(not(target_arch = "wasm32"), feature = "bench-kernel"))]
 pub mod kernel;
 
