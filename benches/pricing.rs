@@ -1,5 +1,7 @@
-//! Native benchmarks: Black-76 price+Greeks throughput, and the full deribit-pm report of a
-//! generated 1 000-position book (BTC and ETH, 8 expiries). Figures go in the README.
+//! Native benchmarks: Black-76 price+Greeks throughput, the kernels of `src/wasm/kernel.rs` (the
+//! scenario sweep of the generated 1 000-position book alone and the arithmetic limit of one cell;
+//! the same code is timed in WebAssembly by bench/bench.mjs), and the full deribit-pm report of that
+//! book (BTC and ETH, 8 expiries). `npm run bench` reads the samples (target/criterion) into its table.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use portfolio_margin::pricing::black76;
@@ -57,5 +59,24 @@ fn full_report(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, pricing, full_report);
+fn kernels(c: &mut Criterion) {
+    use portfolio_margin::wasm::kernel;
+    let book = portfolio_margin::api::generated_book(1000);
+    let request_json = serde_json::json!({ "positions": book, "model": "deribit-pm" }).to_string();
+    let mut sweep = kernel::Sweep::new(&request_json).unwrap();
+    let mut g = c.benchmark_group("kernel");
+    g.throughput(Throughput::Elements(sweep.revaluations() as u64));
+    g.bench_function("sweep 1000 positions", |b| b.iter(|| sweep.run()));
+    let cells = 100_000;
+    g.throughput(Throughput::Elements(cells as u64));
+    g.bench_function("arithmetic limit x100000", |b| {
+        b.iter(|| kernel::arithmetic_limit(black_box(cells)))
+    });
+    g.bench_function("price+greeks x100000", |b| {
+        b.iter(|| kernel::price_greeks(black_box(cells)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, pricing, kernels, full_report);
 criterion_main!(benches);

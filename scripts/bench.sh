@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Benchmarks: criterion (native) and the package under node. They print figures; they never fail on time.
+# Benchmarks (issue #16): one table from bench/bench.mjs — the package under node, the native core
+# (`portfolio-margin bench`), the JS peers, the kernels — then the README's performance section is
+# rewritten from it (scripts/readme-bench.mjs). Assumes `scripts/build.sh --bench` ran (npm run bench
+# does both). Prints figures; never fails on time. `cargo bench` runs the criterion benches apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-echo "=== native (criterion) ==="
-cargo bench --bench pricing 2>&1 | grep -E '^(black76|report)/|time:|thrpt:'
-echo "=== package (WebAssembly under node) ==="
 node bench/bench.mjs
+node scripts/readme-bench.mjs target/bench/latest.md

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the WebAssembly package into pkg/ (wasm-pack, then binaryen's wasm-opt -Oz) and the native CLI.
 # Incremental: cargo rebuilds only what changed; wasm-opt runs only on a new module.
+# `--bench` also builds pkg/bench/: the margin path with the kernel benchmarks exported (cargo feature
+# `bench-kernel`, src/wasm/kernel.rs), for bench/bench.mjs only; it is never shipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -31,6 +33,7 @@ mkdir -p pkg
 cargo run --quiet --features typescript --example gen_types > pkg/types.d.ts.tmp
 build_wasm pkg --no-default-features
 build_wasm pkg/full
+if [ "${1:-}" = "--bench" ]; then build_wasm pkg/bench --no-default-features --features bench-kernel; fi
 rm pkg/types.d.ts.tmp
 # the package manifest (wasm-pack --no-pack leaves it to us: one source of truth, package.pkg.json)
 cp scripts/package.pkg.json pkg/package.json

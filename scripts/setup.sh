@@ -38,7 +38,7 @@ if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERS
   cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked --force
 fi
 
-# 4. npm dependencies (binaryen's wasm-opt, playwright-core, typescript, vite)
+# 4. npm dependencies (binaryen's wasm-opt, playwright-core, typescript, vite; black-scholes and greeks for the bench's peer)
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

@@ -13,7 +13,10 @@ const USAGE: &str = "usage: portfolio-margin report [--progress] [FILE|-]
        portfolio-margin models                  list the margin model presets (JSON)
        portfolio-margin sample [--generated N]  print a sample request (embedded market and portfolio,
                                                 or a generated N-position BTC/ETH book)
-       portfolio-margin bench [FILE|-] [RUNS]   time the report natively: median milliseconds as JSON";
+       portfolio-margin bench [FILE|-] [RUNS]   time the report natively: median, min and max milliseconds as JSON
+       portfolio-margin bench --kernel [FILE|-] [RUNS]
+                                                time the kernels alone (src/wasm/kernel.rs): the scenario sweep
+                                                of the book, the arithmetic limit of a cell, price and Greeks";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +27,8 @@ fn main() -> ExitCode {
         Some("report") => report(arg(1).unwrap_or("-"), false),
         Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => sample(arg(1), arg(2)),
+        #[cfg(not(target_arch = "wasm32"))]
+        Some("bench") if arg(1) == Some("--kernel") => bench_kernel(arg(2).unwrap_or("-"), arg(3)),
         Some("bench") => bench(arg(1).unwrap_or("-"), arg(2)),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -120,8 +125,10 @@ fn bench(source: &str, runs: Option<&str>) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    let mut core = Vec::with_capacity(runs);
-    let mut json = Vec::with_capacity(runs);
+    // the full report (core value out; JSON text in and out) and the margin-only path (the
+    // stateless impact of no orders, as `marginImpact(request, "")` in JS), each run in turn
+    let no_orders = serde_json::Value::String(String::new());
+    let (mut core, mut json, mut margin) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         let t = std::time::Instant::now();
         let _ = std::hint::black_box(api::report(&request));
@@ -129,14 +136,64 @@ fn bench(source: &str, runs: Option<&str>) -> ExitCode {
         let t = std::time::Instant::now();
         let _ = std::hint::black_box(api::report_json(&text));
         json.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = std::time::Instant::now();
+        let _ = std::hint::black_box(api::margin_impact(&request, &no_orders));
+        margin.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    let median = |v: &mut Vec<f64>| {
+    let stats = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+        (v[v.len() / 2], v[0], v[v.len() - 1])
     };
+    let (core, json, margin) = (stats(&mut core), stats(&mut json), stats(&mut margin));
     println!(
         "{}",
-        serde_json::json!({ "runs": runs, "medianMsCore": median(&mut core), "medianMsJson": median(&mut json) })
+        serde_json::json!({
+            "runs": runs,
+            "medianMsCore": core.0, "minMsCore": core.1, "maxMsCore": core.2,
+            "medianMsJson": json.0, "minMsJson": json.1, "maxMsJson": json.2,
+            "medianMsMargin": margin.0, "minMsMargin": margin.1, "maxMsMargin": margin.2,
+        })
+    );
+    ExitCode::SUCCESS
+}
+
+/// Median, min and max milliseconds of `runs` calls of `f`.
+fn timed(runs: usize, mut f: impl FnMut() -> f64) -> serde_json::Value {
+    let mut ms: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let t = std::time::Instant::now();
+            std::hint::black_box(f());
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    serde_json::json!({ "median": ms[ms.len() / 2], "min": ms[0], "max": ms[ms.len() - 1] })
+}
+
+/// The kernels (src/wasm/kernel.rs, native in every build but WebAssembly's) timed alone.
+#[cfg(not(target_arch = "wasm32"))]
+fn bench_kernel(source: &str, runs: Option<&str>) -> ExitCode {
+    use portfolio_margin::wasm::kernel;
+    let text = match read_source(source) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let runs: usize = runs.and_then(|n| n.parse().ok()).unwrap_or(50).max(1);
+    let mut sweep = match kernel::Sweep::new(&text) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let cells = 1_000_000;
+    println!(
+        "{}",
+        serde_json::json!({
+            "runs": runs,
+            "revaluations": sweep.revaluations(),
+            "sweepMs": timed(runs, || sweep.run()),
+            "loopCells": cells,
+            "limitMs": timed(runs, || kernel::arithmetic_limit(std::hint::black_box(cells))),
+            "priceGreeksMs": timed(runs, || kernel::price_greeks(std::hint::black_box(cells))),
+        })
     );
     ExitCode::SUCCESS
 }
