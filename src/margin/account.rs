@@ -207,10 +207,16 @@ fn revaluable_inputs(valued: &[&ValuedPosition]) -> Vec<PositionInput> {
 /// One account's `equity − maintenance` as a function of the price multiple `x` of one
 /// underlying: the pools of that underlying are revalued in full, the account's other pools and
 /// its collateral are constant. Public so that tests can scan it densely.
+///
+/// Each evaluation costs the moving positions only: the surplus keeps a market of the moved
+/// underlying alone (plus, in cross mode, the collateral coins), and in cross mode the other
+/// underlyings' cells summed once, so the search over U underlyings is linear in U.
 pub struct Surplus<'a> {
     underlying: &'a str,
     inputs: Vec<PositionInput>,
-    market: &'a Market,
+    /// The market restricted to what a revaluation reads (the moved underlying; in cross mode
+    /// also the collateral coins): cloning all of it at every point made the search O(U²).
+    market: Market,
     model: &'a Model,
     /// Equity and maintenance of everything that does not move with the underlying.
     fixed_equity: f64,
@@ -219,12 +225,31 @@ pub struct Surplus<'a> {
     cross: Option<CrossPart<'a>>,
 }
 
-/// What a cross-mode surplus keeps fixed: the other underlyings' pools, and the collateral (which
-/// is revalued at the shocked index).
+/// What a cross-mode surplus keeps fixed: the other underlyings' pools (their cells summed once),
+/// and the collateral (which is revalued at the shocked index).
 struct CrossPart<'a> {
     params: &'a crate::margin::risk_matrix::RiskMatrixParams,
-    fixed_pools: Vec<&'a crate::margin::book::PoolBook>,
+    fixed: crate::margin::cross::CrossPartial,
     collateral: &'a BTreeMap<String, f64>,
+}
+
+/// `market` with only the named underlyings (and no correlations): what a revaluation of the
+/// moved underlying's positions reads.
+fn restricted_market(market: &Market, keep: &[&str]) -> Market {
+    let mut underlyings = BTreeMap::new();
+    for name in keep {
+        if let Some(u) = market.underlyings.get(*name) {
+            underlyings.insert((*name).to_string(), u.clone());
+        }
+    }
+    Market {
+        as_of: market.as_of,
+        as_of_text: market.as_of_text.clone(),
+        rate: market.rate,
+        underlyings,
+        correlations: BTreeMap::new(),
+        description: None,
+    }
 }
 
 impl<'a> Surplus<'a> {
@@ -247,7 +272,7 @@ impl<'a> Surplus<'a> {
         Surplus {
             underlying,
             inputs: revaluable_inputs(&members),
-            market,
+            market: restricted_market(market, &[underlying]),
             model,
             fixed_equity: account.equity - value_now,
             fixed_maintenance: account.maintenance - maintenance_now,
@@ -269,16 +294,23 @@ impl<'a> Surplus<'a> {
         let (moving, fixed): (Vec<_>, Vec<_>) =
             book.pools.iter().partition(|p| p.underlying == underlying);
         let members: Vec<&ValuedPosition> = moving.iter().flat_map(|p| book.members(p)).collect();
+        let mut keep: Vec<&str> = vec![underlying];
+        keep.extend(collateral.keys().map(|k| k.as_str()));
+        let upper: Vec<String> = collateral
+            .keys()
+            .map(|k| k.trim().to_ascii_uppercase())
+            .collect();
+        keep.extend(upper.iter().map(String::as_str));
         Surplus {
             underlying,
             inputs: revaluable_inputs(&members),
-            market,
+            market: restricted_market(market, &keep),
             model,
             fixed_equity: fixed.iter().map(|p| p.value * p.to_usd()).sum(),
             fixed_maintenance: 0.0,
             cross: Some(CrossPart {
                 params,
-                fixed_pools: fixed,
+                fixed: crate::margin::cross::CrossPartial::of(&fixed, params),
                 collateral,
             }),
         }
@@ -311,12 +343,6 @@ impl<'a> Surplus<'a> {
                         .sum::<f64>(),
             ),
             Some(c) => {
-                let pools: Vec<&crate::margin::book::PoolBook> = c
-                    .fixed_pools
-                    .iter()
-                    .copied()
-                    .chain(book.pools.iter())
-                    .collect();
                 let collateral_usd: f64 = c
                     .collateral
                     .iter()
@@ -324,12 +350,13 @@ impl<'a> Surplus<'a> {
                         usd_rate(&k.trim().to_ascii_uppercase(), &market).map(|r| a * r)
                     })
                     .sum();
+                let moving: Vec<&crate::margin::book::PoolBook> = book.pools.iter().collect();
                 (
                     self.fixed_equity
                         + collateral_usd
                         + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>(),
-                    crate::margin::cross::cross_margin_of(&pools, c.params, &market, c.collateral)
-                        .maintenance,
+                    c.fixed
+                        .maintenance_with(&moving, c.params, &market, c.collateral),
                 )
             }
         };
