@@ -69,7 +69,19 @@ pub struct AccountReport {
     pub total_usd: AccountTotalsUsd,
     /// The nearest liquidation of all: which account, underlying, direction and price.
     pub liquidates_first: Option<LiquidatesFirst>,
+    /// Set when the book is over [`LIQUIDATION_MAX_POSITIONS`]: no liquidation price was
+    /// searched (the report warns `NOT_COMPUTED`); the number of positions.
+    #[serde(skip)]
+    #[cfg_attr(feature = "typescript", ts(skip))]
+    pub not_searched: Option<usize>,
 }
+
+/// Documented bound: liquidation prices are searched for books of at most this many positions in
+/// pools. The search revalues the moved underlying's positions at up to ~4 000 prices (2 000
+/// log-spaced points each way, every strike ±0.5 %, then a bisection), so its cost is about
+/// 4 000 × positions × 40 scenario cells; over the bound it would not finish within 2 s natively
+/// and 3 s in WebAssembly, and the report says `NOT_COMPUTED` instead.
+pub const LIQUIDATION_MAX_POSITIONS: usize = 100;
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
@@ -97,11 +109,17 @@ fn usd_rate(currency: &str, market: &Market) -> Option<f64> {
 fn collateral_rate(name: &str, amount: f64, market: &Market) -> Result<(String, f64)> {
     let currency = name.trim().to_ascii_uppercase();
     let path = format!("account.collateral.{name}");
-    if !(amount.is_finite() && amount.abs() <= 1e15) {
+    if !(amount.is_finite()
+        && amount.abs() <= crate::input::limits::MAX_COLLATERAL
+        && (amount == 0.0 || amount.abs() >= crate::input::limits::MIN_PRICE))
+    {
         return Err(Error::at_path(
             ErrorCode::BadNumber,
-            path,
-            "collateral must be a finite number within ±1e15",
+            &path,
+            format!(
+                "{path}: collateral must be 0 or within 1e-8 … 1e15 in size, got {}",
+                crate::error::exponential(amount)
+            ),
         ));
     }
     let rate = usd_rate(&currency, market).ok_or_else(|| {
@@ -150,12 +168,18 @@ pub fn currency_accounts(
         .into_values()
         .map(|mut a| {
             a.equity += a.collateral;
-            a.margin_ratio = (a.equity > 0.0).then(|| a.maintenance / a.equity);
+            a.margin_ratio = margin_ratio(a.maintenance, a.equity);
             a.available_funds = a.equity - a.initial;
             a.equity_usd = a.equity * a.usd_rate;
             a
         })
         .collect())
+}
+
+/// `maintenance / equity`; None when equity ≤ 0, or so close to 0 that the ratio is not a finite
+/// number (the account is then as good as liquidated; `closestToLiquidation` ranks it first).
+fn margin_ratio(maintenance: f64, equity: f64) -> Option<f64> {
+    Some(maintenance / equity).filter(|r| equity > 0.0 && r.is_finite())
 }
 
 fn empty_account(currency: &str, usd_rate: f64) -> CurrencyAccount {
@@ -560,8 +584,12 @@ pub fn account_report(
         return cross_account_report(book, market, model, params, &input.collateral);
     }
     let mut accounts = currency_accounts(book, market, &input.collateral)?;
-    for a in &mut accounts {
-        a.liquidation = account_liquidation(book, market, model, a)?;
+    let pooled: usize = book.pools.iter().map(|p| p.members.len()).sum();
+    let not_searched = (pooled > LIQUIDATION_MAX_POSITIONS).then_some(pooled);
+    if not_searched.is_none() {
+        for a in &mut accounts {
+            a.liquidation = account_liquidation(book, market, model, a)?;
+        }
     }
     let total_usd = AccountTotalsUsd {
         equity: accounts.iter().map(|c| c.equity * c.usd_rate).sum(),
@@ -582,6 +610,7 @@ pub fn account_report(
         liquidates_first: liquidates_first(book, market, &accounts),
         accounts,
         total_usd,
+        not_searched,
     })
 }
 
@@ -605,7 +634,7 @@ fn cross_account_report(
         account.collateral + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>();
     account.initial = cross.initial;
     account.maintenance = cross.maintenance;
-    account.margin_ratio = (account.equity > 0.0).then(|| account.maintenance / account.equity);
+    account.margin_ratio = margin_ratio(account.maintenance, account.equity);
     account.available_funds = account.equity - account.initial;
     account.equity_usd = account.equity;
     let mut underlyings: Vec<String> = book.pools.iter().map(|p| p.underlying.clone()).collect();
@@ -618,6 +647,11 @@ fn cross_account_report(
     underlyings.sort_unstable();
     underlyings.dedup();
     let today = account.equity - account.maintenance;
+    let pooled: usize = book.pools.iter().map(|p| p.members.len()).sum();
+    let not_searched = (pooled > LIQUIDATION_MAX_POSITIONS).then_some(pooled);
+    if not_searched.is_some() {
+        underlyings.clear();
+    }
     for u in &underlyings {
         let Some(index) = market.underlying(u).map(|m| m.index) else {
             continue;
@@ -655,5 +689,6 @@ fn cross_account_report(
         liquidates_first: liquidates_first(book, market, &accounts),
         accounts,
         total_usd,
+        not_searched,
     })
 }

@@ -8,7 +8,7 @@ use crate::collections::CollectMap;
 use crate::margin::book::{Book, PoolBook};
 use crate::margin::layout::PoolAssessment;
 use crate::margin::risk_matrix::{
-    adjusted_cell, dampener_amount, CellRef, RiskMatrixParams, ScenarioTable,
+    adjusted_cell, dampener_amount, CellRef, CurrencyParams, RiskMatrixParams, ScenarioTable,
 };
 use crate::market::Market;
 use crate::pricing::valuation::is_stablecoin;
@@ -225,7 +225,47 @@ impl CrossPartial {
             partial.add_pool(pool, params);
         }
         partial.add_collateral(params, market, collateral);
-        partial.finish(params, None).maintenance
+        // `finish`'s figures without the report's worst-cell description
+        let width = Cells {
+            params,
+            points: params.price_points,
+        }
+        .width();
+        let rows: Vec<(&CurrencyParams, &Vec<f64>)> = partial
+            .by_currency
+            .iter()
+            .map(|(c, row)| {
+                (
+                    params.currencies.get(c).unwrap_or(&params.default_currency),
+                    row,
+                )
+            })
+            .collect();
+        let mut worst: Option<f64> = None;
+        for j in 0..width {
+            let total: f64 = rows
+                .iter()
+                .map(|(c, row)| {
+                    let pnl = row[j];
+                    if pnl > 0.0 {
+                        (pnl * c.pnl_offset).min(c.max_offsetable_pnl)
+                    } else {
+                        pnl
+                    }
+                })
+                .sum();
+            if worst.is_none_or(|w| total < w) {
+                worst = Some(total);
+            }
+        }
+        let worst_case = worst.map_or(0.0, |t| (-t).max(0.0));
+        let initial = worst_case + partial.roll_shock + partial.delta_shock;
+        params
+            .currencies
+            .get("USD")
+            .unwrap_or(&params.default_currency)
+            .mm_factor
+            * initial
     }
 
     /// The margin: per currency, gains at `pnlOffset` capped at `maxOffsetablePnl`, losses in full;
