@@ -10,7 +10,8 @@ pub const MIN_IV: f64 = 1e-3;
 /// inverse option's mark: coin, same range).
 pub const MIN_PRICE: f64 = 1e-8;
 pub const MAX_PRICE: f64 = 1e12;
-/// |collateral| ≤ this (a non-zero amount is at least [`MIN_PRICE`] in size).
+/// |collateral| ≤ this (any finite amount inside: a margin ratio too large for f64 is reported as
+/// null, like an account with no equity).
 pub const MAX_COLLATERAL: f64 = 1e15;
 /// |carry| and |rate| ≤ this; the annualised basis of futures marks within ±[`MAX_BASIS`].
 pub const MAX_CARRY: f64 = 1.0;

@@ -250,6 +250,9 @@ impl Line<'_> {
                 ["'", token, "' is not ", what].concat(),
             )
         };
+        if !*pending_at && token.starts_with('@') && position.mark.is_some() {
+            return Err(twice("mark (@)"));
+        }
         if *pending_at || token.starts_with('@') {
             let value_text = if *pending_at { token } else { &token[1..] };
             *pending_at = value_text.is_empty();
@@ -257,9 +260,6 @@ impl Line<'_> {
                 let v = number(value_text).filter(|v| check_mark(*v));
                 let v =
                     v.ok_or_else(|| quoted("a mark price (a number in [1e-8, 1e12] after @)"))?;
-                if position.mark.is_some() {
-                    return Err(twice("mark (@)"));
-                }
                 position.mark = Some(v);
             }
             return Ok(());

@@ -109,15 +109,12 @@ fn usd_rate(currency: &str, market: &Market) -> Option<f64> {
 fn collateral_rate(name: &str, amount: f64, market: &Market) -> Result<(String, f64)> {
     let currency = name.trim().to_ascii_uppercase();
     let path = format!("account.collateral.{name}");
-    if !(amount.is_finite()
-        && amount.abs() <= crate::input::limits::MAX_COLLATERAL
-        && (amount == 0.0 || amount.abs() >= crate::input::limits::MIN_PRICE))
-    {
+    if !(amount.is_finite() && amount.abs() <= crate::input::limits::MAX_COLLATERAL) {
         return Err(Error::at_path(
             ErrorCode::BadNumber,
             &path,
             format!(
-                "{path}: collateral must be 0 or within 1e-8 … 1e15 in size, got {}",
+                "{path}: collateral must be a finite number within ±1e15, got {}",
                 crate::error::exponential(amount)
             ),
         ));
