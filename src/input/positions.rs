@@ -272,7 +272,8 @@ impl Line<'_> {
                 .ok_or_else(|| quoted("an implied vol (e.g. iv=0.55)"))?;
             let v = if digits.is_some() { v / 100.0 } else { v };
             if !check_iv(v) {
-                let why = format!("implied vol {v} is out of range [0.001, 20]; write 55% as 0.55");
+                let why =
+                    format!("implied vol {v} is out of range [0.0001, 20]; write 55% as 0.55");
                 return Err((ErrorCode::BadNumber, why));
             }
             if position.iv.is_some() {
@@ -374,7 +375,7 @@ fn position_from_json(
         (
             "iv",
             object.iv.is_some_and(|v| !check_iv(v)),
-            "must be in [0.001, 20] (55 % is 0.55)",
+            "must be in [0.0001, 20] (55 % is 0.55)",
         ),
         (
             "entry",

@@ -157,7 +157,7 @@ fn underlying_market(
             return Err(Error::at_path(
                 ErrorCode::BadNumber,
                 at("iv"),
-                format!("iv must be a decimal in [0.001, {MAX_IV}] (55 % is 0.55)"),
+                format!("iv must be a decimal in [0.0001, {MAX_IV}] (55 % is 0.55)"),
             ))
         }
         None => None,
@@ -201,7 +201,7 @@ fn basis_curve(
                 return Err(Error::at_path(
                     ErrorCode::BadNumber,
                     &here,
-                    format!("futures mark {mark} is implausibly far from the index {index} (its annualised basis ln(F/S)/T must be within ±3)"),
+                    format!("futures mark {mark} is implausibly far from the index {index} (its annualised basis ln(F/S)/T must be within ±2.5)"),
                 ));
             }
             basis.push((t, b));
@@ -259,7 +259,7 @@ fn smile_slices(
                 return Err(Error::at_path(
                     ErrorCode::BadNumber,
                     p,
-                    format!("smile iv must be a decimal in [0.001, {MAX_IV}]"),
+                    format!("smile iv must be a decimal in [0.0001, {MAX_IV}]"),
                 ));
             }
             slice.points.push(((*strike / f).ln(), *iv));
@@ -346,14 +346,14 @@ impl Market {
                 ),
             )
         })?;
-        // expiries are written with two-digit years (20YY): T stays within 100 years, and the
+        // expiries are written with two-digit years (20YY): T stays within 130 years, and the
         // forwards, discount factors and roll shocks within f64
-        if !(946_684_800.0..4_102_444_800.0).contains(&as_of) {
+        if !(0.0..4_102_444_800.0).contains(&as_of) {
             return Err(Error::at_path(
                 ErrorCode::BadDate,
                 "asOf",
                 format!(
-                    "asOf '{}' must be between 2000-01-01 and 2099-12-31",
+                    "asOf '{}' must be between 1970-01-01 and 2099-12-31",
                     input.as_of
                 ),
             ));

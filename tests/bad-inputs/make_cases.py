@@ -162,7 +162,7 @@ text_err("unit of another coin", "BTC-PERPETUAL 5ETH", "BAD_NUMBER", 1, 15)
 for tok, col, why in [("@nan", 17, "mark NaN"), ("@inf", 17, "mark inf"), ("@1e308", 17, "mark 1e308"), ("@-5", 17, "mark negative"),
                       ("@2e12", 17, "mark above 1e12"), ("@", 18, "mark missing"), ("@abc", 17, "mark letters"),
                       ("iv=nan", 17, "iv NaN"), ("iv=0", 17, "iv 0"), ("iv=21", 17, "iv 21"), ("iv=1e-320", 17, "iv 1e-320"),
-                      ("iv=0.0009", 17, "iv below 0.001"), ("iv=2001%", 17, "iv 2001 %"), ("iv=-0.5", 17, "iv negative"), ("iv=", 17, "iv empty"),
+                      ("iv=0.00009", 17, "iv below 0.0001"), ("iv=2001%", 17, "iv 2001 %"), ("iv=-0.5", 17, "iv negative"), ("iv=", 17, "iv empty"),
                       ("entry=0", 17, "entry 0"), ("entry=1e-9", 17, "entry below 1e-8"), ("entry=1e13", 17, "entry above 1e12"),
                       ("entry=inf", 17, "entry inf")]:
     text_err(f"text: {why}", f"BTC-PERPETUAL 5 {tok}", "BAD_NUMBER", 1, col)
@@ -240,7 +240,7 @@ err("correlation key not a pair", "BAD_REQUEST", path="market.correlations.BTCET
     request={"positions": "BTC-PERPETUAL 1", "market": {**CM, "correlations": {"BTCETH": 0.5}}})
 
 # --- dates -----------------------------------------------------------------------------------
-for as_of, why in [("1970-01-01", "1970"), ("2100-01-01", "2100"), ("2026-13-01", "month 13"), ("2026-02-30", "30 Feb"),
+for as_of, why in [("1969-12-31", "1969"), ("2100-01-01", "2100"), ("2026-13-01", "month 13"), ("2026-02-30", "30 Feb"),
                    ("yesterday", "words"), ("2026-11-24T25:00:00Z", "hour 25"), ("", "empty")]:
     err(f"asOf {why}", "BAD_DATE", path="market.asOf",
         request={"positions": "BTC-PERPETUAL 1", "market": {**MK, "asOf": as_of}})
@@ -321,7 +321,7 @@ warn("es-margin with an account", "NOT_COMPUTED", path="account",
      request={"positions": "BTC-PERPETUAL 1", "model": "es-margin", "account": {"collateral": {"BTC": 1}}})
 warn("fresh seed", "FRESH_SEED", path="analysis.var.seed",
      request={"positions": "BTC-PERPETUAL 1000", "analysis": {"var": {"paths": 100, "seed": None}}})
-warn("iv at the 0.001 floor computes", "EXPIRED", line=2, request={"positions": "BTC-25DEC26-100000-C 1 iv=0.001\nBTC-20NOV26 1"})
+warn("iv at the 0.0001 floor computes", "EXPIRED", line=2, request={"positions": "BTC-25DEC26-100000-C 1 iv=0.0001\nBTC-20NOV26 1"})
 warn("collateral 5e-324 computes (margin ratio null)", "EXPIRED", line=1,
      request={"positions": "BTC-20NOV26 1\nBTC-PERPETUAL 1000", "account": {"collateral": {"BTC": 5e-324}}})
 
