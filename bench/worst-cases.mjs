@@ -49,10 +49,10 @@ const cases = [
   ["liquidation search: 100 options on BTC at 100 strikes, funded", { positions: lines(100, (i) => `BTC-25DEC26-${50000 + i * 1000}-${i % 2 ? "C" : "P"} ${i % 2 ? 1 : -1}`), account: { collateral: { BTC: 1e6 } } }],
   ["liquidation search: 100 linear perpetuals on 100 underlyings, funded", { positions: lines(100, (i) => `U${i}_USDC-PERPETUAL 1`), market: manyUnderlyings(200), account: { collateral: { USDC: 1e9 } } }],
   ["liquidation search: 100 linear options on 100 underlyings, cross, funded", { positions: lines(100, (i) => `U${i}_USDC-25DEC26-${90 + i}-C -1`), market: manyUnderlyings(200), model: { preset: "deribit-pm", overrides: { mode: "cross" } }, account: { collateral: { USDC: 1e9 } } }],
-  ["Monte Carlo VaR/ES, 10 000 paths × 2 000 positions (the 2·10⁷ bound)", { positions: book20k.slice(0, 2000).join("\n"), analysis: { var: { paths: 10000 } } }],
-  ["es-margin, 2 000 positions (10 000 paths)", { positions: book20k.slice(0, 2000).join("\n"), model: "es-margin" }],
-  ["historical VaR/ES, 1 000 days × 2 000 positions (the 2·10⁶ bound)", { positions: book20k.slice(0, 2000).join("\n"), analysis: { var: { method: "historical", returns: { BTC: returns(1000), ETH: returns(1000) } } } }],
-  ["payoff, 201 points × 4 975 positions (the 10⁶ bound)", { positions: book20k.slice(0, 4975).join("\n"), analysis: { payoff: { points: 201 } } }],
+  ["Monte Carlo VaR/ES, 10 000 paths × 5 000 positions (the 5·10⁷ bound)", { positions: book20k.slice(0, 5000).join("\n"), analysis: { var: { paths: 10000 } } }],
+  ["es-margin, 5 000 positions (10 000 paths)", { positions: book20k.slice(0, 5000).join("\n"), model: "es-margin" }],
+  ["historical VaR/ES, 2 500 days × 2 000 positions (the 5·10⁶ bound)", { positions: book20k.slice(0, 2000).join("\n"), analysis: { var: { method: "historical", returns: { BTC: returns(2500), ETH: returns(2500) } } } }],
+  ["payoff, 201 points × 9 950 positions (the 2·10⁶ bound)", { positions: book20k.slice(0, 9950).join("\n"), analysis: { payoff: { points: 201 } } }],
   ["stress library, 20 000 positions", { positions: book20k.join("\n"), analysis: { stress: true } }],
 ];
 

@@ -46,12 +46,12 @@ pub fn request_text(case: &Value) -> String {
         "book-101-account" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(101),
             "account": { "collateral": { "BTC": 1 } } })
         .to_string(),
-        "mc-2001" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(2001),
+        "mc-5001" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(5001),
             "analysis": { "var": { "paths": 10_000 } } })
         .to_string(),
-        "es-2001" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(2001), "model": "es-margin" })
+        "es-5001" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(5001), "model": "es-margin" })
             .to_string(),
-        "payoff-5000" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(5000),
+        "payoff-10000" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(10000),
             "analysis": { "payoff": { "points": 201 } } })
         .to_string(),
         other => panic!("unknown generator {other}"),

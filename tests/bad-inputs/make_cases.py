@@ -289,9 +289,9 @@ for var, path, why in [({"paths": 50}, "analysis.var.paths", "paths 50"), ({"pat
                        ({"method": "magic"}, "analysis.var.method", "unknown method")]:
     code = "LIMIT_EXCEEDED" if "paths" in why else ("BAD_REQUEST" if why == "unknown method" else "BAD_NUMBER")
     err(f"analysis: {why}", code, path=path, request={"positions": "BTC-PERPETUAL 1", "analysis": {"var": var}})
-err("Monte Carlo paths × positions over 2e7", "LIMIT_EXCEEDED", path="analysis.var.paths", generate="mc-2001")
-err("es-margin on more than 2 000 positions", "LIMIT_EXCEEDED", path="model", generate="es-2001")
-err("payoff points × positions over 1e6", "LIMIT_EXCEEDED", path="analysis.payoff.points", generate="payoff-5000")
+err("Monte Carlo paths × positions over 5e7", "LIMIT_EXCEEDED", path="analysis.var.paths", generate="mc-5001")
+err("es-margin on more than 5 000 positions", "LIMIT_EXCEEDED", path="model", generate="es-5001")
+err("payoff points × positions over 2e6", "LIMIT_EXCEEDED", path="analysis.payoff.points", generate="payoff-10000")
 err("analysis: payoff 2 points", "LIMIT_EXCEEDED", path="analysis.payoff.points",
     request={"positions": "BTC-PERPETUAL 1", "analysis": {"payoff": {"points": 2}}})
 

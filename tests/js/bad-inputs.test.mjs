@@ -25,9 +25,9 @@ const generators = {
   "underlyings-201": () => JSON.stringify({ positions: "", market: { asOf: "2026-11-24", underlyings: Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`U${i}`, { index: 1 }])) } }),
   "smile-501": () => JSON.stringify({ positions: "", market: { asOf: "2026-11-24", underlyings: { BTC: { index: 94250, smiles: { "2026-12-25": Array.from({ length: 501 }, (_, i) => [1000 + 100 * i, 0.5]) } } } } }),
   "deep-nesting": () => "[".repeat(100000),
-  "mc-2001": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(2001), analysis: { var: { paths: 10000 } } }),
-  "es-2001": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(2001), model: "es-margin" }),
-  "payoff-5000": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(5000), analysis: { payoff: { points: 201 } } }),
+  "mc-5001": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(5001), analysis: { var: { paths: 10000 } } }),
+  "es-5001": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(5001), model: "es-margin" }),
+  "payoff-10000": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(10000), analysis: { payoff: { points: 201 } } }),
   "book-101-account": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(101), account: { collateral: { BTC: 1 } } }),
 };
 
