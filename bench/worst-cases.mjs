@@ -42,13 +42,13 @@ const returns = (days) => Array.from({ length: days }, (_, i) => 0.03 * Math.sin
 
 const cases = [
   ["20 000 positions (BTC, ETH; 8 expiries), deribit-pm", { positions: book20k.join("\n") }],
-  ["same, with a funded account (liquidation: NOT_COMPUTED over 100 positions)", { positions: book20k.join("\n"), account: funded }],
+  ["same, with a funded account (liquidation: NOT_COMPUTED over 80 positions)", { positions: book20k.join("\n"), account: funded }],
   ["same, cross mode", { positions: book20k.join("\n"), model: { preset: "deribit-pm", overrides: { mode: "cross" } }, account: funded }],
   ["same, span", { positions: book20k.join("\n"), model: "span" }],
   ["20 000 linear options on 200 underlyings", { positions: lines(20000, (j) => `U${j % 200}_USDC-25DEC26-${80 + ((j / 200) | 0) % 40}-${j % 2 ? "C" : "P"} ${j % 2 ? 1 : -1}`), market: manyUnderlyings(200) }],
-  ["liquidation search: 100 options on BTC at 100 strikes, funded", { positions: lines(100, (i) => `BTC-25DEC26-${50000 + i * 1000}-${i % 2 ? "C" : "P"} ${i % 2 ? 1 : -1}`), account: { collateral: { BTC: 1e6 } } }],
-  ["liquidation search: 100 linear perpetuals on 100 underlyings, funded", { positions: lines(100, (i) => `U${i}_USDC-PERPETUAL 1`), market: manyUnderlyings(200), account: { collateral: { USDC: 1e9 } } }],
-  ["liquidation search: 100 linear options on 100 underlyings, cross, funded", { positions: lines(100, (i) => `U${i}_USDC-25DEC26-${90 + i}-C -1`), market: manyUnderlyings(200), model: { preset: "deribit-pm", overrides: { mode: "cross" } }, account: { collateral: { USDC: 1e9 } } }],
+  ["liquidation search: 80 options on BTC at 80 strikes, funded", { positions: lines(80, (i) => `BTC-25DEC26-${50000 + i * 1000}-${i % 2 ? "C" : "P"} ${i % 2 ? 1 : -1}`), account: { collateral: { BTC: 1e6 } } }],
+  ["liquidation search: 80 linear perpetuals on 80 underlyings, funded", { positions: lines(80, (i) => `U${i}_USDC-PERPETUAL 1`), market: manyUnderlyings(200), account: { collateral: { USDC: 1e9 } } }],
+  ["liquidation search: 80 linear options on 80 underlyings, cross, funded", { positions: lines(80, (i) => `U${i}_USDC-25DEC26-${90 + i}-C -1`), market: manyUnderlyings(200), model: { preset: "deribit-pm", overrides: { mode: "cross" } }, account: { collateral: { USDC: 1e9 } } }],
   ["Monte Carlo VaR/ES, 10 000 paths × 5 000 positions (the 5·10⁷ bound)", { positions: book20k.slice(0, 5000).join("\n"), analysis: { var: { paths: 10000 } } }],
   ["Monte Carlo VaR/ES, 200 000 paths × 250 positions (the most paths)", { positions: book20k.slice(0, 250).join("\n"), analysis: { var: { paths: 200000 } } }],
   ["es-margin, 5 000 positions (10 000 paths)", { positions: book20k.slice(0, 5000).join("\n"), model: "es-margin" }],

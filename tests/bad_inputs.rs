@@ -43,7 +43,7 @@ pub fn request_text(case: &Value) -> String {
             .to_string()
         }
         "deep-nesting" => "[".repeat(100_000),
-        "book-101-account" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(101),
+        "book-81-account" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(81),
             "account": { "collateral": { "BTC": 1 } } })
         .to_string(),
         "mc-5001" => json!({ "positions": "BTC-PERPETUAL 1\n".repeat(5001),

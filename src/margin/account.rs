@@ -81,7 +81,7 @@ pub struct AccountReport {
 /// log-spaced points each way, every strike ±0.5 %, then a bisection), so its cost is about
 /// 4 000 × positions × 40 scenario cells; over the bound it would not finish within 2 s natively
 /// and 3 s in WebAssembly, and the report says `NOT_COMPUTED` instead.
-pub const LIQUIDATION_MAX_POSITIONS: usize = 100;
+pub const LIQUIDATION_MAX_POSITIONS: usize = 80;
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]

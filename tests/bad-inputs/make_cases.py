@@ -316,7 +316,7 @@ warn("zero quantity", "ZERO_QUANTITY", line=1, request={"positions": "BTC-PERPET
 warn("zero quantity object", "ZERO_QUANTITY", path="positions[0]", request={"positions": [{"instrument": "BTC-PERPETUAL", "quantity": 0}]})
 warn("csv column twice: the second is not used", "IGNORED_COLUMN", line=1, request={"positions": "instrument,quantity,quantity\nBTC-PERPETUAL,1,2"})
 warn("csv extra column", "IGNORED_COLUMN", line=1, request={"positions": "instrument,quantity,note\nBTC-PERPETUAL,1,x"})
-warn("liquidation not searched over 100 positions", "NOT_COMPUTED", path="account", generate="book-101-account")
+warn("liquidation not searched over 80 positions", "NOT_COMPUTED", path="account", generate="book-81-account")
 warn("es-margin with an account", "NOT_COMPUTED", path="account",
      request={"positions": "BTC-PERPETUAL 1", "model": "es-margin", "account": {"collateral": {"BTC": 1}}})
 warn("fresh seed", "FRESH_SEED", path="analysis.var.seed",

@@ -28,7 +28,7 @@ const generators = {
   "mc-5001": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(5001), analysis: { var: { paths: 10000 } } }),
   "es-5001": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(5001), model: "es-margin" }),
   "payoff-10000": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(10000), analysis: { payoff: { points: 201 } } }),
-  "book-101-account": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(101), account: { collateral: { BTC: 1 } } }),
+  "book-81-account": () => JSON.stringify({ positions: "BTC-PERPETUAL 1\n".repeat(81), account: { collateral: { BTC: 1 } } }),
 };
 
 /** What the package gets (an object where the case has one, else text) and what the CLI reads. */
