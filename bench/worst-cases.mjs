@@ -51,6 +51,7 @@ const cases = [
   ["liquidation search: 80 linear options on 80 underlyings, cross, funded", { positions: lines(80, (i) => `U${i}_USDC-25DEC26-${90 + i}-C -1`), market: manyUnderlyings(200), model: { preset: "deribit-pm", overrides: { mode: "cross" } }, account: { collateral: { USDC: 1e9 } } }],
   ["Monte Carlo VaR/ES, 10 000 paths × 5 000 positions (the 5·10⁷ bound)", { positions: book20k.slice(0, 5000).join("\n"), analysis: { var: { paths: 10000 } } }],
   ["Monte Carlo VaR/ES, 200 000 paths × 250 positions (the most paths)", { positions: book20k.slice(0, 250).join("\n"), analysis: { var: { paths: 200000 } } }],
+  ["Monte Carlo, full revaluation, 10 000 paths × 1 000 positions (the 10⁷ bound)", { positions: book20k.slice(0, 1000).join("\n"), analysis: { var: { paths: 10000, revaluation: "full" } } }],
   ["es-margin, 5 000 positions (10 000 paths)", { positions: book20k.slice(0, 5000).join("\n"), model: "es-margin" }],
   ["historical VaR/ES, 2 500 days × 2 000 positions (the 5·10⁶ bound)", { positions: book20k.slice(0, 2000).join("\n"), analysis: { var: { method: "historical", returns: { BTC: returns(2500), ETH: returns(2500) } } } }],
   ["payoff, 201 points × 9 950 positions (the 2·10⁶ bound)", { positions: book20k.slice(0, 9950).join("\n"), analysis: { payoff: { points: 201 } } }],

@@ -290,6 +290,8 @@ for var, path, why in [({"paths": 50}, "analysis.var.paths", "paths 50"), ({"pat
     code = "LIMIT_EXCEEDED" if "paths" in why else ("BAD_REQUEST" if why == "unknown method" else "BAD_NUMBER")
     err(f"analysis: {why}", code, path=path, request={"positions": "BTC-PERPETUAL 1", "analysis": {"var": var}})
 err("Monte Carlo paths × positions over 5e7", "LIMIT_EXCEEDED", path="analysis.var.paths", generate="mc-5001")
+err("full revaluation: paths × positions over 1e7", "LIMIT_EXCEEDED", path="analysis.var.paths",
+    request={"positions": "BTC-25DEC26-100000-C 1\n" * 101, "analysis": {"var": {"paths": 100000, "revaluation": "full"}}})
 err("es-margin on more than 5 000 positions", "LIMIT_EXCEEDED", path="model", generate="es-5001")
 err("payoff points × positions over 2e6", "LIMIT_EXCEEDED", path="analysis.payoff.points", generate="payoff-10000")
 err("analysis: payoff 2 points", "LIMIT_EXCEEDED", path="analysis.payoff.points",
