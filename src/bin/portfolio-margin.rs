@@ -200,21 +200,39 @@ fn bench_kernel(source: &str, runs: Option<&str>) -> ExitCode {
 
 /// The request text from a file, or stdin for `-`.
 fn read_source(source: &str) -> Result<String, ExitCode> {
-    if source == "-" {
-        let mut s = String::new();
+    let bytes = if source == "-" {
+        let mut b = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut s)
+            .read_to_end(&mut b)
             .map_err(|e| fail_io(&format!("cannot read stdin: {e}")))?;
-        Ok(s)
+        b
     } else {
-        std::fs::read_to_string(source).map_err(|e| fail_io(&format!("cannot read {source}: {e}")))
-    }
+        std::fs::read(source).map_err(|e| fail_io(&format!("cannot read {source}: {e}")))?
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        // not UTF-8: BAD_REQUEST at the line and column (1-based, in characters) of the bad byte
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let text = std::str::from_utf8(good).unwrap_or("");
+        let line = 1 + text.matches('\n').count();
+        let column = 1 + text.rsplit('\n').next().unwrap_or("").chars().count();
+        let err = portfolio_margin::error::Error::from(
+            portfolio_margin::error::Issue::new(
+                portfolio_margin::error::ErrorCode::BadRequest,
+                format!("the request is not UTF-8 text (an invalid byte at line {line}, column {column}); save it as UTF-8"),
+            )
+            .at_line(line, column),
+        );
+        eprintln!("{}", err.to_json());
+        ExitCode::from(2)
+    })
 }
 
+/// A file or stdin that cannot be read (CLI only): code `IO`, with the one issue.
 fn fail_io(message: &str) -> ExitCode {
+    let issue = serde_json::json!({ "code": "IO", "message": message });
     eprintln!(
         "{}",
-        serde_json::json!({ "code": "IO", "message": message })
+        serde_json::json!({ "code": "IO", "message": message, "issues": [issue] })
     );
     ExitCode::from(2)
 }

@@ -415,7 +415,7 @@ fn read_row(raw: &str, line_no: usize, columns: &Columns) -> Result<PositionInpu
         (Field::Price, "a price (a number ≥ 0)"),
         (
             Field::Iv,
-            "an implied vol in (0, 20] (write 55% as 0.55 or 55%)",
+            "an implied vol in [0.0001, 20] (write 55% as 0.55 or 55%)",
         ),
         (Field::Entry, "an entry price (a positive number)"),
     ]) {

@@ -274,6 +274,11 @@ impl Instrument {
                     let why = "an option needs expiry, strike and C/P, e.g. BTC-27DEC26-100000-C";
                     return Err((col_of(2), owned(why)));
                 }
+                // `BTC-25DEC26--5000-C`: an empty part before a number is a minus sign
+                _ if parts.len() == 5 && parts[2].is_empty() => {
+                    let why = "a strike must be a positive number (no '-' before it)";
+                    return Err((col_of(2), owned(why)));
+                }
                 _ => {
                     let why = "too many parts; expected e.g. BTC-27DEC26-100000-C";
                     return Err((col_of(4), owned(why)));

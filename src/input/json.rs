@@ -52,8 +52,9 @@ pub fn parse_json_at(json: &str, what: &str, root: &str) -> Result<Value> {
                 ErrorCode::BadRequest,
                 format!("{what} is not valid JSON: {e}"),
             );
-            err.line = Some(e.line());
-            err.column = Some(e.column());
+            // locations are 1-based: serde_json says column 0 at the start of a line (an empty request)
+            err.line = Some(e.line().max(1));
+            err.column = Some(e.column().max(1));
             if let Some(issue) = err.issues.first_mut() {
                 issue.line = err.line;
                 issue.column = err.column;
@@ -232,6 +233,7 @@ fn shown(path: &str) -> &str {
 
 fn kind_of(v: &Value) -> &'static str {
     match v {
+        Value::String(s) if s.starts_with(NON_FINITE_MARK) => "a non-finite number",
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
         Value::Number(_) => "a number",
@@ -257,9 +259,36 @@ pub fn expected(path: &str, what: &str, got: &Value) -> Error {
     )
 }
 
+/// What the package's JSON encoding writes for a JS number JSON cannot carry (`NaN`, `Infinity`,
+/// `-Infinity`): this prefix and the number's name, as a string (src/wasm/tape.js). The readers
+/// report it as a non-finite number (`BAD_NUMBER`) instead of JSON.stringify's `null` (absent).
+pub const NON_FINITE_MARK: &str = "\u{0}non-finite:";
+
 #[inline(never)]
 pub fn as_f64(v: &Value, path: &str) -> Result<f64> {
-    v.as_f64().ok_or_else(|| expected(path, "a number", v))
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if x.is_finite() => Ok(x),
+            // under arbitrary_precision `1e309` is a number that no f64 holds
+            _ => Err(not_finite(path, &n.to_string())),
+        },
+        Value::String(s) if s.starts_with(NON_FINITE_MARK) => {
+            Err(not_finite(path, &s[NON_FINITE_MARK.len()..]))
+        }
+        _ => Err(expected(path, "a number", v)),
+    }
+}
+
+#[inline(never)]
+fn not_finite(path: &str, text: &str) -> Error {
+    Error::at_path(
+        ErrorCode::BadNumber,
+        path,
+        format!(
+            "{}: {text} is not a finite number (numbers are within ±1.7e308, and each field has its own range)",
+            shown(path)
+        ),
+    )
 }
 
 #[inline(never)]
@@ -357,9 +386,18 @@ impl<'a> Obj<'a> {
         })
     }
 
+    /// A required number: absent (or null) is `BAD_NUMBER`, "a number missing".
     #[inline(never)]
     pub fn f64(&self, key: &str) -> Result<f64> {
-        as_f64(self.required(key)?, &self.at(key))
+        let v = self.get(key).ok_or_else(|| {
+            let here = self.at(key);
+            Error::at_path(
+                ErrorCode::BadNumber,
+                &here,
+                format!("{here}: missing number `{key}`"),
+            )
+        })?;
+        as_f64(v, &self.at(key))
     }
     #[inline(never)]
     pub fn opt_f64(&self, key: &str) -> Result<Option<f64>> {

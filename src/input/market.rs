@@ -102,7 +102,17 @@ impl MarketInput {
             underlyings.insert(
                 name.clone(),
                 UnderlyingInput {
-                    index: u.f64("index")?,
+                    index: match u.get("index") {
+                        Some(v) => as_f64(v, &u.at("index"))?,
+                        None => {
+                            let here = u.at("index");
+                            return Err(Error::at_path(
+                                ErrorCode::MissingMarket,
+                                &here,
+                                format!("{here}: no index price for {name} (every underlying needs `index`)"),
+                            ));
+                        }
+                    },
                     futures: u.opt_f64_map("futures")?,
                     delivery: u.opt_f64_map("delivery")?,
                     carry: u.opt_f64("carry")?,

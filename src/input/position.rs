@@ -135,14 +135,15 @@ pub const MAX_PRICE: f64 = 1e12;
 pub fn check_quantity(v: f64) -> bool {
     v.is_finite() && v.abs() <= MAX_ABS_QUANTITY
 }
+/// A mark: a price in [1e-8, 1e12] (an inverse option's in coin); 0 is not "no mark".
 pub fn check_mark(v: f64) -> bool {
-    v.is_finite() && (0.0..=MAX_PRICE).contains(&v)
+    crate::input::limits::valid_price(v)
 }
 pub fn check_iv(v: f64) -> bool {
     valid_iv(v)
 }
 pub fn check_entry(v: f64) -> bool {
-    v.is_finite() && (1e-12..=MAX_PRICE).contains(&v)
+    crate::input::limits::valid_price(v)
 }
 
 /// An issue of pasted text: `line N: why`, at the line and the (1-based, in characters) column.

@@ -103,10 +103,13 @@ pub fn parse_text(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
     if text.len() > MAX_TEXT_BYTES {
         const _: () = assert!(MAX_TEXT_BYTES == 4 * 1024 * 1024);
-        parsed.errors.push(Issue::new(
-            ErrorCode::LimitExceeded,
-            "pasted text is larger than 4 MB",
-        ));
+        parsed.errors.push(
+            Issue::new(
+                ErrorCode::LimitExceeded,
+                "positions: pasted text is larger than 4 MB (the limit of pasted text)",
+            )
+            .at_path("positions"),
+        );
         return parsed;
     }
     // a UTF-8 BOM (spreadsheet and venue exports) is not part of the text
@@ -235,18 +238,28 @@ impl Line<'_> {
         pending_at: &mut bool,
         token: &str,
     ) -> std::result::Result<(), (ErrorCode, String)> {
+        let twice = |what: &str| {
+            (
+                ErrorCode::BadLine,
+                ["a second ", what, " on the line: give it once"].concat(),
+            )
+        };
         let quoted = |what: &str| {
             (
                 ErrorCode::BadNumber,
                 ["'", token, "' is not ", what].concat(),
             )
         };
+        if !*pending_at && token.starts_with('@') && position.mark.is_some() {
+            return Err(twice("mark (@)"));
+        }
         if *pending_at || token.starts_with('@') {
             let value_text = if *pending_at { token } else { &token[1..] };
             *pending_at = value_text.is_empty();
             if !*pending_at {
                 let v = number(value_text).filter(|v| check_mark(*v));
-                let v = v.ok_or_else(|| quoted("a mark price (a number ≥ 0 after @)"))?;
+                let v =
+                    v.ok_or_else(|| quoted("a mark price (a number in [1e-8, 1e12] after @)"))?;
                 position.mark = Some(v);
             }
             return Ok(());
@@ -259,13 +272,21 @@ impl Line<'_> {
                 .ok_or_else(|| quoted("an implied vol (e.g. iv=0.55)"))?;
             let v = if digits.is_some() { v / 100.0 } else { v };
             if !check_iv(v) {
-                let why = format!("implied vol {v} is out of range (0, 20]; write 55% as 0.55");
+                let why =
+                    format!("implied vol {v} is out of range [0.0001, 20]; write 55% as 0.55");
                 return Err((ErrorCode::BadNumber, why));
+            }
+            if position.iv.is_some() {
+                return Err(twice("iv="));
             }
             position.iv = Some(v);
         } else if let Some(text) = lower.strip_prefix("entry=") {
             let v = number(text).filter(|v| check_entry(*v));
-            position.entry = Some(v.ok_or_else(|| quoted("an entry price (a positive number)"))?);
+            let v = v.ok_or_else(|| quoted("an entry price (a number in [1e-8, 1e12])"))?;
+            if position.entry.is_some() {
+                return Err(twice("entry="));
+            }
+            position.entry = Some(v);
         } else {
             let why = ["unexpected '", token, "' (expected @mark, iv=… or entry=…)"].concat();
             return Err((ErrorCode::BadLine, why));
@@ -349,17 +370,17 @@ fn position_from_json(
         (
             "mark",
             object.mark.is_some_and(|v| !check_mark(v)),
-            "must be a number ≥ 0",
+            "must be a price in [1e-8, 1e12]",
         ),
         (
             "iv",
             object.iv.is_some_and(|v| !check_iv(v)),
-            "must be in (0, 20] (55 % is 0.55)",
+            "must be in [0.0001, 20] (55 % is 0.55)",
         ),
         (
             "entry",
             object.entry.is_some_and(|v| !check_entry(v)),
-            "must be a positive price",
+            "must be a price in [1e-8, 1e12]",
         ),
     ];
     let instrument = match &object.instrument {

@@ -69,7 +69,19 @@ pub struct AccountReport {
     pub total_usd: AccountTotalsUsd,
     /// The nearest liquidation of all: which account, underlying, direction and price.
     pub liquidates_first: Option<LiquidatesFirst>,
+    /// Set when the book is over [`LIQUIDATION_MAX_POSITIONS`]: no liquidation price was
+    /// searched (the report warns `NOT_COMPUTED`); the number of positions.
+    #[serde(skip)]
+    #[cfg_attr(feature = "typescript", ts(skip))]
+    pub not_searched: Option<usize>,
 }
+
+/// Documented bound: liquidation prices are searched for books of at most this many positions in
+/// pools. The search revalues the moved underlying's positions at up to ~4 000 prices (2 000
+/// log-spaced points each way, every strike ±0.5 %, then a bisection), so its cost is about
+/// 4 000 × positions × 40 scenario cells; over the bound it would not finish within 2 s natively
+/// and 3 s in WebAssembly, and the report says `NOT_COMPUTED` instead.
+pub const LIQUIDATION_MAX_POSITIONS: usize = 80;
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
@@ -97,11 +109,14 @@ fn usd_rate(currency: &str, market: &Market) -> Option<f64> {
 fn collateral_rate(name: &str, amount: f64, market: &Market) -> Result<(String, f64)> {
     let currency = name.trim().to_ascii_uppercase();
     let path = format!("account.collateral.{name}");
-    if !(amount.is_finite() && amount.abs() <= 1e15) {
+    if !(amount.is_finite() && amount.abs() <= crate::input::limits::MAX_COLLATERAL) {
         return Err(Error::at_path(
             ErrorCode::BadNumber,
-            path,
-            "collateral must be a finite number within ±1e15",
+            &path,
+            format!(
+                "{path}: collateral must be a finite number within ±1e15, got {}",
+                crate::error::exponential(amount)
+            ),
         ));
     }
     let rate = usd_rate(&currency, market).ok_or_else(|| {
@@ -150,12 +165,18 @@ pub fn currency_accounts(
         .into_values()
         .map(|mut a| {
             a.equity += a.collateral;
-            a.margin_ratio = (a.equity > 0.0).then(|| a.maintenance / a.equity);
+            a.margin_ratio = margin_ratio(a.maintenance, a.equity);
             a.available_funds = a.equity - a.initial;
             a.equity_usd = a.equity * a.usd_rate;
             a
         })
         .collect())
+}
+
+/// `maintenance / equity`; None when equity ≤ 0, or so close to 0 that the ratio is not a finite
+/// number (the account is then as good as liquidated; `closestToLiquidation` ranks it first).
+fn margin_ratio(maintenance: f64, equity: f64) -> Option<f64> {
+    Some(maintenance / equity).filter(|r| equity > 0.0 && r.is_finite())
 }
 
 fn empty_account(currency: &str, usd_rate: f64) -> CurrencyAccount {
@@ -207,10 +228,16 @@ fn revaluable_inputs(valued: &[&ValuedPosition]) -> Vec<PositionInput> {
 /// One account's `equity − maintenance` as a function of the price multiple `x` of one
 /// underlying: the pools of that underlying are revalued in full, the account's other pools and
 /// its collateral are constant. Public so that tests can scan it densely.
+///
+/// Each evaluation costs the moving positions only: the surplus keeps a market of the moved
+/// underlying alone (plus, in cross mode, the collateral coins), and in cross mode the other
+/// underlyings' cells summed once, so the search over U underlyings is linear in U.
 pub struct Surplus<'a> {
     underlying: &'a str,
     inputs: Vec<PositionInput>,
-    market: &'a Market,
+    /// The market restricted to what a revaluation reads (the moved underlying; in cross mode
+    /// also the collateral coins): cloning all of it at every point made the search O(U²).
+    market: Market,
     model: &'a Model,
     /// Equity and maintenance of everything that does not move with the underlying.
     fixed_equity: f64,
@@ -219,12 +246,31 @@ pub struct Surplus<'a> {
     cross: Option<CrossPart<'a>>,
 }
 
-/// What a cross-mode surplus keeps fixed: the other underlyings' pools, and the collateral (which
-/// is revalued at the shocked index).
+/// What a cross-mode surplus keeps fixed: the other underlyings' pools (their cells summed once),
+/// and the collateral (which is revalued at the shocked index).
 struct CrossPart<'a> {
     params: &'a crate::margin::risk_matrix::RiskMatrixParams,
-    fixed_pools: Vec<&'a crate::margin::book::PoolBook>,
+    fixed: crate::margin::cross::CrossPartial,
     collateral: &'a BTreeMap<String, f64>,
+}
+
+/// `market` with only the named underlyings (and no correlations): what a revaluation of the
+/// moved underlying's positions reads.
+fn restricted_market(market: &Market, keep: &[&str]) -> Market {
+    let mut underlyings = BTreeMap::new();
+    for name in keep {
+        if let Some(u) = market.underlyings.get(*name) {
+            underlyings.insert((*name).to_string(), u.clone());
+        }
+    }
+    Market {
+        as_of: market.as_of,
+        as_of_text: market.as_of_text.clone(),
+        rate: market.rate,
+        underlyings,
+        correlations: BTreeMap::new(),
+        description: None,
+    }
 }
 
 impl<'a> Surplus<'a> {
@@ -247,7 +293,7 @@ impl<'a> Surplus<'a> {
         Surplus {
             underlying,
             inputs: revaluable_inputs(&members),
-            market,
+            market: restricted_market(market, &[underlying]),
             model,
             fixed_equity: account.equity - value_now,
             fixed_maintenance: account.maintenance - maintenance_now,
@@ -269,16 +315,23 @@ impl<'a> Surplus<'a> {
         let (moving, fixed): (Vec<_>, Vec<_>) =
             book.pools.iter().partition(|p| p.underlying == underlying);
         let members: Vec<&ValuedPosition> = moving.iter().flat_map(|p| book.members(p)).collect();
+        let mut keep: Vec<&str> = vec![underlying];
+        keep.extend(collateral.keys().map(|k| k.as_str()));
+        let upper: Vec<String> = collateral
+            .keys()
+            .map(|k| k.trim().to_ascii_uppercase())
+            .collect();
+        keep.extend(upper.iter().map(String::as_str));
         Surplus {
             underlying,
             inputs: revaluable_inputs(&members),
-            market,
+            market: restricted_market(market, &keep),
             model,
             fixed_equity: fixed.iter().map(|p| p.value * p.to_usd()).sum(),
             fixed_maintenance: 0.0,
             cross: Some(CrossPart {
                 params,
-                fixed_pools: fixed,
+                fixed: crate::margin::cross::CrossPartial::of(&fixed, params),
                 collateral,
             }),
         }
@@ -311,12 +364,6 @@ impl<'a> Surplus<'a> {
                         .sum::<f64>(),
             ),
             Some(c) => {
-                let pools: Vec<&crate::margin::book::PoolBook> = c
-                    .fixed_pools
-                    .iter()
-                    .copied()
-                    .chain(book.pools.iter())
-                    .collect();
                 let collateral_usd: f64 = c
                     .collateral
                     .iter()
@@ -324,12 +371,13 @@ impl<'a> Surplus<'a> {
                         usd_rate(&k.trim().to_ascii_uppercase(), &market).map(|r| a * r)
                     })
                     .sum();
+                let moving: Vec<&crate::margin::book::PoolBook> = book.pools.iter().collect();
                 (
                     self.fixed_equity
                         + collateral_usd
                         + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>(),
-                    crate::margin::cross::cross_margin_of(&pools, c.params, &market, c.collateral)
-                        .maintenance,
+                    c.fixed
+                        .maintenance_with(&moving, c.params, &market, c.collateral),
                 )
             }
         };
@@ -533,8 +581,12 @@ pub fn account_report(
         return cross_account_report(book, market, model, params, &input.collateral);
     }
     let mut accounts = currency_accounts(book, market, &input.collateral)?;
-    for a in &mut accounts {
-        a.liquidation = account_liquidation(book, market, model, a)?;
+    let pooled: usize = book.pools.iter().map(|p| p.members.len()).sum();
+    let not_searched = (pooled > LIQUIDATION_MAX_POSITIONS).then_some(pooled);
+    if not_searched.is_none() {
+        for a in &mut accounts {
+            a.liquidation = account_liquidation(book, market, model, a)?;
+        }
     }
     let total_usd = AccountTotalsUsd {
         equity: accounts.iter().map(|c| c.equity * c.usd_rate).sum(),
@@ -555,6 +607,7 @@ pub fn account_report(
         liquidates_first: liquidates_first(book, market, &accounts),
         accounts,
         total_usd,
+        not_searched,
     })
 }
 
@@ -578,7 +631,7 @@ fn cross_account_report(
         account.collateral + book.pools.iter().map(|p| p.value * p.to_usd()).sum::<f64>();
     account.initial = cross.initial;
     account.maintenance = cross.maintenance;
-    account.margin_ratio = (account.equity > 0.0).then(|| account.maintenance / account.equity);
+    account.margin_ratio = margin_ratio(account.maintenance, account.equity);
     account.available_funds = account.equity - account.initial;
     account.equity_usd = account.equity;
     let mut underlyings: Vec<String> = book.pools.iter().map(|p| p.underlying.clone()).collect();
@@ -591,6 +644,11 @@ fn cross_account_report(
     underlyings.sort_unstable();
     underlyings.dedup();
     let today = account.equity - account.maintenance;
+    let pooled: usize = book.pools.iter().map(|p| p.members.len()).sum();
+    let not_searched = (pooled > LIQUIDATION_MAX_POSITIONS).then_some(pooled);
+    if not_searched.is_some() {
+        underlyings.clear();
+    }
     for u in &underlyings {
         let Some(index) = market.underlying(u).map(|m| m.index) else {
             continue;
@@ -628,5 +686,6 @@ fn cross_account_report(
         liquidates_first: liquidates_first(book, market, &accounts),
         accounts,
         total_usd,
+        not_searched,
     })
 }

@@ -153,6 +153,7 @@ impl EsParams {
             .filter(|p| p.input.instrument.kind != crate::input::instrument::Kind::Spot)
             .collect();
         let book = crate::risk::RiskBook::new(market, &refs, &BTreeMap::new(), false)?;
+        crate::risk::montecarlo::check_work(self.paths, book.items.len(), "model")?;
         book.sigmas("model")?;
         crate::risk::correlation::cholesky(&book.correlation_matrix(), &book.underlyings)?;
         Ok(())

@@ -705,8 +705,16 @@ impl UnderlyingShock {
 impl CurrencyParams {
     fn validate(&self, path: &str) -> Result<()> {
         let p = |f: &str| format!("{path}.{f}");
+        // e^(annualisedMoveRisk·T) − 1 over T ≤ 100 years stays finite for rates up to 1
+        if !(self.annualised_move_risk.is_finite()
+            && (0.0..=1.0).contains(&self.annualised_move_risk))
+        {
+            return bad_model(
+                p("annualisedMoveRisk"),
+                "must be in [0, 1] (an annualised rate)",
+            );
+        }
         for (f, v) in [
-            ("annualisedMoveRisk", self.annualised_move_risk),
             ("minAnnualisedMove", self.min_annualised_move),
             ("extendedDampener", self.extended_dampener),
             (

@@ -144,11 +144,11 @@ fn underlying_market(
         None => Vec::new(),
     };
     let carry = finite(u.carry.unwrap_or(0.0), &at("carry"))?;
-    if carry.abs() > 5.0 {
+    if carry.abs() > crate::input::limits::MAX_CARRY {
         return Err(Error::at_path(
             ErrorCode::BadNumber,
             at("carry"),
-            "carry is an annualised decimal rate; |carry| must be ≤ 5",
+            "carry is an annualised decimal rate; |carry| must be ≤ 1 (5 % is 0.05)",
         ));
     }
     let flat_iv = match u.iv {
@@ -157,7 +157,7 @@ fn underlying_market(
             return Err(Error::at_path(
                 ErrorCode::BadNumber,
                 at("iv"),
-                format!("iv must be a decimal in (0, {MAX_IV}] (55 % is 0.55)"),
+                format!("iv must be a decimal in [0.0001, {MAX_IV}] (55 % is 0.55)"),
             ))
         }
         None => None,
@@ -197,11 +197,11 @@ fn basis_curve(
         let t = year_fraction(as_of, date.expiry_timestamp());
         if t > 0.0 {
             let b = libm::log(mark / index) / t;
-            if !b.is_finite() || b.abs() > 50.0 {
+            if !b.is_finite() || b.abs() > crate::input::limits::MAX_BASIS {
                 return Err(Error::at_path(
                     ErrorCode::BadNumber,
                     &here,
-                    format!("futures mark {mark} is implausibly far from the index {index}"),
+                    format!("futures mark {mark} is implausibly far from the index {index} (its annualised basis ln(F/S)/T must be within ±2.5)"),
                 ));
             }
             basis.push((t, b));
@@ -242,11 +242,24 @@ fn smile_slices(
         for (i, [strike, iv]) in points.iter().enumerate() {
             let p = format!("{here}[{i}]");
             positive(*strike, &p)?;
+            if let Some(j) = points[..i]
+                .iter()
+                .position(|q| q[0] == *strike && q[1] != *iv)
+            {
+                return Err(Error::at_path(
+                    ErrorCode::BadRequest,
+                    format!("{p}[0]"),
+                    format!(
+                        "{p}: strike {strike} is given twice with two vols ({} at {here}[{j}] and {iv}); give each strike once",
+                        points[j][1]
+                    ),
+                ));
+            }
             if !valid_iv(*iv) {
                 return Err(Error::at_path(
                     ErrorCode::BadNumber,
                     p,
-                    format!("smile iv must be a decimal in (0, {MAX_IV}]"),
+                    format!("smile iv must be a decimal in [0.0001, {MAX_IV}]"),
                 ));
             }
             slice.points.push((libm::log(*strike / f), *iv));
@@ -333,6 +346,18 @@ impl Market {
                 ),
             )
         })?;
+        // expiries are written with two-digit years (20YY): T stays within 130 years, and the
+        // forwards, discount factors and roll shocks within f64
+        if !(0.0..4_102_444_800.0).contains(&as_of) {
+            return Err(Error::at_path(
+                ErrorCode::BadDate,
+                "asOf",
+                format!(
+                    "asOf '{}' must be between 1970-01-01 and 2099-12-31",
+                    input.as_of
+                ),
+            ));
+        }
         let rate = finite(input.rate.unwrap_or(0.0), "rate")?;
         if rate.abs() > 1.0 {
             return Err(Error::at_path(

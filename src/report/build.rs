@@ -64,6 +64,17 @@ pub(crate) fn build_report_with_progress(
         None => None,
     };
     let mut warnings = session.warnings.clone();
+    if let Some(n) = account.as_ref().and_then(|a| a.not_searched) {
+        warnings.push(crate::error::Warning {
+            code: crate::error::WarningCode::NotComputed,
+            message: format!(
+                "liquidation prices are searched for books of at most {} positions (this one has {n}): the search revalues the book at about 4 000 prices per underlying",
+                crate::margin::account::LIQUIDATION_MAX_POSITIONS
+            ),
+            line: None,
+            path: Some("account".into()),
+        });
+    }
     if session.model.is_account_wide() && session.account.is_some() {
         warnings.push(crate::error::Warning {
             code: crate::error::WarningCode::NotComputed,

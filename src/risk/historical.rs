@@ -8,7 +8,7 @@ use crate::risk::types::VarReport;
 use crate::risk::{sample_report, Revalued, RiskBook, Sample};
 
 /// Most item revaluations of one historical run (windows × items): bounded time.
-pub const MAX_REVALUATIONS: usize = 40_000_000;
+pub const MAX_REVALUATIONS: usize = 5_000_000;
 
 /// Compounded overlapping windows of `h` days: `Π (1 + r) − 1` over days t … t+h−1.
 pub fn windows(daily: &[f64], h: usize) -> Vec<f64> {

@@ -7,8 +7,14 @@
 const encoder = new TextEncoder();
 
 /** A request (object, or JSON text as it is) as UTF-8 bytes of JSON text; null if not JSON-able. */
+// A number JSON cannot carry (NaN, ±Infinity) becomes this marker and its name, which the Rust
+// readers report as BAD_NUMBER at its path (src/input/json.rs, NON_FINITE_MARK), instead of the
+// `null` of JSON.stringify that reads as absent. `undefined` stays absent, as in JSON.stringify.
+const NON_FINITE = "\u0000non-finite:";
+const replacer = (_key, v) => (typeof v === "number" && !Number.isFinite(v) ? NON_FINITE + String(v) : v);
+
 export function jsonUtf8(value) {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const text = typeof value === "string" ? value : JSON.stringify(value, replacer);
   return typeof text === "string" ? encoder.encode(text) : null;
 }
 

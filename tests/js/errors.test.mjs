@@ -42,7 +42,7 @@ test("bad request fields carry a JSON path", () => {
 });
 
 test("values JSON cannot carry become clear errors, and the module keeps working", () => {
-  throwsWith(() => pm.computeReport({ positions: [{ instrument: "BTC-PERPETUAL", quantity: NaN }] }), { code: "BAD_REQUEST" });
+  throwsWith(() => pm.computeReport({ positions: [{ instrument: "BTC-PERPETUAL", quantity: NaN }] }), { code: "BAD_NUMBER", path: "positions[0].quantity" });
   throwsWith(() => pm.computeReport({ positions: "BTC-PERPETUAL 1", big: 10n }), { code: "BAD_REQUEST" });
   const cyclic = { positions: "BTC-PERPETUAL 1" };
   cyclic.self = cyclic;
