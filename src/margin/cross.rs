@@ -99,13 +99,14 @@ pub fn cross_margin_of(
 ) -> CrossMargin {
     let mut partial = CrossPartial::of(pools, params);
     partial.add_collateral(params, market, collateral);
-    let mut underlyings: std::collections::BTreeSet<String> = pools
-        .iter()
-        .filter(|p| {
-            matches!(p.assessment, PoolAssessment::Matrix(_)) && p.layout.matrix().is_some()
-        })
-        .map(|p| p.underlying.clone())
-        .collect();
+    // inserted one by one: `BTreeSet: FromIterator` sorts with a stable sort of its own
+    // (src/collections.rs)
+    let mut underlyings = std::collections::BTreeSet::new();
+    for p in pools.iter().filter(|p| {
+        matches!(p.assessment, PoolAssessment::Matrix(_)) && p.layout.matrix().is_some()
+    }) {
+        underlyings.insert(p.underlying.clone());
+    }
     for name in collateral.keys() {
         let coin = name.trim().to_ascii_uppercase();
         if market.underlying(&coin).is_some() && !is_stablecoin(&coin) {

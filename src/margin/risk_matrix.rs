@@ -95,11 +95,13 @@ impl RiskMatrixParams {
             || self
                 .extended_moves
                 .iter()
-                .any(|m| !m.is_finite() || *m <= -1.0 || *m == 0.0 || *m > 100.0)
+                .any(|m| !m.is_finite() || *m <= -1.0 || m.abs() < 0.01 || *m > 100.0)
         {
+            // an extended cell is weighted R/|m|: a move near 0 would weigh without bound
+            // (found by the fuzzer: a move of 1e-320 overflowed the extended table)
             return bad(
                 "model.extendedMoves".into(),
-                "extended moves must be at most 40 moves, each in (-1, 100] and not 0",
+                "extended moves must be at most 40 moves, each in (-1, 100] and at least 1 % in size",
             );
         }
         for (k, v) in [

@@ -91,7 +91,7 @@ pub fn price_greeks(n: usize) -> f64 {
         .map(|i| {
             let (m, sd) = spread(i);
             let t = 0.01 + 2.0 * (i as f64 / 1024.0);
-            (95_000.0 * (-m).exp(), t, sd / t.sqrt(), i % 2 == 0)
+            (95_000.0 * libm::exp(-m), t, sd / t.sqrt(), i % 2 == 0)
         })
         .collect();
     let mut acc = 0.0;
