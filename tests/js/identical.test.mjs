@@ -7,6 +7,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import pm, { fixture, prng } from "./pkg.mjs";
 
 const N = Number(process.env.IDENTICAL_N ?? 10200); // about 10 000 of them valid
@@ -75,15 +76,25 @@ function sameBits(actual, expected, path) {
   return actual === expected ? null : `${path}: ${JSON.stringify(actual)} vs ${JSON.stringify(expected)}`;
 }
 
+/** The checked-in fuzz seeds of whole requests (fuzz/corpus/request/) that are JSON. */
+function corpusRequests() {
+  const dir = new URL("../../fuzz/corpus/request/", import.meta.url);
+  return readdirSync(dir).flatMap((f) => {
+    try { return [JSON.stringify(JSON.parse(readFileSync(new URL(f, dir), "utf8")))]; } catch { return []; }
+  });
+}
+
 test(`${N} random valid requests: the package's figures carry the native bits`, { timeout: 600_000 }, () => {
   const r = prng(SEED);
-  const texts = Array.from({ length: N }, () => JSON.stringify(randomRequest(r)));
+  const corpus = corpusRequests();
+  assert.ok(corpus.length >= 50);
+  const texts = [...corpus, ...Array.from({ length: N }, () => JSON.stringify(randomRequest(r)))];
   const run = spawnSync(cli, ["report", "--lines", "-"], { input: texts.join("\n"), encoding: "utf8", maxBuffer: 1 << 30 });
   assert.equal(run.status, 0, run.stderr);
   const native = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
-  assert.equal(native.length, N);
+  assert.equal(native.length, texts.length);
   let reports = 0;
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < texts.length; i++) {
     let wasm;
     try {
       wasm = pm.computeReport(JSON.parse(texts[i]));
@@ -101,6 +112,6 @@ test(`${N} random valid requests: the package's figures carry the native bits`, 
     assert.equal(d, null, `request ${i}: ${d}\n${texts[i]}`);
     reports += 1;
   }
-  console.log(`identical: ${reports} reports and ${N - reports} errors, every number bit-identical`);
+  console.log(`identical: ${reports} reports and ${texts.length - reports} errors (${corpus.length} fuzz seeds, ${N} random), every number bit-identical`);
   assert.ok(reports >= 0.9 * N, `only ${reports} of ${N} requests were valid`);
 });
