@@ -194,7 +194,11 @@ const colds = Array.from({ length: 15 }, () => JSON.parse(execFileSync(process.e
 const coldStats = (i) => { const xs = colds.map((c) => c[i]).sort((a, b) => a - b); return { median: xs[7], min: xs[0], max: xs[14] }; };
 rows.push(["cold start in a fresh node process (15): compile + init / first small report, ms", one(`${ms(coldStats(0))} / ${ms(coldStats(1))}`), ""]);
 const gz = (b) => gzipSync(b, { level: 9 }).length;
-rows.push(["`.wasm` gzipped (node zlib, level 9), bytes: margin path `pkg/` / full build `pkg/full/`", one(`${sig(gz(wasmBytes))} / ${sig(gz(fullBytes))}`), "≤ 204 800 / ≤ 286 720"]);
+// the budget's measure is `gzip -9` (scripts/build.sh prints it); node's zlib deflates a little worse
+const gzip9 = (rel) => {
+  try { return execFileSync("sh", ["-c", `gzip -9c "${new URL(rel, root).pathname}" | wc -c`], { encoding: "utf8" }).trim(); } catch { return "—"; }
+};
+rows.push(["`.wasm` gzipped, bytes: margin path `pkg/` / full build `pkg/full/`: `gzip -9` (the budget's measure); node zlib level 9", one(`${sig(Number(gzip9("pkg/portfolio_margin_bg.wasm")))} / ${sig(Number(gzip9("pkg/full/portfolio_margin_bg.wasm")))}; zlib ${sig(gz(wasmBytes))} / ${sig(gz(fullBytes))}`), "≤ 204 800 / ≤ 286 720"]);
 
 // the table
 const date = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
