@@ -53,6 +53,9 @@ fn main() {
     v.visit::<report::types::Report>();
     // marginImpact, RiskSession.impact
     v.visit::<margin::session::Impact>();
+    // compareModels
+    v.visit::<report::compare::Comparison>();
+    v.visit::<input::model::ModelInput>();
     // parsePositions, listModels, defaultMarket, priceOption / impliedVol
     v.visit::<input::positions::Parsed>();
     v.visit::<margin::model::ModelInfo>();

@@ -187,6 +187,26 @@ impl Error {
         }
         self
     }
+    /// Paths under `from` (`model`, `model.overrides.x`) moved under `to` (`models[2]`): a model
+    /// read in another place of a request.
+    pub fn rebased(mut self, from: &str, to: &str) -> Self {
+        let move_path = |p: &mut Option<String>| match p.as_deref() {
+            Some(x) if x == from || x.starts_with(&format!("{from}.")) => {
+                *p = Some(format!("{to}{}", &x[from.len()..]));
+            }
+            Some(x) => *p = Some(format!("{to}.{x}")),
+            None => *p = Some(owned(to)),
+        };
+        if self.line.is_none() {
+            move_path(&mut self.path);
+        }
+        for issue in &mut self.issues {
+            if issue.line.is_none() {
+                move_path(&mut issue.path);
+            }
+        }
+        self
+    }
     /// The error as JSON (what the CLI prints on stderr and what the JS `Error` carries).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self)
@@ -292,6 +312,8 @@ pub enum WarningCode {
     CfOutOfDomain,
     /// A Monte Carlo run from a fresh seed (`"seed": null`): the figures change from run to run.
     FreshSeed,
+    /// A CSV's names show its venue: rows without a venue are read as that venue's.
+    VenueInferred,
 }
 
 impl WarningCode {
@@ -303,6 +325,7 @@ impl WarningCode {
             WarningCode::IgnoredColumn => "IGNORED_COLUMN",
             WarningCode::CfOutOfDomain => "CF_OUT_OF_DOMAIN",
             WarningCode::FreshSeed => "FRESH_SEED",
+            WarningCode::VenueInferred => "VENUE_INFERRED",
         }
     }
 }

@@ -179,7 +179,7 @@ fn an_unknown_column_is_one_ignored_column_warning_in_the_report() {
 #[test]
 fn csv_errors_fail_the_report_naming_every_bad_line() {
     let e = portfolio_margin::report_json(
-        &json!({ "positions": "instrument,size,side\nBTC-PERPETUAL,-10,buy\nBTCUSDT,1,sell" })
+        &json!({ "positions": "instrument,size,side\nBTC-PERPETUAL,-10,buy\nBTC-USDT-SWAQ,1,sell" })
             .to_string(),
     )
     .unwrap_err();

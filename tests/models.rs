@@ -137,7 +137,15 @@ fn preset_overrides_field_by_field_and_typos_are_errors() {
         .collect();
     assert_eq!(
         names,
-        ["deribit-pm", "deribit-standard", "span", "es-margin"]
+        [
+            "deribit-pm",
+            "deribit-standard",
+            "span",
+            "es-margin",
+            "okx-pm",
+            "bybit-pm",
+            "bybit-standard"
+        ]
     );
 }
 

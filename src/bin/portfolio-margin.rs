@@ -10,6 +10,10 @@ const USAGE: &str = "usage: portfolio-margin report [--progress] [FILE|-]
                                                 (--progress: the fraction done of a long analysis on stderr)
        portfolio-margin report --lines [FILE|-] one request per line (JSON Lines) in, one line out per
                                                 request: the report, or {\"error\": …}; exit code 0
+       portfolio-margin compare [--models A,B,…] [FILE|-]
+                                                the request's book under several models side by side
+                                                (default: every preset), and across venues when
+                                                positions name theirs (JSON)
        portfolio-margin models                  list the margin model presets (JSON)
        portfolio-margin sample [--generated N]  print a sample request (embedded market and portfolio,
                                                 or a generated N-position BTC/ETH book)
@@ -25,6 +29,8 @@ fn main() -> ExitCode {
         Some("report") if arg(1) == Some("--progress") => report(arg(2).unwrap_or("-"), true),
         Some("report") if arg(1) == Some("--lines") => report_lines(arg(2).unwrap_or("-")),
         Some("report") => report(arg(1).unwrap_or("-"), false),
+        Some("compare") if arg(1) == Some("--models") => compare(arg(3).unwrap_or("-"), arg(2)),
+        Some("compare") => compare(arg(1).unwrap_or("-"), None),
         Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => sample(arg(1), arg(2)),
         #[cfg(not(target_arch = "wasm32"))]
@@ -47,6 +53,26 @@ fn usage() -> ExitCode {
 fn fail(e: &portfolio_margin::Error) -> ExitCode {
     eprintln!("{}", e.to_json());
     ExitCode::from(2)
+}
+
+/// `compare [--models a,b] [FILE|-]`: the book under each model (names separated by commas).
+fn compare(source: &str, models: Option<&str>) -> ExitCode {
+    let text = match read_source(source) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let models = models.map(|m| {
+        serde_json::Value::Array(
+            m.split(',')
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| serde_json::Value::String(n.trim().to_string()))
+                .collect(),
+        )
+    });
+    let result = api::parse_request(&text)
+        .and_then(|request| api::compare(&request, models.as_ref(), None))
+        .and_then(|c| api::to_json_pretty(&c));
+    print_json(result)
 }
 
 fn report(source: &str, progress: bool) -> ExitCode {

@@ -9,12 +9,11 @@
 //! string machinery, which keeps the WebAssembly small.
 
 use crate::error::{ascii_case, owned, ErrorCode, Issue, Warning, WarningCode};
-use crate::input::instrument::Instrument;
+use crate::input::venue::{parse_name, Venue};
 use crate::input::position::{
     check_entry, check_iv, check_mark, line_issue, number, quantity_with_unit, Parsed,
     PositionInput,
 };
-use crate::time::Date;
 
 /// What a column gives the reader (the discriminant is its slot in a header's columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +24,7 @@ pub enum Field {
     Price,
     Iv,
     Entry,
+    Venue,
 }
 
 /// The one alias table: a header name, compared with case and every character that is not a letter
@@ -56,6 +56,8 @@ pub const ALIASES: &[(&str, Field)] = &[
     ("averageprice", Field::Entry),
     ("avgprice", Field::Entry),
     ("avgpx", Field::Entry),
+    ("venue", Field::Venue),
+    ("exchange", Field::Venue),
 ];
 
 /// Columns that mark a venue's ledger export (one row per trade, fill or closed position, not per
@@ -240,8 +242,10 @@ pub fn header_line(text: &str) -> Option<usize> {
 
 /// Which cell holds each field (by [`Field`] slot), and how many cells the header has.
 struct Columns {
-    at: [Option<usize>; 6],
+    at: [Option<usize>; 7],
     width: usize,
+    /// The file's venue, when its names show it (rows without a venue cell get it).
+    venue: Option<Venue>,
 }
 
 /// `line N: why` at a line and column.
@@ -272,8 +276,9 @@ fn read_header(
     }
     // map the cells to fields through the aliases (earlier aliases win)
     let mut columns = Columns {
-        at: [None; 6],
+        at: [None; 7],
         width: cells.len(),
+        venue: None,
     };
     let mut used = vec![false; cells.len()];
     for (alias, field) in ALIASES {
@@ -350,7 +355,7 @@ fn rows<'t>(
     lines: impl Iterator<Item = (usize, &'t str)>,
 ) -> Parsed {
     let mut parsed = Parsed::default();
-    let columns = match read_header(header, cells, header_no) {
+    let mut columns = match read_header(header, cells, header_no) {
         Ok((columns, warning)) => {
             parsed.warnings.extend(warning);
             columns
@@ -360,6 +365,20 @@ fn rows<'t>(
             return parsed;
         }
     };
+    let lines: Vec<(usize, &str)> = lines.collect();
+    columns.venue = file_venue(&lines, &columns);
+    if let Some(v) = columns.venue {
+        parsed.warnings.push(Warning {
+            code: WarningCode::VenueInferred,
+            message: format!(
+                "line {header_no}: the names in this CSV are {}'s: rows without a venue are read as {}'s (a venue column says otherwise)",
+                v.title(),
+                v.title()
+            ),
+            line: Some(header_no),
+            path: None,
+        });
+    }
     for (idx, raw) in lines {
         let line_no = idx + 1;
         if is_skipped(raw) {
@@ -370,6 +389,29 @@ fn rows<'t>(
         }
     }
     parsed
+}
+
+/// The one venue whose own names (`BTCUSDT`, `BTC-USDT-SWAP`) the rows use, when there is one and
+/// the file has no venue column: a venue's export names its options like Deribit's.
+fn file_venue(lines: &[(usize, &str)], columns: &Columns) -> Option<Venue> {
+    let name_at = columns.at[Field::Instrument as usize]?;
+    if columns.at[Field::Venue as usize].is_some() {
+        return None;
+    }
+    let mut found = None;
+    for (_, raw) in lines {
+        let Ok(cells) = split_record(raw) else {
+            continue;
+        };
+        let Some(v) = cells.get(name_at).and_then(|c| crate::input::venue::own_venue(&c.text)) else {
+            continue;
+        };
+        match found {
+            Some(f) if f != v => return None,
+            _ => found = Some(v),
+        }
+    }
+    found
 }
 
 /// One data row to a position.
@@ -394,15 +436,25 @@ fn read_row(raw: &str, line_no: usize, columns: &Columns) -> Result<PositionInpu
     let Some(name) = get(Field::Instrument) else {
         return Err(bad_line(line_no, 1, "missing instrument"));
     };
-    let instrument = instrument_of(&name.text).map_err(|within| {
+    let venue = match get(Field::Venue) {
+        None => columns.venue,
+        Some(v) => Some(Venue::parse(&v.text).ok_or_else(|| {
+            let why = ["'", &v.text, "' is not a venue (deribit, okx or bybit)"].concat();
+            issue(ErrorCode::BadLine, v.at, &why)
+        })?),
+    };
+    let named = parse_name(&name.text, venue).map_err(|within| {
         let c = col(raw, name.at) + within.column.unwrap_or(1) - 1;
         line_issue(within.code, line_no, c, &within.message)
     })?;
+    let instrument = named.instrument;
     let Some(qty) = get(Field::Quantity) else {
         let why = ["missing quantity for ", &instrument.name].concat();
         return Err(issue(ErrorCode::BadLine, raw.len(), &why));
     };
-    let (quantity, unit) = quantity_with_unit(&ungroup(&qty.text), &instrument)
+    let qty_text = ungroup(&qty.text);
+    let (quantity, unit) = quantity_with_unit(&qty_text, &instrument)
+        .and_then(|read| crate::input::position::in_contracts(&qty_text, read, &named.contract))
         .map_err(|m| issue(ErrorCode::BadNumber, qty.at, &m))?;
     let quantity = match get(Field::Side) {
         None => quantity,
@@ -436,6 +488,7 @@ fn read_row(raw: &str, line_no: usize, columns: &Columns) -> Result<PositionInpu
         quantity,
         unit,
         line: Some(line_no),
+        venue: named.venue,
     })
 }
 
@@ -527,116 +580,6 @@ fn signed(quantity: f64, side: &str) -> Result<f64, String> {
     Ok(sign * quantity.abs())
 }
 
-/// Parse a name, refusing the venues' own names with the Deribit-style name to write instead.
-fn instrument_of(name: &str) -> Result<Instrument, Issue> {
-    match venue_name_hint(name) {
-        Some(hint) => Err(Issue::new(
-            ErrorCode::UnknownInstrument,
-            ["unknown instrument '", name.trim(), "': ", &hint].concat(),
-        )
-        .at_line(0, 1)),
-        None => Instrument::parse(name),
-    }
-}
-
-fn is_coin(text: &str) -> bool {
-    let b = text.as_bytes();
-    (2..=10).contains(&b.len())
-        && b[0].is_ascii_uppercase()
-        && b.iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-}
-
-/// OKX (`BTC-USD-251226-100000-C`, `BTC-USDT-SWAP`) and Bybit (`BTCUSDT`, `BTCUSD`, `BTCPERP`,
-/// `BTC-26DEC25-100000-C-USDT`) names: what to write instead (docs/CSV-EXPORTS.md, "Names").
-fn venue_name_hint(name: &str) -> Option<String> {
-    let upper = ascii_case(name.trim(), true);
-    let parts = crate::input::instrument::dash_parts(&upper);
-    let is_type = |t: &str| t == "C" || t == "P";
-    match parts.as_slice() {
-        [coin, quote @ ("USD" | "USDT" | "USDC"), rest @ ..] if is_coin(coin) => {
-            // `BTC` for an inverse (coin-settled) name, `BTC_USDT` for a linear one
-            let (linear, quote) = if *quote == "USD" {
-                ("", "")
-            } else {
-                ("_", *quote)
-            };
-            let size = [*coin, " or USD (OKX sizes are in contracts)"];
-            match rest {
-                [] => Some(["an OKX spot pair; a holding of the coin is written ", coin].concat()),
-                ["SWAP"] => Some(named("an OKX", &[coin, linear, quote, "-PERPETUAL"], &size)),
-                [date] => {
-                    let date = okx_date(date)?;
-                    Some(named("an OKX", &[coin, linear, quote, "-", &date], &size))
-                }
-                [date, strike, t] if is_type(t) => {
-                    let date = okx_date(date)?;
-                    let parts = [coin, linear, quote, "-", &date, "-", strike, "-", t];
-                    Some(named("an OKX", &parts, &size))
-                }
-                _ => None,
-            }
-        }
-        [coin, expiry, strike, t, quote @ ("USDT" | "USDC")] if is_coin(coin) && is_type(t) => {
-            let parts = [coin, "_", quote, "-", expiry, "-", strike, "-", t];
-            Some(named("a Bybit", &parts, &[coin]))
-        }
-        [single] => bybit_hint(single),
-        _ => None,
-    }
-}
-
-/// `{venue} name; write it Deribit-style as {deribit}, with the size in {size}`.
-#[inline(never)]
-fn named(venue: &str, deribit: &[&str], size: &[&str]) -> String {
-    let mut out = owned(venue);
-    out.push_str(" name; write it Deribit-style as ");
-    out.push_str(&deribit.concat());
-    out.push_str(", with the size in ");
-    out.push_str(&size.concat());
-    out
-}
-
-/// Bybit's undashed names: `BTCUSDT`, `BTCUSDC`, `BTCPERP` (linear), `BTCUSD` (inverse perpetual),
-/// `BTCUSDZ25` (inverse future, expiry not in the name).
-fn bybit_hint(name: &str) -> Option<String> {
-    for (suffix, quote) in [("USDT", "USDT"), ("USDC", "USDC"), ("PERP", "USDC")] {
-        if let Some(coin) = name.strip_suffix(suffix).filter(|c| is_coin(c)) {
-            return Some(named("a Bybit", &[coin, "_", quote, "-PERPETUAL"], &[coin]));
-        }
-    }
-    let (coin, rest) = name.split_once("USD")?;
-    if !is_coin(coin) || coin.len() < 3 {
-        return None;
-    }
-    match rest.as_bytes() {
-        [] => Some(named("a Bybit", &[coin, "-PERPETUAL"], &["USD"])),
-        [m, y1, y2]
-            if b"FGHJKMNQUVXZ".contains(m) && y1.is_ascii_digit() && y2.is_ascii_digit() =>
-        {
-            Some(
-                [
-                    "a Bybit inverse future; write it Deribit-style with its expiry date, e.g. ",
-                    coin,
-                    "-26DEC25, with the size in USD",
-                ]
-                .concat(),
-            )
-        }
-        _ => None,
-    }
-}
-
-/// OKX's `YYMMDD` expiry as a Deribit code (`251226` → `26DEC25`).
-fn okx_date(text: &str) -> Option<String> {
-    let b = text.as_bytes();
-    if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
-    let date = Date::new(2000 + n(0) as i32, n(2), n(4))?;
-    Some(date.deribit_code())
-}
 
 #[cfg(test)]
 mod tests {
@@ -692,30 +635,6 @@ mod tests {
         assert!(signed(-10.0, "buy").is_err());
         assert!(signed(1.0, "zero").is_err());
         assert!(signed(1.0, "open buy").is_err());
-    }
-
-    #[test]
-    fn venue_names_get_a_deribit_style_suggestion() {
-        let hint = |n: &str| venue_name_hint(n).unwrap_or_default();
-        assert!(hint("BTC-USD-251226-100000-C").contains("BTC-26DEC25-100000-C"));
-        assert!(hint("BTC-USDT-SWAP").contains("BTC_USDT-PERPETUAL"));
-        assert!(hint("eth-usd-swap").contains("ETH-PERPETUAL"));
-        assert!(hint("BTC-USDT-251226").contains("BTC_USDT-26DEC25"));
-        assert!(hint("BTCUSDT").contains("BTC_USDT-PERPETUAL"));
-        assert!(hint("BTCPERP").contains("BTC_USDC-PERPETUAL"));
-        assert!(hint("BTCUSD").contains("BTC-PERPETUAL"));
-        assert!(hint("BTCUSDZ25").contains("expiry"));
-        assert!(hint("BTC-26DEC25-100000-C-USDT").contains("BTC_USDT-26DEC25-100000-C"));
-        for deribit in [
-            "BTC-26DEC25-100000-C",
-            "BTC_USDC-PERPETUAL",
-            "ETH",
-            "USDC",
-            "FDUSD",
-            "BTC-PERPETUAL",
-        ] {
-            assert_eq!(venue_name_hint(deribit), None, "{deribit}");
-        }
     }
 
     #[test]

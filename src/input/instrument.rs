@@ -223,6 +223,18 @@ impl Instrument {
         }
     }
 
+    /// An instrument from its parts (a venue's name read into them, `src/input/venue.rs`).
+    pub fn explicit(
+        underlying: &str,
+        linear_quote: Option<&str>,
+        kind: Kind,
+        expiry: Option<Date>,
+        strike: Option<f64>,
+        option_type: Option<OptionType>,
+    ) -> Instrument {
+        Instrument::build(underlying, linear_quote, kind, expiry, strike, option_type)
+    }
+
     /// The perpetual of `underlying`: inverse (`BTC-PERPETUAL`) or linear in `quote` (`BTC_USDC-PERPETUAL`).
     pub fn perpetual(underlying: &str, linear_quote: Option<&str>) -> Instrument {
         Instrument::build(underlying, linear_quote, Kind::Perpetual, None, None, None)

@@ -17,6 +17,7 @@ pub mod model;
 pub mod option;
 pub mod position;
 pub mod positions;
+pub mod venue;
 
 use crate::error::{Error, ErrorCode, Result, Warning};
 use account::AccountInput;

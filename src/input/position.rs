@@ -33,6 +33,9 @@ pub struct PositionInput {
     /// 1-based line in the pasted text, when it came from text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// Where the position sits (`venue=okx`, a `venue` column or field, or a venue's own name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub venue: Option<crate::input::venue::Venue>,
 }
 
 // Clone, out of line: one call where a position is copied (as derived, field by field)
@@ -47,6 +50,7 @@ impl Clone for PositionInput {
             iv: self.iv,
             entry: self.entry,
             line: self.line,
+            venue: self.venue,
         }
     }
 }
@@ -126,6 +130,27 @@ pub fn quantity_with_unit(
         ));
     };
     Ok((value, unit))
+}
+
+/// A size read from text in a venue's contracts when it has no unit of its own: `(value, unit)` as
+/// [`quantity_with_unit`] read it, converted (`Err`: the contract value is unknown).
+pub fn in_contracts(
+    text: &str,
+    read: (f64, QuantityUnit),
+    contract: &Option<Result<(f64, QuantityUnit), String>>,
+) -> std::result::Result<(f64, QuantityUnit), String> {
+    let has_unit = text.trim().bytes().last().is_some_and(|c| c.is_ascii_alphabetic());
+    match contract {
+        Some(c) if !has_unit => {
+            let (per, unit) = c.clone()?;
+            let v = read.0 * per;
+            if !check_quantity(v) {
+                return Err("the size in contracts is outside ±1e12 once converted".into());
+            }
+            Ok((v, unit))
+        }
+        _ => Ok(read),
+    }
 }
 
 /// Documented input ranges: a quantity or price beyond these is a typo, not a position.

@@ -4,6 +4,8 @@ use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::input::instrument::{Instrument, InstrumentSpec, QuantityUnit};
 
 use crate::input::position::line_issue;
+use crate::input::position::in_contracts;
+use crate::input::venue::{parse_name, Venue};
 pub use crate::input::position::{
     check_entry, check_iv, check_mark, check_quantity, number, quantity_with_unit, Parsed,
     PositionInput, MAX_ABS_QUANTITY, MAX_POSITIONS, MAX_PRICE, MAX_TEXT_BYTES,
@@ -27,6 +29,8 @@ pub struct PositionObject {
     pub mark: Option<f64>,
     pub iv: Option<f64>,
     pub entry: Option<f64>,
+    /// `deribit`, `okx` or `bybit`: where the position sits.
+    pub venue: Option<crate::input::venue::Venue>,
 }
 
 /// An instrument name (`BTC-27DEC26-100000-C`) or the explicit instrument object.
@@ -51,6 +55,7 @@ impl PositionObject {
                 "price",
                 "iv",
                 "entry",
+                "venue",
             ],
         )?;
         let instrument = match o.get("instrument") {
@@ -94,6 +99,7 @@ impl PositionObject {
             },
             iv: o.opt_f64("iv")?,
             entry: o.opt_f64("entry")?,
+            venue: o.opt_enum("venue", &crate::input::venue::VENUE_NAMES)?,
         })
     }
 }
@@ -185,12 +191,28 @@ impl Line<'_> {
     /// options: `@mark` (or `@ mark`), `iv=…` (a decimal or a percentage), `entry=…`.
     fn read(&self, tokens: &[(usize, &str)]) -> std::result::Result<PositionInput, Issue> {
         let (name_at, name) = tokens[0];
-        let instrument = Instrument::parse(name).map_err(|issue| {
+        // `venue=…` first: it decides how the name reads
+        let mut venue = None;
+        for &(at, token) in tokens.get(1..).unwrap_or(&[]) {
+            let lower = crate::error::ascii_case(token, false);
+            if let Some(v) = lower.strip_prefix("venue=") {
+                if venue.is_some() {
+                    let why = "a second venue= on the line: give it once";
+                    return Err(self.bad(ErrorCode::BadLine, at, why));
+                }
+                venue = Some(Venue::parse(v).ok_or_else(|| {
+                    let why = ["'", token, "' is not a venue (venue=deribit, okx or bybit)"].concat();
+                    self.bad(ErrorCode::BadLine, at, &why)
+                })?);
+            }
+        }
+        let named = parse_name(name, venue).map_err(|issue| {
             let within = issue.column.unwrap_or(1);
             let mut issue = self.bad(issue.code, name_at, &issue.message);
             issue.column = issue.column.map(|c| c + within - 1);
             issue
         })?;
+        let instrument = named.instrument;
         let Some(&(qty_at, qty_text)) = tokens.get(1) else {
             let n = &instrument.name;
             let why = ["missing quantity after ", n, " (e.g. ", n, " -10)"].concat();
@@ -206,6 +228,7 @@ impl Line<'_> {
             }
         }
         let (quantity, unit) = quantity_with_unit(&qty, &instrument)
+            .and_then(|read| in_contracts(&qty, read, &named.contract))
             .map_err(|m| self.bad(ErrorCode::BadNumber, qty_at, &m))?;
         let mut position = PositionInput {
             instrument,
@@ -215,6 +238,7 @@ impl Line<'_> {
             iv: None,
             entry: None,
             line: Some(self.number),
+            venue: named.venue,
         };
         let mut pending_at = false;
         for &(at, token) in tokens.get(used..).unwrap_or(&[]) {
@@ -265,6 +289,9 @@ impl Line<'_> {
             return Ok(());
         }
         let lower = crate::error::ascii_case(token, false);
+        if lower.starts_with("venue=") {
+            return Ok(()); // read before the name
+        }
         if let Some(text) = lower.strip_prefix("iv=") {
             // `iv=0.55` or `iv=55%`, in (0, MAX_IV]
             let digits = text.strip_suffix('%');
@@ -288,7 +315,7 @@ impl Line<'_> {
             }
             position.entry = Some(v);
         } else {
-            let why = ["unexpected '", token, "' (expected @mark, iv=… or entry=…)"].concat();
+            let why = ["unexpected '", token, "' (expected @mark, iv=…, entry=… or venue=…)"].concat();
             return Err((ErrorCode::BadLine, why));
         }
         Ok(())
@@ -383,13 +410,20 @@ fn position_from_json(
             "must be a price in [1e-8, 1e12]",
         ),
     ];
+    let mut venue = object.venue;
+    let mut contract = None;
     let instrument = match &object.instrument {
-        InstrumentField::Name(name) => Instrument::parse(name).map_err(|i| Issue {
-            line: None,
-            column: None,
-            path: Some([here, ".instrument"].concat()),
-            ..i
-        })?,
+        InstrumentField::Name(name) => {
+            let named = parse_name(name, venue).map_err(|i| Issue {
+                line: None,
+                column: None,
+                path: Some([here, ".instrument"].concat()),
+                ..i
+            })?;
+            venue = named.venue;
+            contract = named.contract;
+            named.instrument
+        }
         InstrumentField::Explicit(spec) => Instrument::from_spec(spec).map_err(|i| {
             let p = [here, ".instrument.", i.path.as_deref().unwrap_or("")].concat();
             Issue {
@@ -403,14 +437,31 @@ fn position_from_json(
         let p = [here, ".", field].concat();
         return Err(Issue::new(ErrorCode::BadNumber, [&p, ": ", what].concat()).at_path(p));
     }
+    // a venue's name counts in its contracts unless the object gives a unit
+    let (quantity, unit) = match (object.unit, &contract) {
+        (None, Some(c)) => {
+            let p = [here, ".quantity"].concat();
+            let (per, unit) = c
+                .clone()
+                .map_err(|m| Issue::new(ErrorCode::BadNumber, [&p, ": ", &m].concat()).at_path(&p))?;
+            let v = object.quantity * per;
+            if !check_quantity(v) {
+                let why = ": the size in contracts is outside ±1e12 once converted";
+                return Err(Issue::new(ErrorCode::BadNumber, [&p, why].concat()).at_path(p));
+            }
+            (v, unit)
+        }
+        (u, _) => (object.quantity, u.unwrap_or(instrument.quantity_unit)),
+    };
     Ok(PositionInput {
-        unit: object.unit.unwrap_or(instrument.quantity_unit),
+        unit,
         instrument,
-        quantity: object.quantity,
+        quantity,
         mark: object.mark,
         iv: object.iv,
         entry: object.entry,
         line: None,
+        venue,
     })
 }
 

@@ -132,11 +132,9 @@ pub fn currency_accounts(
     collateral: &BTreeMap<String, f64>,
 ) -> Result<Vec<CurrencyAccount>> {
     let mut accounts: BTreeMap<String, CurrencyAccount> = BTreeMap::new();
-    // es-margin margins the whole account in USD: every collateral counts there at its index
-    let account_wide = book
-        .pools
-        .iter()
-        .any(|p| p.pool == crate::margin::model::ACCOUNT_POOL);
+    // es-margin, okx-pm and bybit-pm margin the whole account in USD: every collateral counts
+    // there at its index
+    let account_wide = book.pools.iter().any(|p| p.currency == "USD");
     for (name, amount) in collateral {
         let (currency, rate) = collateral_rate(name, *amount, market)?;
         let (currency, amount, rate) = if account_wide {
@@ -594,11 +592,7 @@ pub fn account_report(
         maintenance: accounts.iter().map(|c| c.maintenance * c.usd_rate).sum(),
     };
     Ok(AccountReport {
-        mode: if book
-            .pools
-            .iter()
-            .any(|p| p.pool == crate::margin::model::ACCOUNT_POOL)
-        {
+        mode: if book.pools.iter().any(|p| p.currency == "USD") {
             "cross"
         } else {
             "segregated"

@@ -128,6 +128,8 @@ fn build_pool(
     let inst = &first.input.instrument;
     let layout = model.layout(&inst.underlying, inst.settlement);
     let account_wide = model.is_account_wide();
+    // every pool in USD: the account's (es-margin), or one risk unit per underlying
+    let usd = model.is_usd_account();
     let width = layout.width();
     let refs: Vec<&ValuedPosition> = members.iter().filter_map(|i| positions.get(*i)).collect();
     let mut vectors = vec![0.0; refs.len() * width];
@@ -139,9 +141,9 @@ fn build_pool(
             accumulate(&mut aggregated, &mut gross, row);
         }
     }
-    // the account's pool (es-margin) is in USD: each member's standard margin converted
+    // a USD pool: each member's standard margin converted
     let to_usd = |i: &usize| match positions.get(*i) {
-        Some(p) if account_wide && p.is_inverse() => p.index,
+        Some(p) if usd && p.is_inverse() => p.index,
         _ => 1.0,
     };
     let pool_standard: Margin = members
@@ -154,7 +156,7 @@ fn build_pool(
         .sum();
     let facts = PoolFacts {
         index: first.index,
-        inverse: inst.settlement == Settlement::Inverse,
+        inverse: !usd && inst.settlement == Settlement::Inverse,
         members: &refs,
         gross: &gross,
         standard: pool_standard,
@@ -167,6 +169,13 @@ fn build_pool(
             "ALL".to_string(),
             Settlement::Linear,
             1.0,
+        )
+    } else if usd {
+        (
+            "USD".to_string(),
+            inst.underlying.clone(),
+            Settlement::Linear,
+            first.index,
         )
     } else {
         (
@@ -185,7 +194,7 @@ fn build_pool(
         value: refs
             .iter()
             .map(|p| {
-                if account_wide {
+                if usd {
                     p.value_usd
                 } else {
                     p.value_pool

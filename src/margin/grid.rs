@@ -70,6 +70,75 @@ pub struct GridParams {
     /// Per underlying (`default` for others): when given, every price move of the grid is a
     /// multiple of the underlying's price scan range.
     pub scan_ranges: Option<BTreeMap<String, f64>>,
+    /// Every vol shift times a factor of the option's days to expiry: `[[days, factor], …]`, days
+    /// ascending, linear between rows, flat beyond the ends (OKX's vol-shock term table).
+    pub term_table: Option<Vec<(f64, f64)>>,
+    /// Under a move `m`, every price of the underlying moves by `index × m` USD, its basis to the
+    /// index held (OKX's spot shock), instead of by `m` of itself.
+    #[cfg_attr(feature = "typescript", ts(as = "Option<bool>", optional))]
+    pub basis_held: bool,
+    /// `underlying`: one risk unit per underlying in USD, inverse and linear positions together
+    /// (OKX, Bybit); `pool` (the default): one per settlement pool, in its currency.
+    #[cfg_attr(feature = "typescript", ts(as = "Option<String>", optional))]
+    pub risk_units: RiskUnits,
+    /// Basis risk (OKX MR4): per expiry, `|net cash delta| × max(floor, e^(annualisedMove·T) − 1)`.
+    pub basis_risk: Option<BasisRisk>,
+    /// A floor on the requirement (OKX MR7): `rate × Σ|cash delta|`, multiplied tier by tier.
+    pub minimum_charge: Option<MinimumCharge>,
+    /// Added to the requirement: this × net short options (coin) × index (Bybit's contingency).
+    #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
+    pub short_option_charge: f64,
+    /// Added to the requirement: this × Σ|futures and perpetuals| (coin) × index (Bybit's).
+    #[cfg_attr(feature = "typescript", ts(as = "Option<f64>", optional))]
+    pub delta_one_charge: f64,
+}
+
+/// How positions form the units a grid margins.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskUnits {
+    Pool,
+    Underlying,
+}
+
+/// Rates per underlying, with a `default` row.
+fn rate_of(map: &BTreeMap<String, f64>, underlying: &str) -> f64 {
+    map.get(underlying)
+        .or_else(|| map.get("default"))
+        .copied()
+        .unwrap_or(0.0)
+}
+
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BasisRisk {
+    pub annualised_move: BTreeMap<String, f64>,
+    pub floor: BTreeMap<String, f64>,
+}
+
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MinimumCharge {
+    /// Per underlying (`default` for others), of the summed absolute cash delta (USD).
+    pub rates: BTreeMap<String, f64>,
+    /// `[[fromUsd, multiplier], …]`: the raw charge's part above `fromUsd` (up to the next row)
+    /// counts `multiplier` times; the first row starts at 0.
+    pub tiers: Vec<(f64, f64)>,
+}
+
+impl MinimumCharge {
+    /// The tiered charge of a raw charge (USD), each part at its tier's multiplier.
+    pub fn tiered(&self, raw: f64) -> f64 {
+        let mut total = 0.0;
+        for (i, (from, mult)) in self.tiers.iter().enumerate() {
+            let to = self.tiers.get(i + 1).map_or(f64::INFINITY, |t| t.0);
+            total += mult * (raw.min(to) - from).max(0.0);
+        }
+        total
+    }
 }
 
 /// The term scaling of relative vol shifts (data in the model, like every figure).
@@ -246,7 +315,78 @@ impl GridParams {
                 );
             }
         }
+        self.validate_venue_terms()
+    }
+
+    /// The term table, basis risk, minimum charge and the additive charges within their ranges.
+    fn validate_venue_terms(&self) -> Result<()> {
+        let p = self;
+        let bad = |path: &str, msg: &str| bad_model(format!("model.{path}"), msg);
+        let ascending = |rows: &[(f64, f64)], max_x: f64, max_y: f64| {
+            !rows.is_empty()
+                && rows.len() <= 50
+                && rows.iter().all(|(x, y)| {
+                    x.is_finite() && (0.0..=max_x).contains(x) && y.is_finite() && (0.0..=max_y).contains(y)
+                })
+                && rows.windows(2).all(|w| w[0].0 < w[1].0)
+        };
+        if let Some(t) = &p.term_table {
+            if !ascending(t, 3650.0, 10.0) {
+                return bad(
+                    "termTable",
+                    "1 to 50 rows [days, factor], days ascending in [0, 3650], factors in [0, 10]",
+                );
+            }
+        }
+        let rates_ok = |m: &BTreeMap<String, f64>, max: f64| {
+            m.contains_key("default") && m.values().all(|r| r.is_finite() && (0.0..=max).contains(r))
+        };
+        if let Some(b) = &p.basis_risk {
+            if !rates_ok(&b.annualised_move, 1.0) || !rates_ok(&b.floor, 1.0) {
+                return bad(
+                    "basisRisk",
+                    "annualisedMove and floor: rates in [0, 1] per underlying, with a 'default' row",
+                );
+            }
+        }
+        if let Some(m) = &p.minimum_charge {
+            let starts_at_zero = m.tiers.first().is_some_and(|t| t.0 == 0.0);
+            if !rates_ok(&m.rates, 1.0) || !starts_at_zero || !ascending(&m.tiers, 1e15, 100.0) {
+                return bad(
+                    "minimumCharge",
+                    "rates in [0, 1] with a 'default' row; tiers [[fromUsd, multiplier], …] from 0, ascending, multipliers in [0, 100]",
+                );
+            }
+        }
+        for (f, v) in [
+            ("shortOptionCharge", p.short_option_charge),
+            ("deltaOneCharge", p.delta_one_charge),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return bad(f, "must be in [0, 1]");
+            }
+        }
         Ok(())
+    }
+
+    /// The term table's factor at `dte_days` (1 without a table).
+    fn term_factor(&self, dte_days: f64) -> f64 {
+        let Some(rows) = &self.term_table else {
+            return 1.0;
+        };
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return 1.0;
+        };
+        if dte_days <= first.0 {
+            return first.1;
+        }
+        for w in rows.windows(2) {
+            let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+            if dte_days <= x1 {
+                return y0 + (y1 - y0) * (dte_days - x0) / (x1 - x0);
+            }
+        }
+        last.1
     }
 
     /// The price scan range of an underlying (1 when moves are plain fractions).
@@ -263,7 +403,16 @@ impl GridParams {
     pub fn cells(&self, underlying: &str) -> Vec<GridCell> {
         let range = self.scan_range(underlying);
         let pct = |m: f64| format!("{:+}%", (m * 1000.0).round() / 10.0);
-        let vol_label = VolShift::label;
+        // a term-tabled shift's size depends on the option: name its direction only
+        let tabled = self.term_table.is_some();
+        let vol_label = |v: &VolShift| {
+            let x = v.relative.unwrap_or(0.0) + v.absolute.unwrap_or(0.0);
+            match tabled {
+                true if x > 0.0 => "vol up (term table)".to_string(),
+                true if x < 0.0 => "vol down (term table)".to_string(),
+                _ => v.label(),
+            }
+        };
         let mut cells = Vec::new();
         for v in &self.vol_shifts {
             for (j, m) in self.price_moves.iter().enumerate() {
@@ -302,7 +451,9 @@ impl GridParams {
             (true, Some(t)) => t.factor(dte_days),
             _ => 1.0,
         };
-        let s = sigma * (1.0 + v.relative.unwrap_or(0.0) * scale) + v.absolute.unwrap_or(0.0);
+        let table = self.term_factor(dte_days);
+        let s = sigma * (1.0 + v.relative.unwrap_or(0.0) * scale * table)
+            + v.absolute.unwrap_or(0.0) * table;
         s.max(0.01)
     }
 
@@ -310,10 +461,39 @@ impl GridParams {
     pub fn position_vector(&self, cells: &[GridCell], p: &ValuedPosition, out: &mut [f64]) {
         let shift_years = self.time_shift_days / 365.0;
         let sigma = p.sigma.unwrap_or(0.0);
+        // basis held: the position's own price moves by index × m, i.e. by m × index / price
+        let own_move = if self.basis_held && p.forward > 0.0 {
+            p.index / p.forward
+        } else {
+            1.0
+        };
+        // a USD risk unit holds inverse positions at the shocked coin price:
+        // (V₀ + pnl)·S(1+m) − V₀·S, coin value V₀
+        let to_usd = self.risk_units == RiskUnits::Underlying && p.is_inverse();
         for (o, c) in out.iter_mut().zip(cells) {
             let s = self.shifted_sigma(sigma, p.dte_days(), &c.vol);
-            *o = c.weight * p.pnl_at_time(c.move_frac, s, p.t_years - shift_years);
+            let m = (c.move_frac * own_move).max(MIN_MOVE);
+            let pnl = p.pnl_at_time(m, s, p.t_years - shift_years);
+            let pnl = if to_usd {
+                p.index * (pnl * (1.0 + c.move_frac) + p.value_pool * c.move_frac)
+            } else {
+                pnl
+            };
+            *o = c.weight * pnl;
         }
+    }
+}
+
+/// The largest fall a price may take in a scenario (a basis-held move of a price far above its
+/// index could otherwise pass −100 %).
+const MIN_MOVE: f64 = -0.999;
+
+/// A position's cash delta (USD): `deltaForward × F`, the venues' delta of the instrument's own
+/// price (a swap's quantity × its mark), else `delta × S`.
+fn cash_delta(p: &ValuedPosition) -> f64 {
+    match p.greeks.delta_forward {
+        Some(d) => d * p.forward,
+        None => p.greeks.delta_usd,
     }
 }
 
@@ -326,11 +506,22 @@ pub struct GridRisk {
     pub worst_cell: usize,
     pub spread_charge: f64,
     pub short_option_minimum: f64,
+    /// Basis risk (OKX MR4), when the model has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis_charge: Option<f64>,
+    /// The tiered minimum charge (OKX MR7), when the model has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum_charge: Option<f64>,
+    /// The additive short-option and futures charges (Bybit's contingencies), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contingency_charge: Option<f64>,
     pub initial: f64,
     pub maintenance: f64,
 }
 
-/// SPEC §3.3: margin = max(scan risk + spread charge, short option minimum).
+/// SPEC §3.3: margin = max(scan risk + spread charge, short option minimum), with the venue terms
+/// where the model has them: max(scan risk + spread + basis + contingencies, short option
+/// minimum, minimum charge).
 pub fn grid_risk<'a>(
     params: &GridParams,
     aggregated: &[f64],
@@ -347,17 +538,39 @@ pub fn grid_risk<'a>(
     let scan_risk = aggregated.get(worst_cell).map_or(0.0, |v| (-v).max(0.0));
     // intra-commodity spread: offsetting futures and perpetual delta between expiries, in the
     // pool's own terms (SPEC §3.3); options count only toward the short option minimum
+    let unit = params.risk_units == RiskUnits::Underlying;
     let mut by_expiry = BTreeMap::new();
     let mut short_options = 0.0;
+    let mut net_options = 0.0;
+    let mut delta_one_coin = 0.0;
+    // cash delta per expiry of futures and perpetuals (net, gross, years), and Σ|cash delta|
+    let mut basis_buckets: BTreeMap<(bool, Option<crate::time::Date>), (f64, f64, f64)> =
+        BTreeMap::new();
+    let mut gross_cash = 0.0;
+    let mut underlying = "";
     for p in positions.into_iter().filter(|p| !p.expired) {
+        underlying = &p.input.instrument.underlying;
+        let cash = cash_delta(p);
+        gross_cash += cash.abs();
         match p.input.instrument.kind {
             Kind::Future | Kind::Perpetual => {
                 let key = expiry_bucket(p.input.instrument.expiry);
+                // a USD unit counts every leg's delta in coin of exposure
+                let d = if unit { p.greeks.delta } else { pool_delta(p) };
                 let e = by_expiry.entry(key).or_insert((0.0, 0.0));
-                e.0 += pool_delta(p);
-                e.1 += pool_delta(p).abs();
+                e.0 += d;
+                e.1 += d.abs();
+                let b = basis_buckets.entry(key).or_insert((0.0, 0.0, p.t_years));
+                b.0 += cash;
+                b.1 += cash.abs();
+                delta_one_coin += p.quantity_coin.abs();
             }
-            Kind::Option if p.quantity < 0.0 => short_options += p.quantity_coin.abs(),
+            Kind::Option => {
+                net_options += p.quantity_coin;
+                if p.quantity < 0.0 {
+                    short_options += p.quantity_coin.abs()
+                }
+            }
             _ => {}
         }
     }
@@ -367,7 +580,36 @@ pub fn grid_risk<'a>(
     let to_pool = if inverse { 1.0 } else { index };
     let spread_charge = params.intra_spread_rate * long.min(short) * to_pool;
     let short_option_minimum = params.short_option_minimum * short_options * to_pool;
-    let requirement = (scan_risk + spread_charge).max(short_option_minimum);
+    // the venue terms are in USD; an inverse pool holds them in coin
+    let usd_to_pool = if inverse { 1.0 / index } else { 1.0 };
+    let basis_charge = params.basis_risk.as_ref().map(|b| {
+        let (a, floor) = (
+            rate_of(&b.annualised_move, underlying),
+            rate_of(&b.floor, underlying),
+        );
+        let usd: f64 = basis_buckets
+            .values()
+            .map(|(net, gross, t)| {
+                cleaned(*net, *gross).abs() * floor.max(libm::expm1(a * t.max(0.0)))
+            })
+            .sum();
+        usd * usd_to_pool
+    });
+    let minimum_charge = params.minimum_charge.as_ref().map(|m| {
+        m.tiered(rate_of(&m.rates, underlying) * gross_cash) * usd_to_pool
+    });
+    let contingency_charge = (params.short_option_charge > 0.0 || params.delta_one_charge > 0.0)
+        .then(|| {
+            let net_short = (-net_options).max(0.0);
+            (params.short_option_charge * net_short + params.delta_one_charge * delta_one_coin)
+                * to_pool
+        });
+    let requirement = (scan_risk
+        + spread_charge
+        + basis_charge.unwrap_or(0.0)
+        + contingency_charge.unwrap_or(0.0))
+    .max(short_option_minimum)
+    .max(minimum_charge.unwrap_or(0.0));
     let (initial, maintenance) = match (params.initial_factor, params.maintenance_factor) {
         (Some(f), _) => (f * requirement, requirement),
         (None, f) => (requirement, f.unwrap_or(1.0) * requirement),
@@ -377,6 +619,9 @@ pub fn grid_risk<'a>(
         worst_cell,
         spread_charge,
         short_option_minimum,
+        basis_charge,
+        minimum_charge,
+        contingency_charge,
         initial,
         maintenance,
     }
@@ -424,8 +669,31 @@ impl GridParams {
                 "maintenanceFactor",
                 "initialFactor",
                 "scanRanges",
+                "termTable",
+                "basisHeld",
+                "riskUnits",
+                "basisRisk",
+                "minimumCharge",
+                "shortOptionCharge",
+                "deltaOneCharge",
             ],
         )?;
+        let pairs = |v: &serde_json::Value, path: &str| -> Result<Vec<(f64, f64)>> {
+            as_array(v, path)?
+                .iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let here = format!("{path}[{i}]");
+                    match row.as_array().map(Vec::as_slice) {
+                        Some([a, b]) => Ok((
+                            crate::input::json::as_f64(a, &format!("{here}[0]"))?,
+                            crate::input::json::as_f64(b, &format!("{here}[1]"))?,
+                        )),
+                        _ => bad_model(here, "expected a pair [number, number]"),
+                    }
+                })
+                .collect()
+        };
         let list = |key: &str| -> Result<Vec<(&serde_json::Value, String)>> {
             match o.get(key) {
                 None => Ok(Vec::new()),
@@ -474,6 +742,42 @@ impl GridParams {
             maintenance_factor: o.opt_f64("maintenanceFactor")?,
             initial_factor: o.opt_f64("initialFactor")?,
             scan_ranges: o.opt_f64_map("scanRanges")?,
+            term_table: o
+                .get("termTable")
+                .map(|t| pairs(t, &o.at("termTable")))
+                .transpose()?,
+            basis_held: o.bool_or("basisHeld", false)?,
+            risk_units: o
+                .opt_enum(
+                    "riskUnits",
+                    &[("pool", RiskUnits::Pool), ("underlying", RiskUnits::Underlying)],
+                )?
+                .unwrap_or(RiskUnits::Pool),
+            basis_risk: match o.get("basisRisk") {
+                None => None,
+                Some(b) => {
+                    let b = Obj::new(b, &o.at("basisRisk"), &["annualisedMove", "floor"])?;
+                    Some(BasisRisk {
+                        annualised_move: b.opt_f64_map("annualisedMove")?.unwrap_or_default(),
+                        floor: b.opt_f64_map("floor")?.unwrap_or_default(),
+                    })
+                }
+            },
+            minimum_charge: match o.get("minimumCharge") {
+                None => None,
+                Some(m) => {
+                    let m = Obj::new(m, &o.at("minimumCharge"), &["rates", "tiers"])?;
+                    Some(MinimumCharge {
+                        rates: m.opt_f64_map("rates")?.unwrap_or_default(),
+                        tiers: match m.get("tiers") {
+                            None => vec![(0.0, 1.0)],
+                            Some(t) => pairs(t, &m.at("tiers"))?,
+                        },
+                    })
+                }
+            },
+            short_option_charge: o.f64_or("shortOptionCharge", 0.0)?,
+            delta_one_charge: o.f64_or("deltaOneCharge", 0.0)?,
         })
     }
 }

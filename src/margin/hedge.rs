@@ -214,6 +214,7 @@ fn unit_perpetual(pool: &PoolBook) -> ValuedPosition {
             iv: None,
             entry: None,
             line: None,
+            venue: None,
         },
         pool: pool.pool.clone(),
         quantity: 1.0,

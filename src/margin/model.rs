@@ -15,7 +15,7 @@ use crate::margin::risk_matrix::RiskMatrixParams;
 use crate::margin::standard::StandardParams;
 
 /// The presets shipped inside the package: (name, JSON).
-pub const PRESETS: [(&str, &str); 4] = [
+pub const PRESETS: [(&str, &str); 7] = [
     ("deribit-pm", include_str!("presets/deribit-pm.json")),
     (
         "deribit-standard",
@@ -23,6 +23,9 @@ pub const PRESETS: [(&str, &str); 4] = [
     ),
     ("span", include_str!("presets/span.json")),
     ("es-margin", include_str!("presets/es-margin.json")),
+    ("okx-pm", include_str!("presets/okx-pm.json")),
+    ("bybit-pm", include_str!("presets/bybit-pm.json")),
+    ("bybit-standard", include_str!("presets/bybit-standard.json")),
 ];
 
 /// The pool of the whole account under `es-margin`.
@@ -168,10 +171,24 @@ impl Model {
         false
     }
 
-    /// The pool a position is margined in: its settlement pool, or the account's.
+    /// Whether the model margins one USD risk unit per underlying, inverse and linear positions
+    /// together (`okx-pm`, `bybit-pm`).
+    pub fn is_unit_per_underlying(&self) -> bool {
+        matches!(&self.kind, ModelKind::Grid(g) if g.risk_units == crate::margin::grid::RiskUnits::Underlying)
+    }
+
+    /// Whether every pool of the model is in USD (the account's, or one per underlying).
+    pub fn is_usd_account(&self) -> bool {
+        self.is_account_wide() || self.is_unit_per_underlying()
+    }
+
+    /// The pool a position is margined in: its settlement pool, its underlying's risk unit, or
+    /// the account's.
     pub fn pool_of<'a>(&self, p: &'a crate::pricing::valuation::ValuedPosition) -> &'a str {
         if self.is_account_wide() {
             ACCOUNT_POOL
+        } else if self.is_unit_per_underlying() {
+            &p.input.instrument.underlying
         } else {
             &p.pool
         }

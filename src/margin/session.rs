@@ -215,6 +215,12 @@ impl Session {
                 p.underlying.as_str(),
                 p.index,
             ),
+            // a new USD pool (a risk unit per underlying, or the account's)
+            (None, Some(l)) if self.model.is_usd_account() => {
+                let index = if self.model.is_account_wide() { 1.0 } else { l.index };
+                let u = l.input.instrument.underlying.as_str();
+                ("USD".to_string(), Settlement::Linear, u, index)
+            }
             (None, Some(l)) => {
                 let inst = &l.input.instrument;
                 let currency = inst.settlement_currency.clone();
@@ -224,9 +230,15 @@ impl Session {
         };
         let before = standing.map(PoolBook::margin).unwrap_or_default();
         let standard_before = standing.map(|p| p.standard).unwrap_or_default();
+        // in a USD pool an inverse leg's standard margin (coin) is converted at its index
+        let usd = currency == "USD";
         let legs_standard: Margin = legs
             .iter()
-            .map(|l| self.model.standard.position_margin(l))
+            .map(|l| {
+                let m = self.model.standard.position_margin(l);
+                let r = if usd && l.is_inverse() { l.index } else { 1.0 };
+                Margin::new(m.initial * r, m.maintenance * r)
+            })
             .sum();
         let standard_after = standard_before + legs_standard;
         let after = if legs.is_empty() {

@@ -24,6 +24,8 @@ pub struct StandardRates {
     pub futures_maintenance_base: f64,
     pub futures_per_coin: f64,
     pub futures_per_usd: f64,
+    /// Short options: a liquidation fee per coin (of the index) added to MM (Bybit's 0.2 %).
+    pub short_option_liquidation_fee: f64,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
@@ -39,7 +41,7 @@ pub struct StandardParams {
     pub default_rates: StandardRates,
 }
 
-const RATE_FIELDS: [&str; 7] = [
+const RATE_FIELDS: [&str; 8] = [
     "shortOptionInitialBase",
     "shortOptionInitialMin",
     "shortOptionMaintenance",
@@ -47,13 +49,14 @@ const RATE_FIELDS: [&str; 7] = [
     "futuresMaintenanceBase",
     "futuresPerCoin",
     "futuresPerUsd",
+    "shortOptionLiquidationFee",
 ];
 
 impl StandardRates {
     fn read(v: &serde_json::Value, path: &str) -> Result<Self> {
         let o = Obj::new(v, path, &RATE_FIELDS)?;
-        // the two slopes may be left out (0); every rate is in [0, 10]
-        let mut r = [0.0; 7];
+        // the two slopes and the fee may be left out (0); every rate is in [0, 10]
+        let mut r = [0.0; 8];
         for (i, f) in RATE_FIELDS.iter().enumerate() {
             r[i] = if i >= 5 { o.f64_or(f, 0.0)? } else { o.f64(f)? };
             if !(r[i].is_finite() && (0.0..=10.0).contains(&r[i])) {
@@ -72,6 +75,7 @@ impl StandardRates {
             futures_maintenance_base: r[4],
             futures_per_coin: r[5],
             futures_per_usd: r[6],
+            short_option_liquidation_fee: r[7],
         })
     }
 
@@ -80,10 +84,11 @@ impl StandardRates {
         let im =
             (self.short_option_initial_base - otm_frac).max(self.short_option_initial_min) + mark;
         let base_mm = self.short_option_maintenance;
+        let fee = self.short_option_liquidation_fee;
         if call {
-            (im, base_mm + mark)
+            (im, base_mm + mark + fee)
         } else {
-            let mm = base_mm.max(base_mm * mark) + mark;
+            let mm = base_mm.max(base_mm * mark) + mark + fee;
             (im.max(mm), mm)
         }
     }

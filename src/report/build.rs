@@ -30,30 +30,17 @@ pub(crate) fn build_report_with_progress(
         .zip(&book.standard)
         .map(|(p, standard)| position_report(p, *standard))
         .collect();
-    let mut pools = Vec::with_capacity(book.pools.len());
-    let mut total = TotalUsd::default();
-    for pool in &book.pools {
-        let report = pool_report(book, pool, &mut positions);
-        total.initial += report.initial_usd;
-        total.maintenance += report.maintenance_usd;
-        total.standard_initial += pool.standard.initial * pool.to_usd();
-        total.standard_maintenance += pool.standard.maintenance * pool.to_usd();
-        pools.push(report);
-    }
-    // cross mode: the account's one USD requirement (the pools' own figures stay for information)
-    let cross = session.model.cross().map(|params| {
-        crate::margin::cross::cross_margin(
-            book,
-            params,
-            &session.market,
-            &session.collateral_with_holdings(),
-        )
-    });
-    if let Some(c) = &cross {
-        total.initial = c.initial;
-        total.maintenance = c.maintenance;
-    }
-    total.saving = total.standard_initial - total.initial;
+    let pools: Vec<PoolReport> = book
+        .pools
+        .iter()
+        .map(|pool| pool_report(book, pool, &mut positions))
+        .collect();
+    let (total, cross) = margin_totals(
+        book,
+        &session.model,
+        &session.market,
+        &session.collateral_with_holdings(),
+    );
     let account = match &session.account {
         Some(input) => Some(crate::margin::account::account_report(
             book,
@@ -109,6 +96,63 @@ pub(crate) fn build_report_with_progress(
         warnings,
     };
     Ok(report)
+}
+
+/// The book's margin in USD (the sum of its pools, or in cross mode the account's one
+/// requirement), standard margin beside it, and the cross block: what every report and every
+/// model of a comparison states.
+pub(crate) fn margin_totals(
+    book: &Book,
+    model: &crate::margin::model::Model,
+    market: &crate::market::Market,
+    collateral: &BTreeMap<String, f64>,
+) -> (TotalUsd, Option<crate::margin::cross::CrossMargin>) {
+    let mut total = TotalUsd::default();
+    for pool in &book.pools {
+        let margin = pool.margin();
+        total.initial += margin.initial * pool.to_usd();
+        total.maintenance += margin.maintenance * pool.to_usd();
+        total.standard_initial += pool.standard.initial * pool.to_usd();
+        total.standard_maintenance += pool.standard.maintenance * pool.to_usd();
+    }
+    // cross mode: the account's one USD requirement (the pools' own figures stay for information)
+    let cross = model
+        .cross()
+        .map(|params| crate::margin::cross::cross_margin(book, params, market, collateral));
+    if let Some(c) = &cross {
+        total.initial = c.initial;
+        total.maintenance = c.maintenance;
+    }
+    total.saving = total.standard_initial - total.initial;
+    (total, cross)
+}
+
+/// A pool's worst scenario in words and its loss in the pool's currency (None: standard margin).
+pub(crate) fn worst_of(pool: &PoolBook) -> Option<(String, f64)> {
+    let pct = |m: f64| format!("{:+}%", (m * 1000.0).round() / 10.0);
+    match (&pool.layout, &pool.assessment) {
+        (PoolLayout::Matrix(layout), PoolAssessment::Matrix(risk)) => {
+            let scen = &layout.scen;
+            let cell = scen.cell_ref(risk.worst_cell);
+            let label = match cell.table {
+                crate::margin::risk_matrix::ScenarioTable::Standard => {
+                    let vol = VOL_STATES[cell.row.min(2)];
+                    format!("{}, vol {vol}", pct(scen.cell_move(cell)))
+                }
+                _ => format!("extended {}, vol up", pct(scen.cell_move(cell))),
+            };
+            Some((label, risk.worst_case))
+        }
+        (PoolLayout::Grid(layout), PoolAssessment::Grid(risk)) => layout
+            .cells
+            .get(risk.worst_cell)
+            .map(|c| (c.label.clone(), risk.scan_risk)),
+        #[cfg(feature = "analysis")]
+        (PoolLayout::Es(_), PoolAssessment::Es(risk)) => {
+            Some(("expected shortfall".to_string(), risk.expected_shortfall))
+        }
+        _ => None,
+    }
 }
 
 /// What `analysis` asks for (feature `analysis`).
@@ -331,6 +375,9 @@ fn grid_blocks(report: &mut PoolReport, layout: &GridLayout, risk: &GridRisk, ag
         scan_risk: risk.scan_risk,
         spread_charge: risk.spread_charge,
         short_option_minimum: risk.short_option_minimum,
+        basis_charge: risk.basis_charge,
+        minimum_charge: risk.minimum_charge,
+        contingency_charge: risk.contingency_charge,
     });
 }
 
@@ -365,6 +412,7 @@ fn position_report(p: &ValuedPosition, standard: Margin) -> PositionReport {
         greeks: p.greeks,
         standard_margin: standard,
         attribution: None,
+        venue: p.input.venue,
         line: p.input.line,
     }
 }

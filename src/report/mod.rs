@@ -2,5 +2,6 @@
 //! guard every result passes on its way out (`finite`: no NaN or Infinity, the path named).
 
 pub mod build;
+pub mod compare;
 pub mod finite;
 pub mod types;

@@ -97,6 +97,9 @@ pub struct PositionReport {
     /// Risk-matrix models: the position's part in its pool's worst case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribution: Option<Attribution>,
+    /// Where the position sits, when the input says (or its name is a venue's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub venue: Option<crate::input::venue::Venue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
 }
@@ -255,4 +258,13 @@ pub struct ScenarioReport {
     pub scan_risk: f64,
     pub spread_charge: f64,
     pub short_option_minimum: f64,
+    /// Basis risk (OKX MR4), where the model has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis_charge: Option<f64>,
+    /// The tiered minimum charge (OKX MR7), where the model has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum_charge: Option<f64>,
+    /// Additive short-option and futures charges (Bybit's contingencies), where given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contingency_charge: Option<f64>,
 }

@@ -244,6 +244,35 @@ pub fn margin_impact(
     serialize(&crate::api::margin_impact(&request, &orders).map_err(|e| js_error(&e))?)
 }
 
+/// One book under several models side by side, valued once: for each model IM, MM, the worst
+/// scenario and the saving against standard margin (`models`: preset names, presets with
+/// overrides or full models; default every preset), and across venues when positions name theirs
+/// (`venueModels`: `{ okx: "okx-pm", … }` sets a venue's model).
+#[wasm_bindgen(js_name = compareModels, unchecked_return_type = "Comparison")]
+pub fn compare_models(
+    #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ModelInput[] | null")] models: JsValue,
+    #[wasm_bindgen(js_name = venueModels, unchecked_param_type = "Partial<Record<Venue, ModelInput>> | null")]
+    venue_models: JsValue,
+) -> Result<JsValue, JsValue> {
+    let request = parse_request_js(&request)?;
+    let read = |v: &JsValue, what: &str| -> Result<Option<serde_json::Value>, JsValue> {
+        if v.is_null() || v.is_undefined() {
+            return Ok(None);
+        }
+        let text = to_json_text(v, what)?;
+        crate::input::json::parse_json_at(&text, what, what.trim_start_matches("the "))
+            .map(Some)
+            .map_err(|e| js_error(&e))
+    };
+    let models = read(&models, "the models")?;
+    let venue_models = read(&venue_models, "the venueModels")?;
+    serialize(
+        &crate::api::compare(&request, models.as_ref(), venue_models.as_ref())
+            .map_err(|e| js_error(&e))?,
+    )
+}
+
 /// A standing book kept in WebAssembly memory: `impact(orders)` values only the new legs.
 /// Freed automatically when garbage-collected; `free()` releases it at once.
 #[wasm_bindgen]
