@@ -58,9 +58,10 @@ pub fn margin_impact(request: &Request, orders: &serde_json::Value) -> Result<Im
     impact(&Session::new(request)?, orders)
 }
 
-/// One book under several models side by side (`compareModels`): `models` is an array of models
+/// One book under several models side by side (`compareModels`; the full build and the CLI): `models` is an array of models
 /// (preset names, presets with overrides, full models; default: every preset of this build);
 /// `venue_models` (`{"okx": "okx-pm", …}`) sets the model of a venue in the book across venues.
+#[cfg(feature = "analysis")]
 pub fn compare(
     request: &Request,
     models: Option<&serde_json::Value>,
@@ -72,17 +73,25 @@ pub fn compare(
         Some(v) => crate::input::json::as_array(v, "models")?
             .iter()
             .enumerate()
-            .map(|(i, m)| ModelInput::from_json(m).map_err(|e| e.rebased("model", &format!("models[{i}]"))))
+            .map(|(i, m)| {
+                ModelInput::from_json(m).map_err(|e| e.rebased("model", &format!("models[{i}]")))
+            })
             .collect::<Result<Vec<_>>>()?,
     };
     let mut by_venue = std::collections::BTreeMap::new();
     if let Some(v) = venue_models.filter(|m| !m.is_null()) {
-        let names: Vec<&str> = crate::input::venue::VENUE_NAMES.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = crate::input::venue::VENUE_NAMES
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
         let o = crate::input::json::Obj::new(v, "venueModels", &names)?;
         for (name, venue) in crate::input::venue::VENUE_NAMES {
             if let Some(m) = o.get(name) {
                 let here = o.at(name);
-                by_venue.insert(venue, ModelInput::from_json(m).map_err(|e| e.rebased("model", &here))?);
+                by_venue.insert(
+                    venue,
+                    ModelInput::from_json(m).map_err(|e| e.rebased("model", &here))?,
+                );
             }
         }
     }

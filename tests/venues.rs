@@ -222,7 +222,8 @@ fn okx_laws_on_random_books() {
 fn compare_models_gives_each_model_the_figures_of_its_own_report() {
     for seed in [3u64, 11] {
         let (book, _) = delta_one_book(seed);
-        let opts = "BTC-25DEC26-100000-C -2 @0.03\nETH-25DEC26-3000-P 10\nBTC_USDC-25DEC26-90000-P -1";
+        let opts =
+            "BTC-25DEC26-100000-C -2 @0.03\nETH-25DEC26-3000-P 10\nBTC_USDC-25DEC26-90000-P -1";
         let request = json!({ "positions": format!("{book}\n{opts}"), "market": market() });
         let cmp = cli(&["compare"], &request.to_string());
         let models = cmp["models"].as_array().unwrap();
@@ -234,7 +235,10 @@ fn compare_models_gives_each_model_the_figures_of_its_own_report() {
             single["model"] = json!(name);
             let r = report(&single);
             // the same numbers, to the bit
-            assert_eq!(m["initialUsd"], r["margin"]["totalUsd"]["initial"], "{name}");
+            assert_eq!(
+                m["initialUsd"], r["margin"]["totalUsd"]["initial"],
+                "{name}"
+            );
             assert_eq!(
                 m["maintenanceUsd"], r["margin"]["totalUsd"]["maintenance"],
                 "{name}"
@@ -277,24 +281,43 @@ fn a_book_across_venues_is_the_sum_of_each_venue_under_its_model() {
     let v = &cmp["venues"];
     let venues = v["venues"].as_array().unwrap();
     assert_eq!(
-        venues.iter().map(|x| x["venue"].clone()).collect::<Vec<_>>(),
+        venues
+            .iter()
+            .map(|x| x["venue"].clone())
+            .collect::<Vec<_>>(),
         ["deribit", "okx", "bybit"]
     );
     let mut sum = 0.0;
     for (venue, lines, n) in [
-        ("deribit", "BTC-25DEC26-100000-C -2 @0.03\nBTC-PERPETUAL 50000\nETH-25DEC26-3000-P 10", 3),
+        (
+            "deribit",
+            "BTC-25DEC26-100000-C -2 @0.03\nBTC-PERPETUAL 50000\nETH-25DEC26-3000-P 10",
+            3,
+        ),
         ("okx", "BTC-USDT-SWAP 20\nBTC-USD-261225-110000-C -100", 2),
-        ("bybit", "BTC-25DEC26-90000-P -1 venue=bybit @3500\nBTCUSDT 0.5", 2),
+        (
+            "bybit",
+            "BTC-25DEC26-90000-P -1 venue=bybit @3500\nBTCUSDT 0.5",
+            2,
+        ),
     ] {
         let model = format!("{venue}-pm");
         let alone = report(&json!({ "positions": lines, "market": market(), "model": model }));
         let x = venues.iter().find(|x| x["venue"] == venue).unwrap();
         assert_eq!(x["positions"], n);
         assert_eq!(x["model"], model.as_str());
-        assert_eq!(x["initialUsd"], alone["margin"]["totalUsd"]["initial"], "{venue}");
+        assert_eq!(
+            x["initialUsd"], alone["margin"]["totalUsd"]["initial"],
+            "{venue}"
+        );
         sum += f(&x["initialUsd"]);
     }
-    close(f(&v["initialUsd"]), sum, 1e-9 * sum, "the sum of the venues");
+    close(
+        f(&v["initialUsd"]),
+        sum,
+        1e-9 * sum,
+        "the sum of the venues",
+    );
     // the whole book as one account: Deribit cross mode and es-margin
     let cross = report(&json!({ "positions": book, "market": market(),
         "model": { "preset": "deribit-pm", "overrides": { "mode": "cross" } } }));
@@ -318,12 +341,14 @@ fn a_name_of_one_venue_under_another_is_refused_at_its_place() {
     .unwrap_err();
     assert_eq!(e.issues[0].code.as_str(), "UNKNOWN_INSTRUMENT");
     assert_eq!((e.issues[0].line, e.issues[0].column), (Some(2), Some(1)));
-    let e = portfolio_margin::report_json(
-        &json!({ "positions": "PEPE-USDT-SWAP 5" }).to_string(),
-    )
-    .unwrap_err();
+    let e = portfolio_margin::report_json(&json!({ "positions": "PEPE-USDT-SWAP 5" }).to_string())
+        .unwrap_err();
     assert_eq!(e.issues[0].code.as_str(), "BAD_NUMBER");
-    assert!(e.issues[0].message.contains("5PEPE"), "{}", e.issues[0].message);
+    assert!(
+        e.issues[0].message.contains("5PEPE"),
+        "{}",
+        e.issues[0].message
+    );
     // with a unit it is read as written
     let r = report(&json!({ "positions": "PEPE-USDT-SWAP 5000000PEPE",
         "market": { "asOf": "2026-11-24T08:00:00Z", "underlyings": { "PEPE": { "index": 0.00002 } } } }));
@@ -333,7 +358,10 @@ fn a_name_of_one_venue_under_another_is_refused_at_its_place() {
         { "instrument": "BTC-USDT-SWAP", "quantity": -10 },
         { "instrument": "BTC-USDT-SWAP", "quantity": -0.1, "unit": "coin" },
         { "instrument": "BTC-25DEC26-100000-C", "quantity": 1, "venue": "bybit" } ] }));
-    assert_eq!(r["positions"][0]["quantityCoin"], r["positions"][1]["quantityCoin"]);
+    assert_eq!(
+        r["positions"][0]["quantityCoin"],
+        r["positions"][1]["quantityCoin"]
+    );
     assert_eq!(r["positions"][2]["pool"], "BTC_USDC");
     let e = portfolio_margin::report_json(
         &json!({ "positions": "BTC-PERPETUAL 10 venue=kraken" }).to_string(),
@@ -351,8 +379,8 @@ fn inverse_books_in_cross_mode_convert_at_the_shocked_coin_price() {
         let mut next = rng(seed);
         let lines: Vec<String> = (0..6)
             .map(|_| {
-                let (coin, index, step) = [("BTC", 94250.0, 5000.0), ("ETH", 3412.5, 100.0)]
-                    [(next() * 2.0) as usize % 2];
+                let (coin, index, step) =
+                    [("BTC", 94250.0, 5000.0), ("ETH", 3412.5, 100.0)][(next() * 2.0) as usize % 2];
                 let k = ((index * (0.8 + 0.4 * next())) / step).round() * step;
                 let q = ((next() - 0.5) * 20.0).round() + 0.5;
                 match (next() * 3.0) as usize {
@@ -414,7 +442,12 @@ fn inverse_books_in_cross_mode_convert_at_the_shocked_coin_price() {
         assert!(worst > 0.0, "seed {seed}: a book with a loss somewhere");
         let c = &cross["margin"]["cross"];
         let tol = 1e-9 * worst.max(1.0);
-        close(f(&c["worstCase"]), worst, tol, &format!("seed {seed} worst case"));
+        close(
+            f(&c["worstCase"]),
+            worst,
+            tol,
+            &format!("seed {seed} worst case"),
+        );
         close(f(&c["rollShock"]), roll, tol, "roll shock");
         close(f(&c["deltaShock"]), delta, tol, "delta shock");
         close(

@@ -9,11 +9,11 @@
 //! string machinery, which keeps the WebAssembly small.
 
 use crate::error::{ascii_case, owned, ErrorCode, Issue, Warning, WarningCode};
-use crate::input::venue::{parse_name, Venue};
 use crate::input::position::{
     check_entry, check_iv, check_mark, line_issue, number, quantity_with_unit, Parsed,
     PositionInput,
 };
+use crate::input::venue::{parse_name, Venue};
 
 /// What a column gives the reader (the discriminant is its slot in a header's columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,7 +403,10 @@ fn file_venue(lines: &[(usize, &str)], columns: &Columns) -> Option<Venue> {
         let Ok(cells) = split_record(raw) else {
             continue;
         };
-        let Some(v) = cells.get(name_at).and_then(|c| crate::input::venue::own_venue(&c.text)) else {
+        let Some(v) = cells
+            .get(name_at)
+            .and_then(|c| crate::input::venue::own_venue(&c.text))
+        else {
             continue;
         };
         match found {
@@ -579,7 +582,6 @@ fn signed(quantity: f64, side: &str) -> Result<f64, String> {
     }
     Ok(sign * quantity.abs())
 }
-
 
 #[cfg(test)]
 mod tests {

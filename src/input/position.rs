@@ -139,7 +139,11 @@ pub fn in_contracts(
     read: (f64, QuantityUnit),
     contract: &Option<Result<(f64, QuantityUnit), String>>,
 ) -> std::result::Result<(f64, QuantityUnit), String> {
-    let has_unit = text.trim().bytes().last().is_some_and(|c| c.is_ascii_alphabetic());
+    let has_unit = text
+        .trim()
+        .bytes()
+        .last()
+        .is_some_and(|c| c.is_ascii_alphabetic());
     match contract {
         Some(c) if !has_unit => {
             let (per, unit) = c.clone()?;

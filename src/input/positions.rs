@@ -3,13 +3,13 @@
 use crate::error::{Error, ErrorCode, Issue, Result};
 use crate::input::instrument::{Instrument, InstrumentSpec, QuantityUnit};
 
-use crate::input::position::line_issue;
 use crate::input::position::in_contracts;
-use crate::input::venue::{parse_name, Venue};
+use crate::input::position::line_issue;
 pub use crate::input::position::{
     check_entry, check_iv, check_mark, check_quantity, number, quantity_with_unit, Parsed,
     PositionInput, MAX_ABS_QUANTITY, MAX_POSITIONS, MAX_PRICE, MAX_TEXT_BYTES,
 };
+use crate::input::venue::{parse_name, Venue};
 
 /// The sample portfolio that goes with the embedded default market.
 pub const SAMPLE_POSITIONS: &str = include_str!("../../data/sample-portfolio.txt");
@@ -201,7 +201,8 @@ impl Line<'_> {
                     return Err(self.bad(ErrorCode::BadLine, at, why));
                 }
                 venue = Some(Venue::parse(v).ok_or_else(|| {
-                    let why = ["'", token, "' is not a venue (venue=deribit, okx or bybit)"].concat();
+                    let why =
+                        ["'", token, "' is not a venue (venue=deribit, okx or bybit)"].concat();
                     self.bad(ErrorCode::BadLine, at, &why)
                 })?);
             }
@@ -315,7 +316,12 @@ impl Line<'_> {
             }
             position.entry = Some(v);
         } else {
-            let why = ["unexpected '", token, "' (expected @mark, iv=…, entry=… or venue=…)"].concat();
+            let why = [
+                "unexpected '",
+                token,
+                "' (expected @mark, iv=…, entry=… or venue=…)",
+            ]
+            .concat();
             return Err((ErrorCode::BadLine, why));
         }
         Ok(())
@@ -441,9 +447,9 @@ fn position_from_json(
     let (quantity, unit) = match (object.unit, &contract) {
         (None, Some(c)) => {
             let p = [here, ".quantity"].concat();
-            let (per, unit) = c
-                .clone()
-                .map_err(|m| Issue::new(ErrorCode::BadNumber, [&p, ": ", &m].concat()).at_path(&p))?;
+            let (per, unit) = c.clone().map_err(|m| {
+                Issue::new(ErrorCode::BadNumber, [&p, ": ", &m].concat()).at_path(&p)
+            })?;
             let v = object.quantity * per;
             if !check_quantity(v) {
                 let why = ": the size in contracts is outside ±1e12 once converted";

@@ -80,9 +80,9 @@ pub struct Named {
 /// name that can only be one venue's gets that venue, and contradicting it is an error.
 pub fn parse_name(name: &str, venue: Option<Venue>) -> Result<Named, Issue> {
     let upper = ascii_case(name.trim(), true);
-    let found = okx(&upper).map(|r| (Venue::Okx, r)).or_else(|| {
-        bybit(&upper, venue == Some(Venue::Bybit)).map(|r| (Venue::Bybit, r))
-    });
+    let found = okx(&upper)
+        .map(|r| (Venue::Okx, r))
+        .or_else(|| bybit(&upper, venue == Some(Venue::Bybit)).map(|r| (Venue::Bybit, r)));
     match found {
         None => Ok(Named {
             instrument: Instrument::parse(name)?,
@@ -94,7 +94,11 @@ pub fn parse_name(name: &str, venue: Option<Venue>) -> Result<Named, Issue> {
                 "'",
                 name.trim(),
                 "' is ",
-                if own == Venue::Okx { "an OKX" } else { "a Bybit" },
+                if own == Venue::Okx {
+                    "an OKX"
+                } else {
+                    "a Bybit"
+                },
                 " name but the position's venue is ",
                 venue.map_or("", Venue::name),
             ]
@@ -221,7 +225,8 @@ fn okx(upper: &str) -> Option<Parsed> {
                 (Kind::Option, Some(e), Some(k), Some(t))
             }
             _ => {
-                let why = "an OKX name is e.g. BTC-USDT-SWAP, BTC-USD-261225 or BTC-USD-261225-100000-C";
+                let why =
+                    "an OKX name is e.g. BTC-USDT-SWAP, BTC-USD-261225 or BTC-USD-261225-100000-C";
                 return Err((1, owned(why)));
             }
         };
@@ -259,11 +264,14 @@ fn bybit(upper: &str, declared: bool) -> Option<Parsed> {
         [single] => {
             for (suffix, quote) in [("USDT", "USDT"), ("USDC", "USDC"), ("PERP", "USDC")] {
                 if let Some(coin) = single.strip_suffix(suffix).filter(|c| is_coin(c)) {
-                    let inst = Instrument::explicit(coin, Some(quote), Kind::Perpetual, None, None, None);
+                    let inst =
+                        Instrument::explicit(coin, Some(quote), Kind::Perpetual, None, None, None);
                     return Some(Ok((inst, None)));
                 }
             }
-            let coin = single.strip_suffix("USD").filter(|c| is_coin(c) && c.len() >= 3)?;
+            let coin = single
+                .strip_suffix("USD")
+                .filter(|c| is_coin(c) && c.len() >= 3)?;
             Some(Ok((
                 Instrument::explicit(coin, None, Kind::Perpetual, None, None, None),
                 None,
@@ -296,8 +304,15 @@ mod tests {
             parse_name("ETH-USDT-261225", None).unwrap().instrument.name,
             "ETH_USDT-25DEC26"
         );
-        assert!(parse_name("PEPE-USDT-SWAP", None).unwrap().contract.unwrap().is_err());
-        assert_eq!(parse_name("BTC-USD-261332", None).unwrap_err().column, Some(9));
+        assert!(parse_name("PEPE-USDT-SWAP", None)
+            .unwrap()
+            .contract
+            .unwrap()
+            .is_err());
+        assert_eq!(
+            parse_name("BTC-USD-261332", None).unwrap_err().column,
+            Some(9)
+        );
         assert!(parse_name("BTC-USDT-SWAP", Some(Venue::Bybit)).is_err());
     }
 
@@ -308,13 +323,29 @@ mod tests {
         assert_eq!(name("BTCPERP", None), "BTC_USDC-PERPETUAL");
         assert_eq!(name("ETHUSD", None), "ETH-PERPETUAL");
         assert_eq!(name("BTCUSDT-27DEC26", None), "BTC_USDT-27DEC26");
-        assert_eq!(name("BTC-27DEC26-100000-C-USDT", None), "BTC_USDT-27DEC26-100000-C");
-        assert_eq!(name("BTC-27DEC26-100000-C", Some(Venue::Bybit)), "BTC_USDC-27DEC26-100000-C");
+        assert_eq!(
+            name("BTC-27DEC26-100000-C-USDT", None),
+            "BTC_USDT-27DEC26-100000-C"
+        );
+        assert_eq!(
+            name("BTC-27DEC26-100000-C", Some(Venue::Bybit)),
+            "BTC_USDC-27DEC26-100000-C"
+        );
         assert_eq!(name("BTC-27DEC26-100000-C", None), "BTC-27DEC26-100000-C");
         assert_eq!(name("BTC-27DEC26", Some(Venue::Bybit)), "BTC_USDC-27DEC26");
-        assert_eq!(parse_name("BTCUSDT", None).unwrap().venue, Some(Venue::Bybit));
+        assert_eq!(
+            parse_name("BTCUSDT", None).unwrap().venue,
+            Some(Venue::Bybit)
+        );
         // Deribit names, and coins, stay as they are
-        for n in ["BTC-PERPETUAL", "BTC_USDC-PERPETUAL", "ETH", "USDC", "FDUSD", "BTC"] {
+        for n in [
+            "BTC-PERPETUAL",
+            "BTC_USDC-PERPETUAL",
+            "ETH",
+            "USDC",
+            "FDUSD",
+            "BTC",
+        ] {
             assert_eq!(parse_name(n, None).unwrap().venue, None, "{n}");
         }
     }

@@ -193,13 +193,7 @@ fn build_pool(
         index,
         value: refs
             .iter()
-            .map(|p| {
-                if usd {
-                    p.value_usd
-                } else {
-                    p.value_pool
-                }
-            })
+            .map(|p| if usd { p.value_usd } else { p.value_pool })
             .sum(),
         members,
         layout,

@@ -326,7 +326,10 @@ impl GridParams {
             !rows.is_empty()
                 && rows.len() <= 50
                 && rows.iter().all(|(x, y)| {
-                    x.is_finite() && (0.0..=max_x).contains(x) && y.is_finite() && (0.0..=max_y).contains(y)
+                    x.is_finite()
+                        && (0.0..=max_x).contains(x)
+                        && y.is_finite()
+                        && (0.0..=max_y).contains(y)
                 })
                 && rows.windows(2).all(|w| w[0].0 < w[1].0)
         };
@@ -339,7 +342,8 @@ impl GridParams {
             }
         }
         let rates_ok = |m: &BTreeMap<String, f64>, max: f64| {
-            m.contains_key("default") && m.values().all(|r| r.is_finite() && (0.0..=max).contains(r))
+            m.contains_key("default")
+                && m.values().all(|r| r.is_finite() && (0.0..=max).contains(r))
         };
         if let Some(b) = &p.basis_risk {
             if !rates_ok(&b.annualised_move, 1.0) || !rates_ok(&b.floor, 1.0) {
@@ -539,13 +543,12 @@ pub fn grid_risk<'a>(
     // intra-commodity spread: offsetting futures and perpetual delta between expiries, in the
     // pool's own terms (SPEC §3.3); options count only toward the short option minimum
     let unit = params.risk_units == RiskUnits::Underlying;
+    // per expiry of futures and perpetuals: net and gross delta (coin), net and gross cash delta
+    // (USD), years to expiry
     let mut by_expiry = BTreeMap::new();
     let mut short_options = 0.0;
     let mut net_options = 0.0;
     let mut delta_one_coin = 0.0;
-    // cash delta per expiry of futures and perpetuals (net, gross, years), and Σ|cash delta|
-    let mut basis_buckets: BTreeMap<(bool, Option<crate::time::Date>), (f64, f64, f64)> =
-        BTreeMap::new();
     let mut gross_cash = 0.0;
     let mut underlying = "";
     for p in positions.into_iter().filter(|p| !p.expired) {
@@ -557,12 +560,13 @@ pub fn grid_risk<'a>(
                 let key = expiry_bucket(p.input.instrument.expiry);
                 // a USD unit counts every leg's delta in coin of exposure
                 let d = if unit { p.greeks.delta } else { pool_delta(p) };
-                let e = by_expiry.entry(key).or_insert((0.0, 0.0));
-                e.0 += d;
-                e.1 += d.abs();
-                let b = basis_buckets.entry(key).or_insert((0.0, 0.0, p.t_years));
-                b.0 += cash;
-                b.1 += cash.abs();
+                let e = by_expiry
+                    .entry(key)
+                    .or_insert([0.0, 0.0, 0.0, 0.0, p.t_years]);
+                e[0] += d;
+                e[1] += d.abs();
+                e[2] += cash;
+                e[3] += cash.abs();
                 delta_one_coin += p.quantity_coin.abs();
             }
             Kind::Option => {
@@ -574,7 +578,7 @@ pub fn grid_risk<'a>(
             _ => {}
         }
     }
-    let nets: Vec<f64> = by_expiry.values().map(|(n, g)| cleaned(*n, *g)).collect();
+    let nets: Vec<f64> = by_expiry.values().map(|e| cleaned(e[0], e[1])).collect();
     let long: f64 = nets.iter().filter(|d| **d > 0.0).sum();
     let short: f64 = -nets.iter().filter(|d| **d < 0.0).sum::<f64>();
     let to_pool = if inverse { 1.0 } else { index };
@@ -587,17 +591,16 @@ pub fn grid_risk<'a>(
             rate_of(&b.annualised_move, underlying),
             rate_of(&b.floor, underlying),
         );
-        let usd: f64 = basis_buckets
+        let usd: f64 = by_expiry
             .values()
-            .map(|(net, gross, t)| {
-                cleaned(*net, *gross).abs() * floor.max(libm::expm1(a * t.max(0.0)))
-            })
+            .map(|e| cleaned(e[2], e[3]).abs() * floor.max(libm::exp(a * e[4].max(0.0)) - 1.0))
             .sum();
         usd * usd_to_pool
     });
-    let minimum_charge = params.minimum_charge.as_ref().map(|m| {
-        m.tiered(rate_of(&m.rates, underlying) * gross_cash) * usd_to_pool
-    });
+    let minimum_charge = params
+        .minimum_charge
+        .as_ref()
+        .map(|m| m.tiered(rate_of(&m.rates, underlying) * gross_cash) * usd_to_pool);
     let contingency_charge = (params.short_option_charge > 0.0 || params.delta_one_charge > 0.0)
         .then(|| {
             let net_short = (-net_options).max(0.0);
@@ -750,7 +753,10 @@ impl GridParams {
             risk_units: o
                 .opt_enum(
                     "riskUnits",
-                    &[("pool", RiskUnits::Pool), ("underlying", RiskUnits::Underlying)],
+                    &[
+                        ("pool", RiskUnits::Pool),
+                        ("underlying", RiskUnits::Underlying),
+                    ],
                 )?
                 .unwrap_or(RiskUnits::Pool),
             basis_risk: match o.get("basisRisk") {

@@ -25,7 +25,10 @@ pub const PRESETS: [(&str, &str); 7] = [
     ("es-margin", include_str!("presets/es-margin.json")),
     ("okx-pm", include_str!("presets/okx-pm.json")),
     ("bybit-pm", include_str!("presets/bybit-pm.json")),
-    ("bybit-standard", include_str!("presets/bybit-standard.json")),
+    (
+        "bybit-standard",
+        include_str!("presets/bybit-standard.json"),
+    ),
 ];
 
 /// The pool of the whole account under `es-margin`.

@@ -217,7 +217,11 @@ impl Session {
             ),
             // a new USD pool (a risk unit per underlying, or the account's)
             (None, Some(l)) if self.model.is_usd_account() => {
-                let index = if self.model.is_account_wide() { 1.0 } else { l.index };
+                let index = if self.model.is_account_wide() {
+                    1.0
+                } else {
+                    l.index
+                };
                 let u = l.input.instrument.underlying.as_str();
                 ("USD".to_string(), Settlement::Linear, u, index)
             }

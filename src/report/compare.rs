@@ -127,14 +127,17 @@ fn figures(book: &Book, model: &Model, session: &Session) -> ModelFigures {
         .pools
         .iter()
         .filter_map(|p| worst_of(p).map(|(label, loss)| (p, label, loss * p.to_usd())))
-        .fold(None::<WorstFigure>, |best, (p, scenario, loss_usd)| match best {
-            Some(b) if b.loss_usd >= loss_usd => Some(b),
-            _ => Some(WorstFigure {
-                pool: p.pool.clone(),
-                scenario,
-                loss_usd,
-            }),
-        });
+        .fold(
+            None::<WorstFigure>,
+            |best, (p, scenario, loss_usd)| match best {
+                Some(b) if b.loss_usd >= loss_usd => Some(b),
+                _ => Some(WorstFigure {
+                    pool: p.pool.clone(),
+                    scenario,
+                    loss_usd,
+                }),
+            },
+        );
     ModelFigures {
         model: model.name.clone(),
         kind: model

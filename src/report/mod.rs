@@ -2,6 +2,7 @@
 //! guard every result passes on its way out (`finite`: no NaN or Infinity, the path named).
 
 pub mod build;
+#[cfg(feature = "analysis")]
 pub mod compare;
 pub mod finite;
 pub mod types;

@@ -248,6 +248,8 @@ pub fn margin_impact(
 /// scenario and the saving against standard margin (`models`: preset names, presets with
 /// overrides or full models; default every preset), and across venues when positions name theirs
 /// (`venueModels`: `{ okx: "okx-pm", … }` sets a venue's model).
+/// In the full build (`portfolio-margin/full`): it runs every preset, es-margin's Monte Carlo too.
+#[cfg(feature = "analysis")]
 #[wasm_bindgen(js_name = compareModels, unchecked_return_type = "Comparison")]
 pub fn compare_models(
     #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
