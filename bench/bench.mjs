@@ -178,6 +178,20 @@ rows.push(["Monte Carlo ES, 10 000 paths, 1 000 positions (full build; report wi
 rows.push(["the same with every position revalued in every path (`revaluation: \"full\"`), wasm, ms; grid vs full: VaR / ES apart",
   one(`${sig(mcFull.median - base.median)}; ${Math.abs(g.varUsd / f.varUsd - 1).toExponential(1)} / ${Math.abs(g.esUsd / f.esUsd - 1).toExponential(1)}`), "≤ 0.5 %"]);
 
+// compareModels (full build) on the 1 000-position book against one deribit-pm report
+log("compareModels");
+{
+  const request = { positions: benchBook(1000) };
+  const scenarioPresets = full.listModels().map((m) => m.name).filter((n) => n !== "es-margin");
+  const [single, cmp, cmpAll] = measureTogether([
+    () => full.computeReport(request),
+    () => full.compareModels(request, scenarioPresets),
+    () => full.compareModels(request),
+  ], QUICK ? 3 : 15);
+  rows.push([`\`compareModels\`, 1 000 positions, full build: the ${scenarioPresets.length} scenario and standard presets / all ${scenarioPresets.length + 1} with es-margin's Monte Carlo, ms (× one deribit-pm report)`,
+    one(`${ms(cmp)} (${ratio(cmp.median, single.median)}) / ${ms(cmpAll)} (${ratio(cmpAll.median, single.median)})`), "< 1.5 ×"]);
+}
+
 // cold start: compile + init, and the first report, in a fresh node process each time
 log("cold start");
 const probe = `
