@@ -4,15 +4,20 @@
 // The margin path runs on the main thread: a report of a few dozen positions takes well under 2 ms, so
 // every keystroke recomputes at once. The risk analytics (VaR/ES, stress, payoff; risk.js) run in a Web
 // Worker with the package's full build: a Monte Carlo run takes tenths of a second to seconds.
-import init, { computeReport, samplePositions, listModels, version } from "/pkg/portfolio_margin.js";
+import init, { computeReport, defaultMarket, samplePositions, listModels, version, RiskSession } from "/pkg/portfolio_margin.js";
+import { createRiskWorker } from "/pkg/worker-client.js";
 import { $, h, clear } from "./dom.js";
 import { DASH, NBSP, TINY, amount, fmtFix2, fmtPct1, isUsdLike, money, move, sig, usd } from "./format.js";
 import { createRiskPanel } from "./risk.js";
+import { createInputs } from "./inputs.js";
+import { renderAccount, renderMethod, renderOrderImpact, attachCellDetail, worstInWords } from "./views.js";
 
 const app = $("app");
 const textarea = $("positions");
 const modelSelect = $("model");
 const gutter = $("gutter");
+const orderBox = $("order");
+let inputs = null; // collateral and market (inputs.js)
 
 const VOL_LABEL = { up: "vol up", unchanged: "vol unchanged", down: "vol down" };
 function scenarioText(ws) {
@@ -38,7 +43,9 @@ function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   const positions = params.get("positions");
   if (positions === null) return null;
-  return { positions, model: params.get("model") };
+  let extra = null;
+  try { extra = JSON.parse(params.get("inputs") ?? "null"); } catch { extra = null; }
+  return { positions, model: params.get("model"), inputs: extra };
 }
 function readStored() {
   try {
@@ -57,7 +64,7 @@ function save() {
   clearTimeout(saveTimer);
   saveTimer = 0;
   try {
-    localStorage.setItem(STORE_KEY, JSON.stringify({ positions: textarea.value, model: modelSelect.value }));
+    localStorage.setItem(STORE_KEY, JSON.stringify({ positions: textarea.value, model: modelSelect.value, inputs: inputs?.state(), order: orderBox.value }));
   } catch {
     // storage full or disabled: the page still works, the book is not kept
   }
@@ -66,6 +73,8 @@ function save() {
  * browsers never send to a server. */
 function shareLink() {
   const params = new URLSearchParams({ model: modelSelect.value, positions: textarea.value });
+  const state = inputs?.state();
+  if (state && Object.values(state).some((x) => Object.keys(x).length)) params.set("inputs", JSON.stringify(state));
   return `${location.origin}${location.pathname}${location.search}#${params}`;
 }
 /** A shared link opened: load its book, keep it here, and take it out of the address bar. */
@@ -78,6 +87,8 @@ function applyState(state) {
   textarea.value = state?.positions ?? samplePositions();
   const wanted = state?.model;
   modelSelect.value = [...modelSelect.options].some((o) => o.value === wanted) ? wanted : defaultModel();
+  if (state && "inputs" in state) inputs?.restore(state.inputs);
+  if (state && typeof state.order === "string") orderBox.value = state.order;
 }
 
 // ───────────────────────────── compute ─────────────────────────────
@@ -91,9 +102,20 @@ function schedule() {
   if (!frame) frame = requestAnimationFrame(() => { frame = 0; recompute(); });
 }
 
+/** The request of everything on the page: the book, the model, the collateral and the market. */
+function currentRequest() {
+  const request = { positions: textarea.value, model: modelSelect.value };
+  const collateral = inputs?.collateral();
+  if (collateral) request.account = { collateral };
+  const market = inputs?.market();
+  if (market) request.market = market;
+  return request;
+}
+
 function recompute() {
+  const t0 = performance.now();
   const text = textarea.value;
-  const request = { positions: text, model: modelSelect.value };
+  const request = currentRequest();
   let report = null;
   let error = null;
   try {
@@ -110,7 +132,7 @@ function recompute() {
     renderWarnings(report.warnings ?? []);
     app.classList.remove("stale");
     app.dataset.result = "ok";
-    risk?.setBook(text);
+    risk?.setBook(riskBase(request));
   } else {
     renderIssues(error);
     renderWarnings([]);
@@ -119,6 +141,37 @@ function recompute() {
     risk?.setBook(null);
   }
   renderGutter(text, report ? [] : issuesOf(error), report?.warnings ?? []);
+  inputs?.markPath(error?.path ?? null);
+  lastRequest = report ? request : null;
+  if (session) { session.free(); session = null; }
+  if (orderBox.value.trim()) updateOrder();
+  else renderOrderImpact(null);
+  // a test-page timer: edit → updated figures, in ms (bench/typing.mjs reads it)
+  app.dataset.computeMs = (performance.now() - t0).toFixed(2);
+}
+
+/** What the risk worker analyses: the same book, market and collateral (not the margin model). */
+function riskBase(request) {
+  const base = { positions: request.positions };
+  if (request.market) base.market = request.market;
+  if (request.account) base.account = request.account;
+  return base;
+}
+
+// ───────────────────────────── what-if order (RiskSession: values only the new legs) ─────────────────────────────
+
+let lastRequest = null;
+let session = null;
+function updateOrder() {
+  const orders = orderBox.value;
+  if (!orders.trim()) { renderOrderImpact(null); return; }
+  if (!lastRequest) { renderOrderImpact({ error: { message: "Fix the positions first." } }); return; }
+  try {
+    session ??= new RiskSession(lastRequest);
+    renderOrderImpact({ impact: session.impact(orders), currency: "USD" });
+  } catch (e) {
+    renderOrderImpact({ error: e });
+  }
 }
 
 // ───────────────────────────── errors, warnings, gutter ─────────────────────────────
@@ -224,15 +277,18 @@ function syncGutter() { gutter.scrollTop = textarea.scrollTop; }
 
 function renderReport(report) {
   renderSummary(report);
+  renderAccount(report);
   renderGreeks(report);
   renderPools(report);
   renderPositions(report);
+  renderMethod(report);
+  inputs?.showCurrent(report);
 }
 
-function tile(label, value, note, cls) {
+function tile(label, value, note, cls, testid, raw) {
   return h("div", { class: ["tile", cls] },
     h("div", { class: "tile-label" }, label),
-    h("div", { class: "tile-value" }, value),
+    h("div", { class: "tile-value", "data-testid": testid, "data-value": raw }, value),
     h("div", { class: "tile-note" }, note));
 }
 
@@ -248,8 +304,8 @@ function renderSummary(report) {
   clear(box);
   box.append(
     h("div", { class: "tiles" },
-      tile("Initial margin", money(total.initial), `model ${modelName}`, "primary"),
-      tile("Maintenance margin", money(total.maintenance), `${fmtPct1.format(total.initial > 0 ? (total.maintenance / total.initial) * 100 : 0)}${NBSP}% of initial`),
+      tile("Initial margin", money(total.initial), `model ${modelName}`, "primary", "total-initial-usd", total.initial),
+      tile("Maintenance margin", money(total.maintenance), `${fmtPct1.format(total.initial > 0 ? (total.maintenance / total.initial) * 100 : 0)}${NBSP}% of initial`, null, "total-maintenance-usd", total.maintenance),
       tile("Standard initial margin", money(total.standardInitial), `maintenance ${money(total.standardMaintenance)}`),
       tile("Saving vs standard", money(saving),
         isStandard ? "standard model selected" : savingPct === null ? "no standard margin"
@@ -286,7 +342,7 @@ function renderGreeks(report) {
   for (const [underlying, g] of entries) {
     body.append(h("tr", { class: "underlying", "data-underlying": underlying },
       h("th", { scope: "row", class: "text" }, underlying),
-      GREEK_COLUMNS.map(([key, , , fmt]) => numCell(g[key], fmt))));
+      GREEK_COLUMNS.map(([key, , , fmt], i) => numCell(g[key], fmt, i === 0 ? { "data-testid": `net-delta-${underlying}`, "data-value": g[key] } : {}))));
     if (byExpiry) {
       for (const [expiry, e] of Object.entries(g.byExpiry ?? {})) {
         body.append(h("tr", { class: "expiry", "data-underlying": underlying, "data-expiry": expiry },
@@ -316,10 +372,19 @@ function renderPools(report) {
   if (!pools.length) { box.append(h("p", { class: "empty" }, "No positions")); return; }
   const isStandard = report.model?.params?.kind === "standard";
   for (const pool of pools) box.append(poolCard(pool, isStandard));
+  // on a narrow screen the matrix scrolls sideways: bring each worst cell into view
+  if (narrow.matches) requestAnimationFrame(() => {
+    for (const td of box.querySelectorAll("td.worst")) {
+      const scroller = td.closest(".scroll");
+      if (scroller && scroller.scrollWidth > scroller.clientWidth) scroller.scrollLeft = td.offsetLeft - (scroller.clientWidth - td.offsetWidth) / 2;
+    }
+  });
 }
+const narrow = matchMedia("(max-width: 900px)");
 
-function figure(label, value, note, cls) {
-  return h("div", { class: ["fig", cls] }, h("dt", {}, label), h("dd", {}, value, note ? h("span", { class: "aside" }, note) : null));
+function figure(label, value, note, cls, testid, raw) {
+  return h("div", { class: ["fig", cls] }, h("dt", {}, label),
+    h("dd", {}, h("span", { "data-testid": testid, "data-value": raw }, value), note ? h("span", { class: "aside" }, note) : null));
 }
 
 function poolCard(p, isStandard) {
@@ -334,8 +399,8 @@ function poolCard(p, isStandard) {
       h("span", { class: "pool-im", title: "initial margin of the pool" }, "IM ", h("strong", {}, a(p.initial)), usdNote ? ` ≈ ${usdNote}` : null)));
 
   const dl = h("dl", { class: "figures" },
-    figure("Initial", a(p.initial), isUsdLike(ccy) ? null : money(p.initialUsd)),
-    figure("Maintenance", a(p.maintenance), isUsdLike(ccy) ? null : money(p.maintenanceUsd)),
+    figure("Initial", a(p.initial), isUsdLike(ccy) ? null : money(p.initialUsd), null, `pool-initial-${p.pool}`, p.initial),
+    figure("Maintenance", a(p.maintenance), isUsdLike(ccy) ? null : money(p.maintenanceUsd), null, `pool-maintenance-${p.pool}`, p.maintenance),
     p.riskMatrix ? [
       figure("Worst case", a(p.worstCase)),
       figure("Worst scenario", scenarioText(p.worstScenario)),
@@ -352,10 +417,40 @@ function poolCard(p, isStandard) {
     isStandard ? null : figure("Saving vs standard", a(p.standard?.saving),
       p.standard?.initial > 0 ? `${fmtPct1.format(((p.standard.saving ?? 0) / p.standard.initial) * 100)}${NBSP}%` : null,
       p.standard?.saving < -TINY ? "neg" : p.standard?.saving > TINY ? "good" : null));
-  const side = h("div", { class: "pool-figures" }, dl, p.riskMatrix ? compositionBar(p) : null);
+  const side = h("div", { class: "pool-figures" }, dl, p.riskMatrix ? compositionBar(p) : null, hedgeBox(p), attributionList(p));
   const tables = p.riskMatrix ? riskTables(p) : p.scenarios ? scenarioTable(p) : null;
   card.append(h("div", { class: ["pool-body", tables ? null : "no-matrix"] }, side, tables));
   return card;
+}
+
+/** The margin-minimising perpetual (report's `hedge`), with a button that adds it to the book. */
+function hedgeBox(p) {
+  const hg = p.hedge;
+  if (!hg || !(Math.abs(hg.quantity ?? 0) > TINY) || !(hg.saving > TINY)) return null;
+  const ccy = p.currency;
+  const qty = hg.quantityUnit === "usd" ? `${usd(hg.quantity)} USD` : `${sig(hg.quantity)} ${p.underlying ?? ""}`.trim();
+  const line = `${hg.instrument} ${Number(hg.quantity.toPrecision(6))}${hg.quantityUnit === "usd" ? "USD" : ""}`;
+  const button = h("button", { type: "button", class: "link-button", "data-testid": `hedge-suggest-${p.pool}`, "data-line": line }, "Add to book");
+  button.addEventListener("click", () => {
+    const text = textarea.value.replace(/\s*$/, "");
+    textarea.value = `${text}${text ? "\n" : ""}${line}  # suggested hedge`;
+    scheduleSave();
+    schedule();
+  });
+  return h("p", { class: "hedge" }, "Suggested hedge: ", h("strong", { class: "nowrap" }, `${hg.instrument} ${qty}`),
+    ` takes IM from ${amount(hg.initialBefore, ccy)} to ${amount(hg.initialAfter, ccy)} ${ccy} (saves ${amount(hg.saving, ccy)}). `, button);
+}
+
+/** The positions that make up the worst case (report's per-position attribution), largest first. */
+function attributionList(p) {
+  const rows = (lastGood?.positions ?? []).filter((x) => x.pool === p.pool && x.attribution && Math.abs(x.attribution.worstCaseContribution ?? 0) > TINY);
+  if (!rows.length) return null;
+  rows.sort((a, b) => Math.abs(b.attribution.worstCaseContribution) - Math.abs(a.attribution.worstCaseContribution));
+  const top = rows.slice(0, 5);
+  return h("details", { class: "attribution" }, h("summary", {}, `What makes the worst case (${top.length} of ${rows.length})`),
+    h("ul", {}, top.map((x) => h("li", { "data-line": x.line },
+      h("span", { class: "instrument" }, x.instrument), ` line ${x.line}: ${amount(x.attribution.worstCaseContribution, p.currency)} ${p.currency}`,
+      h("span", { class: "aside" }, ` standalone IM ${amount(x.attribution.standaloneInitial, p.currency)}`)))));
 }
 
 /** How the initial margin is made up: worst case + roll shock + delta shock (values from the report). */
@@ -403,9 +498,11 @@ function riskTables(p) {
     m.priceMoves.forEach((mv, pi) => {
       const v = m.pnl?.[vi]?.[pi];
       const worst = ws.table === "standard" && ws.row === vi && ws.column === pi;
+      const detail = cellTitle(`${move(mv)}, ${VOL_LABEL[vol] ?? vol}`, v, m.pnlRaw?.[vi]?.[pi]) + (worst ? " — the worst case" : "");
       row.append(h("td", {
         class: worst ? "worst" : null, "data-move": mv, "data-pnl": v, style: cellStyle(v, scale),
-        title: cellTitle(`${move(mv)}, ${VOL_LABEL[vol] ?? vol}`, v, m.pnlRaw?.[vi]?.[pi]) + (worst ? " — worst case" : ""),
+        title: detail, "data-detail": detail, "data-cell": `standard ${vi} ${pi}`, tabindex: worst ? "0" : "-1",
+        "aria-label": worst ? `${detail}` : null,
       }, fmt(v)));
     });
     body.append(row);
@@ -421,13 +518,18 @@ function riskTables(p) {
         ext.priceMoves.map((mv, i) => {
           const v = ext.pnl?.[i];
           const worst = ws.table === "extended" && ws.column === i;
+          const detail = `extended ${cellTitle(move(mv), v, ext.pnlRaw?.[i])}` + (worst ? " — the worst case" : "");
           return h("td", {
             class: worst ? "worst" : null, "data-move": mv, "data-pnl": v, style: cellStyle(v, scale),
-            title: cellTitle(move(mv), v, ext.pnlRaw?.[i]) + (worst ? " — worst case" : ""),
+            title: detail, "data-detail": detail, "data-cell": `extended ${i}`, tabindex: worst ? "0" : "-1",
           }, fmt(v));
         }))));
     wrap.append(h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Extended table (scrolls sideways)" }, extTable));
   }
+  // no worst cell in a table: its first cell is the table's tab stop
+  for (const t of wrap.querySelectorAll("table")) if (!t.querySelector('td[tabindex="0"]')) t.querySelector("td[data-detail]")?.setAttribute("tabindex", "0");
+  wrap.append(h("p", { class: "worst-words", "data-testid": `worst-${p.pool}` }, worstInWords(p)),
+    h("p", { class: "cell-detail", "aria-live": "polite" }, "Tap, focus or point at a cell for its detail."));
   return wrap;
 }
 
@@ -511,11 +613,24 @@ async function main() {
     modelSelect.append(h("option", { value: m.name, title: m.description ?? "" }, `${m.name} (${kind})`));
   }
   modelSelect.disabled = false;
+  // a Deribit import runs the package's full build in a worker of its own, started on first use
+  let importWorker = null;
+  inputs = createInputs({
+    defaultMarket,
+    importMarket: (text) => (importWorker ??= createRiskWorker()).marketFromDeribit(text),
+    onChange: () => { scheduleSave(); schedule(); },
+  });
   applyState(takeHash() ?? readStored());
   save();
   risk = createRiskPanel();
 
   textarea.addEventListener("input", () => { scheduleSave(); schedule(); });
+  let orderFrame = 0;
+  orderBox.addEventListener("input", () => {
+    scheduleSave();
+    if (!orderFrame) orderFrame = requestAnimationFrame(() => { orderFrame = 0; updateOrder(); });
+  });
+  attachCellDetail($("pools"));
   textarea.addEventListener("scroll", syncGutter, { passive: true });
   modelSelect.addEventListener("change", () => { save(); schedule(); });
   window.addEventListener("pagehide", () => { if (saveTimer) save(); });
@@ -532,7 +647,7 @@ async function main() {
     statusTimer = setTimeout(() => status.replaceChildren(), 8000);
   };
   $("reset").addEventListener("click", () => {
-    const before = { positions: textarea.value, model: modelSelect.value };
+    const before = { positions: textarea.value, model: modelSelect.value }; // collateral and market stay as they are
     applyState(null);
     save();
     schedule();

@@ -10,6 +10,9 @@ const USAGE: &str = "usage: portfolio-margin report [--progress] [FILE|-]
                                                 (--progress: the fraction done of a long analysis on stderr)
        portfolio-margin report --lines [FILE|-] one request per line (JSON Lines) in, one line out per
                                                 request: the report, or {\"error\": …}; exit code 0
+       portfolio-margin market-from-deribit [FILE|-]
+                                                a market (the request's `market`) from Deribit's public
+                                                get_book_summary_by_currency response JSON
        portfolio-margin models                  list the margin model presets (JSON)
        portfolio-margin sample [--generated N]  print a sample request (embedded market and portfolio,
                                                 or a generated N-position BTC/ETH book)
@@ -25,6 +28,12 @@ fn main() -> ExitCode {
         Some("report") if arg(1) == Some("--progress") => report(arg(2).unwrap_or("-"), true),
         Some("report") if arg(1) == Some("--lines") => report_lines(arg(2).unwrap_or("-")),
         Some("report") => report(arg(1).unwrap_or("-"), false),
+        Some("market-from-deribit") => match read_source(arg(1).unwrap_or("-")) {
+            Ok(text) => {
+                print_json(api::market_from_deribit(&text).and_then(|m| api::to_json_pretty(&m)))
+            }
+            Err(code) => code,
+        },
         Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => sample(arg(1), arg(2)),
         #[cfg(not(target_arch = "wasm32"))]
