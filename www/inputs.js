@@ -1,9 +1,11 @@
 // The page's inputs beside the positions: collateral per currency and the market (index and a flat vol
 // per underlying, added underlyings, a Deribit import). They only collect what the user typed into the
 // request's `account` and `market` fields (SPEC §2); the engine checks every value and does all the
-// math. Importing a Deribit response is the package's `marketFromDeribit` (full build, in a worker).
+// math. Edits become a market through the package's market-edit.js (editMarket, mergeMarkets); importing a
+// Deribit response is the package's `marketFromDeribit` (full build, in a worker).
 import { $, h, clear } from "./dom.js";
 import { DASH, NBSP, usd } from "./format.js";
+import { editMarket, mergeMarkets } from "/pkg/market-edit.js";
 
 /** Currencies offered for collateral before any is added by the market. */
 const BASE_CURRENCIES = ["BTC", "ETH", "SOL", "USDC", "USDT"];
@@ -128,25 +130,14 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
     dirty = false;
     const edited = Object.keys(indexEdits).length || Object.keys(volEdits).length || Object.keys(added).length;
     if (!imported && !edited) { composed = undefined; return composed; }
-    const m = structuredClone(imported?.market ?? base);
-    m.underlyings ??= {};
-    for (const [u, text] of Object.entries(indexEdits)) {
-      if (m.underlyings[u]) m.underlyings[u].index = typedNumber(text);
-    }
-    for (const [u, text] of Object.entries(volEdits)) {
-      const u0 = m.underlyings[u];
-      if (!u0) continue;
-      // a flat vol replaces the smile of that underlying (SPEC §2: `iv` or `smiles`)
-      delete u0.smiles;
-      u0.iv = percentOf(typedNumber(text));
-    }
+    const numbers = (texts, f = (x) => x) => Object.fromEntries(Object.entries(texts).map(([u, t]) => [u, f(typedNumber(t))]));
+    const add = {};
     for (const [u, a] of Object.entries(added)) {
-      const entry = { index: typedNumber(a.index) };
+      add[u] = { index: typedNumber(a.index) };
       const vol = typedNumber(a.vol);
-      if (vol !== null) entry.iv = percentOf(vol);
-      m.underlyings[u] = entry;
+      if (vol !== null) add[u].iv = percentOf(vol);
     }
-    composed = m;
+    composed = editMarket(imported?.market ?? base, { index: numbers(indexEdits), iv: numbers(volEdits, percentOf), add });
     return composed;
   }
   const percentOf = (x) => (x === null ? null : x / 100);
@@ -207,15 +198,9 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       importStatus(`Not imported: ${e?.code ? `${e.code}: ` : ""}${e?.message ?? e}`, true);
     }
   }
-  /** The imported currencies replace theirs; the others keep the snapshot's data (the engine
-   * values them at the import's time). */
-  function mergeInto(m) {
-    const out = structuredClone(base);
-    out.asOf = m.asOf;
-    out.description = m.description + "; other underlyings from the embedded snapshot";
-    for (const [u, x] of Object.entries(m.underlyings ?? {})) out.underlyings[u] = x;
-    return out;
-  }
+  /** The imported currencies replace theirs; the others keep the snapshot's data (the package's
+   * mergeMarkets; the engine values them at the import's time). */
+  const mergeInto = (m) => mergeMarkets(base, m);
   $("market-import-button").addEventListener("click", () => runImport(importText.value));
   importText.addEventListener("paste", () => setTimeout(() => runImport(importText.value), 0));
   importText.addEventListener("dragover", (e) => { e.preventDefault(); importText.classList.add("drop"); });
@@ -248,6 +233,7 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
 
   function refresh() {
     shownRows = "";
+    shownCurrencies = "";
     renderMarketTable();
     renderCollateral();
   }
