@@ -11,3 +11,5 @@ export interface MarketEdits {
 }
 export function editMarket(base: MarketInput, edits?: MarketEdits): MarketInput;
 export function mergeMarkets(base: MarketInput, imported: { asOf: string; description?: string; underlyings: Record<string, unknown> }): MarketInput;
+/** Every index and futures mark moved by `spot`, every vol scaled by 1 + `vol` (both relative). */
+export function shiftMarket(market: MarketInput, shifts?: { spot?: number; vol?: number }): MarketInput;

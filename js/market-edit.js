@@ -4,6 +4,7 @@
 //   import { editMarket, mergeMarkets } from "portfolio-margin/market-edit.js";
 //   const market = editMarket(defaultMarket(), { index: { BTC: 95000 }, iv: { ETH: 0.6 }, add: { XRP: { index: 2.31, iv: 0.8 } } });
 //   const merged = mergeMarkets(defaultMarket(), marketFromDeribit(response));   // the full build's reader
+//   const stressed = shiftMarket(market, { spot: -0.1, vol: 0.25 });            // every index −10 %, every vol +25 %
 
 /** A deep copy of `base` with edits applied:
  * - `index[U]`: a new index for U; U's futures marks move in proportion, so that each expiry keeps its
@@ -42,4 +43,21 @@ export function mergeMarkets(base, imported) {
   market.description = `${imported.description ?? "imported market"}; other underlyings from ${base.description ? "the base market" : "the base"}`;
   market.underlyings = { ...(market.underlyings ?? {}), ...structuredClone(imported.underlyings ?? {}) };
   return market;
+}
+
+/** `market` with every underlying's index and futures marks moved by `spot` (relative: −0.1 is 10 %
+ * down) and every implied vol (smile points and flat `iv`) scaled by 1 + `vol` (relative). */
+export function shiftMarket(market, { spot = 0, vol = 0 } = {}) {
+  const out = structuredClone(market);
+  for (const x of Object.values(out.underlyings ?? {})) {
+    if (spot) {
+      if (typeof x.index === "number") x.index *= 1 + spot;
+      for (const d of Object.keys(x.futures ?? {})) x.futures[d] *= 1 + spot;
+    }
+    if (vol) {
+      if (typeof x.iv === "number") x.iv *= 1 + vol;
+      for (const points of Object.values(x.smiles ?? {})) for (const p of points) p[1] *= 1 + vol;
+    }
+  }
+  return out;
 }

@@ -679,6 +679,18 @@ async function main() {
   // figures when the worker's first run ends (or after 20 s, should the worker never answer)
   await Promise.race([risk.firstSettled, new Promise((ok) => setTimeout(ok, 20000))]);
   app.dataset.state = "ready";
+  registerOffline();
+}
+
+/** The service worker (www/sw.js) keeps this site's files so that the page reloads offline; once it runs,
+ * it is told every file this page loaded (the package's snippets have hashed names). */
+function registerOffline() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("./sw.js").then(() => navigator.serviceWorker.ready).then((reg) => {
+    const urls = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.startsWith(location.origin));
+    reg.active?.postMessage({ cache: [location.origin + location.pathname, ...urls] });
+    app.dataset.offline = "ready";
+  }).catch(() => { app.dataset.offline = "unavailable"; });
 }
 
 main();

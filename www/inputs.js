@@ -5,7 +5,7 @@
 // Deribit response is the package's `marketFromDeribit` (full build, in a worker).
 import { $, h, clear } from "./dom.js";
 import { DASH, NBSP, usd } from "./format.js";
-import { editMarket, mergeMarkets } from "/pkg/market-edit.js";
+import { editMarket, mergeMarkets, shiftMarket } from "/pkg/market-edit.js";
 
 /** Currencies offered for collateral before any is added by the market. */
 const BASE_CURRENCIES = ["BTC", "ETH", "SOL", "USDC", "USDT"];
@@ -27,6 +27,7 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
   let indexEdits = {}; // underlying → text
   let volEdits = {}; // underlying → text (percent)
   let added = {}; // underlying → { index, vol } as text
+  let shift = { spot: 0, vol: 0 }; // the sliders, in percent
   let composed; // cached request market (undefined: the embedded default)
   let dirty = true;
 
@@ -129,7 +130,8 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
     if (!dirty) return composed;
     dirty = false;
     const edited = Object.keys(indexEdits).length || Object.keys(volEdits).length || Object.keys(added).length;
-    if (!imported && !edited) { composed = undefined; return composed; }
+    const shifted = shift.spot !== 0 || shift.vol !== 0;
+    if (!imported && !edited && !shifted) { composed = undefined; return composed; }
     const numbers = (texts, f = (x) => x) => Object.fromEntries(Object.entries(texts).map(([u, t]) => [u, f(typedNumber(t))]));
     const add = {};
     for (const [u, a] of Object.entries(added)) {
@@ -138,6 +140,7 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       if (vol !== null) add[u].iv = percentOf(vol);
     }
     composed = editMarket(imported?.market ?? base, { index: numbers(indexEdits), iv: numbers(volEdits, percentOf), add });
+    if (shifted) composed = shiftMarket(composed, { spot: shift.spot / 100, vol: shift.vol / 100 });
     return composed;
   }
   const percentOf = (x) => (x === null ? null : x / 100);
@@ -231,7 +234,20 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
     changed();
   });
 
+  // ── spot and vol sliders ──
+  const sliders = { spot: $("spot-shift"), vol: $("vol-shift") };
+  const showShift = () => {
+    for (const [k, el] of Object.entries(sliders)) {
+      el.value = String(shift[k]);
+      $(`${k}-shift-out`).textContent = `${shift[k] > 0 ? "+" : ""}${shift[k]}${NBSP}%`.replace("-", "\u2212");
+    }
+  };
+  for (const [k, el] of Object.entries(sliders)) {
+    el.addEventListener("input", () => { shift = { ...shift, [k]: Number(el.value) }; showShift(); changed(); });
+  }
+
   function refresh() {
+    showShift();
     shownRows = "";
     shownCurrencies = "";
     renderMarketTable();
@@ -244,7 +260,7 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
     market,
     showCurrent,
     /** What is kept in this browser and in a copied link (as typed; an import is not kept). */
-    state: () => ({ collateral, indexEdits, volEdits, added }),
+    state: () => ({ collateral, indexEdits, volEdits, added, ...(shift.spot || shift.vol ? { shift } : {}) }),
     restore(state) {
       const obj = (x) => (x && typeof x === "object" && !Array.isArray(x) ? x : {});
       const texts = (x) => Object.fromEntries(Object.entries(obj(x)).filter(([k, v]) => UNDERLYING_NAME.test(k) && typeof v === "string"));
@@ -253,6 +269,9 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       volEdits = texts(state?.volEdits);
       added = Object.fromEntries(Object.entries(obj(state?.added)).filter(([k, v]) => UNDERLYING_NAME.test(k) && v && typeof v === "object")
         .map(([k, v]) => [k, { index: String(v.index ?? ""), vol: String(v.vol ?? "") }]));
+      const sh = obj(state?.shift);
+      const pctIn = (x, lo, hi) => (Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : 0);
+      shift = { spot: pctIn(sh.spot, -30, 30), vol: pctIn(sh.vol, -50, 100) };
       dirty = true;
       refresh();
     },

@@ -179,6 +179,42 @@ describe("the page as the tool", () => {
     }
   });
 
+  test("moving the spot and vol sliders re-stresses the book: the risk matrix changes to the package's", async () => {
+    const { page, problems } = await openPage();
+    try {
+      const cellsOf = () => page.$$eval('.pool[data-pool="BTC"] table.risk-matrix td', (tds) => tds.map((td) => Number(td.dataset.pnl)));
+      const before = await cellsOf();
+      const r0 = await revision(page);
+      await page.focus('[data-testid="spot-shift"]');
+      for (let i = 0; i < 10; i++) await page.keyboard.press("ArrowRight"); // as a person drags it: +10 %
+      await recomputed(page, r0);
+      await page.waitForFunction(() => document.getElementById("spot-shift-out").textContent === "+10\u00a0%");
+      await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+      const shifted = await cellsOf();
+      const market = pm.defaultMarket();
+      for (const u of Object.values(market.underlyings)) {
+        u.index *= 1.1;
+        for (const d of Object.keys(u.futures ?? {})) u.futures[d] *= 1.1;
+      }
+      const expected = pm.computeReport({ positions: pm.samplePositions(), model: "deribit-pm", market });
+      assert.match(await page.textContent("#summary .meta"), /BTC 103,675/);
+      const want = expected.margin.pools.find((p) => p.pool === "BTC").riskMatrix.pnl.flat();
+      assert.equal(shifted.length, want.length);
+      shifted.forEach((x, i) => assert.ok(closeRel(x, want[i], 1e-9), `cell ${i}: ${x} vs ${want[i]}`));
+      assert.ok(shifted.some((x, i) => Math.abs(x - before[i]) > 1e-6), "the matrix changed");
+      // vol: +50 % on every vol
+      const r1 = await revision(page);
+      await page.$eval('[data-testid="vol-shift"]', (el) => { el.value = "50"; el.dispatchEvent(new Event("input", { bubbles: true })); });
+      await recomputed(page, r1);
+      for (const u of Object.values(market.underlyings)) for (const pts of Object.values(u.smiles ?? {})) for (const pt of pts) pt[1] *= 1.5;
+      const volShifted = pm.computeReport({ positions: pm.samplePositions(), model: "deribit-pm", market });
+      assert.ok(closeRel(await valueOf(page, "total-initial-usd"), volShifted.margin.totalUsd.initial));
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+    }
+  });
+
   test("importing a recorded Deribit response changes the index (marketFromDeribit in the full build)", async () => {
     const { page, problems } = await openPage();
     try {
@@ -293,6 +329,38 @@ describe("the page as the tool", () => {
       await page.reload();
       await page.waitForSelector('#app[data-state="ready"]');
       assert.equal(await valueOf(page, "equity-BTC"), equity);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe("offline", () => {
+  test("the page reloads offline: the service worker keeps the page and the package", async () => {
+    const { page, problems } = await openPage();
+    try {
+      await page.waitForFunction(() => document.getElementById("app").dataset.offline === "ready", null, { timeout: 20000 });
+      await setBook(page, BOOK);
+      await page.waitForFunction((t) => JSON.parse(localStorage.getItem("portfolio-margin.book") ?? "null")?.positions === t, BOOK);
+      const initial = await valueOf(page, "total-initial-usd");
+      // the message with the loaded files has been handled once every one is in the cache
+      await page.waitForFunction(async () => {
+        const cache = await caches.open("portfolio-margin-v1");
+        const urls = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.startsWith(location.origin));
+        return (await Promise.all(urls.map((u) => cache.match(u)))).every(Boolean);
+      }, null, { timeout: 20000, polling: 200 });
+      await context.setOffline(true);
+      try {
+        await page.reload();
+        await page.waitForSelector('#app[data-state="ready"]', { timeout: 20000 });
+        assert.equal(await page.inputValue("#positions"), BOOK);
+        assert.equal(await valueOf(page, "total-initial-usd"), initial);
+        assert.ok(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL.endsWith("/sw.js")));
+        assert.equal(await page.getAttribute("#risk", "data-risk-state"), "done", "the risk worker's full build loads offline too");
+      } finally {
+        await context.setOffline(false);
+      }
+      assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED/.test(p)), []);
     } finally {
       await page.close();
     }
