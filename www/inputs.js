@@ -246,6 +246,48 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
     el.addEventListener("input", () => { shift = { ...shift, [k]: Number(el.value) }; showShift(); changed(); });
   }
 
+  // ── live mode (opt-in): the same import, from the venue's public endpoint every few seconds ──
+  const LIVE_URL = "https://www.deribit.com/api/v2/public/get_book_summary_by_currency?currency=";
+  const LIVE_CURRENCIES = ["BTC", "ETH"];
+  const LIVE_EVERY_MS = 10000;
+  const liveBox = $("market-live");
+  const liveStatus = $("market-live-status");
+  let liveTimer = 0;
+  let liveRun = 0;
+  async function liveOnce(run) {
+    try {
+      // nothing of the book goes out: a GET of public data, no cookie, no referrer
+      const texts = await Promise.all(LIVE_CURRENCIES.map(async (c) => {
+        const r = await fetch(LIVE_URL + c, { credentials: "omit", referrerPolicy: "no-referrer", cache: "no-store", mode: "cors" });
+        if (!r.ok) throw new Error(`HTTP ${r.status} for ${c}`);
+        return r.text();
+      }));
+      if (run !== liveRun) return;
+      const m = await importMarket(`[${texts.join(",")}]`);
+      if (run !== liveRun) return;
+      imported = { market: mergeInto(m) };
+      indexEdits = {};
+      volEdits = {};
+      liveStatus.textContent = `Live: Deribit data of ${m.asOf} (${Object.keys(m.underlyings).join(", ")}); next in ${LIVE_EVERY_MS / 1000}${NBSP}s.`;
+      liveStatus.classList.remove("bad");
+      liveStatus.dataset.asOf = m.asOf;
+      refreshRows();
+      changed();
+    } catch (e) {
+      if (run !== liveRun) return;
+      liveStatus.textContent = `Live: no update (${e?.code ? `${e.code}: ` : ""}${e?.message ?? e}); the figures use the last market. Retrying in ${LIVE_EVERY_MS / 1000}${NBSP}s.`;
+      liveStatus.classList.add("bad");
+    }
+    if (run === liveRun) liveTimer = setTimeout(() => liveOnce(run), LIVE_EVERY_MS);
+  }
+  liveBox.addEventListener("change", () => {
+    clearTimeout(liveTimer);
+    liveRun += 1;
+    if (liveBox.checked) { liveStatus.textContent = "Live: asking Deribit…"; liveOnce(liveRun); }
+    else { liveStatus.textContent = "Live off: the market stays as last loaded."; delete liveStatus.dataset.asOf; }
+  });
+  const refreshRows = () => { shownRows = ""; renderMarketTable(); renderCollateral(); };
+
   function refresh() {
     showShift();
     shownRows = "";

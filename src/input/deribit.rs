@@ -167,7 +167,7 @@ fn read_summary(v: &Value, path: &str) -> Result<(Option<Summary>, f64)> {
     };
     let mark_iv = match o.opt_f64("mark_iv")? {
         // the venue writes 0 where it has no vol
-        Some(x) if x == 0.0 => None,
+        Some(0.0) => None,
         Some(x) if (0.01..=2000.0).contains(&x) => Some(x / 100.0),
         Some(x) => {
             let here = o.at("mark_iv");

@@ -20,6 +20,7 @@ full.initSync({ module: readFileSync(new URL("../../pkg/full/portfolio_margin_bg
 
 const root = new URL("../../", import.meta.url);
 const FIXTURE = readFileSync(new URL("../fixtures/deribit-book-summary-btc.json", import.meta.url), "utf8");
+const FIXTURE_ETH = readFileSync(new URL("../fixtures/deribit-book-summary-eth.json", import.meta.url), "utf8");
 let server;
 let origin;
 let context;
@@ -252,6 +253,50 @@ describe("the page as the tool", () => {
       assert.match(await page.textContent("#summary .meta"), /BTC 94,250/);
       assert.deepEqual(problems, []);
       assert.deepEqual(requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("data:")), [], "nothing leaves the machine");
+    } finally {
+      await page.close();
+    }
+  });
+
+  test("live mode is off by default; on, it refreshes from Deribit's public endpoint (a local mock replays recorded responses) and sends no position", async () => {
+    const { page, problems } = await openPage();
+    try {
+      const seen = [];
+      // the venue, replayed: Playwright answers every request to it from the recorded-format fixtures
+      await page.route("https://www.deribit.com/**", (route) => {
+        const req = route.request();
+        seen.push({ url: req.url(), method: req.method(), body: req.postData(), headers: req.headers() });
+        const currency = new URL(req.url()).searchParams.get("currency");
+        route.fulfill({ status: 200, contentType: "application/json", headers: { "access-control-allow-origin": "*" },
+          body: currency === "ETH" ? FIXTURE_ETH : FIXTURE });
+      });
+      await setBook(page, BOOK);
+      await page.waitForTimeout(300);
+      assert.equal(await page.isChecked('[data-testid="market-live"]'), false, "off by default");
+      assert.deepEqual(seen, [], "nothing asked of the venue while live mode is off");
+      const r0 = await revision(page);
+      await page.check('[data-testid="market-live"]');
+      await page.waitForFunction(() => document.querySelector('[data-testid="market-live-status"]').dataset.asOf, null, { timeout: 15000 });
+      await recomputed(page, r0);
+      assert.match(await page.textContent('[data-testid="market-live-status"]'), /Live: Deribit data of 2026-12-01T19:59:59\.863Z \(BTC, ETH\)/);
+      assert.match(await page.textContent("#summary .meta"), /BTC 91,523, ETH 3,013/);
+      assert.deepEqual(seen.map((x) => x.url).sort(), ["BTC", "ETH"].map((c) => `https://www.deribit.com/api/v2/public/get_book_summary_by_currency?currency=${c}`));
+      for (const x of seen) {
+        assert.equal(x.method, "GET");
+        assert.equal(x.body ?? null, null, "no body");
+        assert.equal(x.headers.cookie, undefined, "no cookie");
+        assert.equal(x.headers.referer, undefined, "no referrer");
+        assert.ok(!x.url.includes("PERPETUAL") && !x.url.includes("25DEC26"), "no position in the URL");
+      }
+      // the figures are the package's for the same two responses
+      const market = pm.defaultMarket();
+      const imported = full.marketFromDeribit(`[${FIXTURE},${FIXTURE_ETH}]`);
+      const merged = { ...market, asOf: imported.asOf, underlyings: { ...market.underlyings, ...imported.underlyings } };
+      const expected = pm.computeReport({ positions: BOOK, model: "deribit-pm", market: merged });
+      assert.ok(closeRel(await valueOf(page, "total-initial-usd"), expected.margin.totalUsd.initial));
+      await page.uncheck('[data-testid="market-live"]');
+      assert.match(await page.textContent('[data-testid="market-live-status"]'), /Live off/);
+      assert.deepEqual(problems, []);
     } finally {
       await page.close();
     }
