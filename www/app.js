@@ -45,7 +45,9 @@ function readHash() {
   if (positions === null) return null;
   let extra = null;
   try { extra = JSON.parse(params.get("inputs") ?? "null"); } catch { extra = null; }
-  return { positions, model: params.get("model"), inputs: extra };
+  let modelParams = null;
+  try { modelParams = JSON.parse(params.get("modelParams") ?? "null"); } catch { modelParams = null; }
+  return { positions, model: params.get("model"), inputs: extra, modelParams };
 }
 function readStored() {
   try {
@@ -64,7 +66,8 @@ function save() {
   clearTimeout(saveTimer);
   saveTimer = 0;
   try {
-    localStorage.setItem(STORE_KEY, JSON.stringify({ positions: textarea.value, model: modelSelect.value, inputs: inputs?.state(), order: orderBox.value }));
+    localStorage.setItem(STORE_KEY, JSON.stringify({ positions: textarea.value, model: modelSelect.value, inputs: inputs?.state(), order: orderBox.value,
+      modelParams: { edits: paramEdits, cross: crossMode } }));
   } catch {
     // storage full or disabled: the page still works, the book is not kept
   }
@@ -75,6 +78,7 @@ function shareLink() {
   const params = new URLSearchParams({ model: modelSelect.value, positions: textarea.value });
   const state = inputs?.state();
   if (state && Object.values(state).some((x) => Object.keys(x).length)) params.set("inputs", JSON.stringify(state));
+  if (crossMode || Object.keys(paramEdits).length) params.set("modelParams", JSON.stringify({ edits: paramEdits, cross: crossMode }));
   return `${location.origin}${location.pathname}${location.search}#${params}`;
 }
 /** A shared link opened: load its book, keep it here, and take it out of the address bar. */
@@ -89,6 +93,15 @@ function applyState(state) {
   modelSelect.value = [...modelSelect.options].some((o) => o.value === wanted) ? wanted : defaultModel();
   if (state && "inputs" in state) inputs?.restore(state.inputs);
   if (state && typeof state.order === "string") orderBox.value = state.order;
+  if (state && "modelParams" in state) {
+    const mp = state.modelParams && typeof state.modelParams === "object" ? state.modelParams : {};
+    const edits = mp.edits && typeof mp.edits === "object" ? mp.edits : {};
+    paramEdits = Object.fromEntries(Object.entries(edits).filter(([, v]) => v && typeof v === "object")
+      .map(([u, v]) => [u, Object.fromEntries(Object.entries(v).filter(([k, t]) => PARAM_FIELDS.some(([f]) => f === k) && typeof t === "string"))]));
+    crossMode = mp.cross === true;
+    $("model-cross").checked = crossMode;
+    paramsShownFor = "";
+  }
 }
 
 // ───────────────────────────── compute ─────────────────────────────
@@ -104,7 +117,7 @@ function schedule() {
 
 /** The request of everything on the page: the book, the model, the collateral and the market. */
 function currentRequest() {
-  const request = { positions: textarea.value, model: modelSelect.value };
+  const request = { positions: textarea.value, model: modelRequest() };
   const collateral = inputs?.collateral();
   if (collateral) request.account = { collateral };
   const market = inputs?.market();
@@ -156,6 +169,63 @@ function riskBase(request) {
   if (request.market) base.market = request.market;
   if (request.account) base.account = request.account;
   return base;
+}
+
+// ───────────────────────────── model parameters (overrides of the preset) ─────────────────────────────
+
+/** Underlying parameters of the risk-matrix model that the page lets one edit, in percent. */
+const PARAM_FIELDS = [["priceRange", "Price range"], ["volUp", "Vol up"], ["volDown", "Vol down"]];
+let paramEdits = {}; // underlying → key → text (percent)
+let crossMode = false;
+let paramsShownFor = "";
+function modelRequest() {
+  const underlyings = {};
+  for (const [u, fields] of Object.entries(paramEdits)) {
+    for (const [key, text] of Object.entries(fields)) {
+      const x = text.trim() === "" ? null : Number(text.trim().replace(",", "."));
+      if (x !== null) (underlyings[u] ??= {})[key] = x / 100;
+    }
+  }
+  const overrides = {};
+  if (Object.keys(underlyings).length) overrides.underlyings = underlyings;
+  if (crossMode) overrides.mode = "cross";
+  return Object.keys(overrides).length ? { preset: modelSelect.value, overrides } : modelSelect.value;
+}
+/** The parameter table of the model in the report (rebuilt only when the model changes). */
+function renderParams(report) {
+  const details = $("model-params");
+  const p = report.model?.params ?? {};
+  details.hidden = p.kind !== "risk-matrix";
+  const key = `${report.model?.name}|${Object.keys(p.underlyings ?? {}).join()}`;
+  if (details.hidden || key === paramsShownFor) {
+    for (const input of details.querySelectorAll("input[data-key]")) {
+      const v = p.underlyings?.[input.dataset.underlying]?.[input.dataset.key];
+      input.placeholder = typeof v === "number" ? String(Math.round(v * 1e6) / 1e4) : "";
+    }
+    return;
+  }
+  paramsShownFor = key;
+  const table = $("model-params-table");
+  clear(table);
+  table.append(h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "text" }, "Underlying"),
+    PARAM_FIELDS.map(([, label]) => h("th", { scope: "col" }, label, h("span", { class: "unit" }, "%"))))));
+  const body = h("tbody");
+  for (const [u, values] of Object.entries(p.underlyings ?? {})) {
+    body.append(h("tr", {}, h("th", { scope: "row", class: "text" }, u === "default" ? "others" : u),
+      PARAM_FIELDS.map(([k, label]) => {
+        const input = h("input", { id: `model-${u}-${k}`, "data-testid": `model-${u}-${k}`, "data-underlying": u, "data-key": k, inputmode: "decimal",
+          size: "5", autocomplete: "off", "aria-label": `${label} of ${u === "default" ? "other underlyings" : u}, percent`,
+          placeholder: typeof values[k] === "number" ? String(Math.round(values[k] * 1e6) / 1e4) : "" });
+        input.value = paramEdits[u]?.[k] ?? "";
+        input.addEventListener("input", () => {
+          (paramEdits[u] ??= {})[k] = input.value;
+          scheduleSave();
+          schedule();
+        });
+        return h("td", {}, input);
+      })));
+  }
+  table.append(body);
 }
 
 // ───────────────────────────── what-if order (RiskSession: values only the new legs) ─────────────────────────────
@@ -282,6 +352,7 @@ function renderReport(report) {
   renderPools(report);
   renderPositions(report);
   renderMethod(report);
+  renderParams(report);
   inputs?.showCurrent(report);
 }
 
@@ -591,6 +662,27 @@ function renderPositions(report) {
   }
   table.append(body);
 }
+/** The report's positions as CSV, one row per position, the report's numbers unrounded. */
+const CSV_COLUMNS = [["line", (p) => p.line], ["instrument", (p) => p.instrument], ["pool", (p) => p.pool], ["quantity", (p) => p.quantity],
+  ["quantityUnit", (p) => p.quantityUnit], ["mark", (p) => p.mark], ["markUsd", (p) => p.markUsd], ["iv", (p) => p.iv],
+  ["valueUsd", (p) => p.valueUsd], ["delta", (p) => p.greeks?.delta], ["deltaUsd", (p) => p.greeks?.deltaUsd],
+  ["gamma", (p) => p.greeks?.gamma], ["vega", (p) => p.greeks?.vega], ["theta", (p) => p.greeks?.theta],
+  ["standardInitial", (p) => p.standardMargin?.initial], ["worstCaseContribution", (p) => p.attribution?.worstCaseContribution]];
+function positionsCsv(report) {
+  const cell = (v) => (v == null ? "" : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+  return [CSV_COLUMNS.map(([name]) => name).join(","),
+    ...(report.positions ?? []).map((p) => CSV_COLUMNS.map(([, get]) => cell(get(p))).join(","))].join("\n") + "\n";
+}
+/** Save text as a file on this machine (nothing leaves it). */
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 /** Rows of the positions table until "Show all" is asked for. */
 const POSITION_ROWS = 200;
 let showAllPositions = false;
@@ -632,7 +724,8 @@ async function main() {
   });
   attachCellDetail($("pools"));
   textarea.addEventListener("scroll", syncGutter, { passive: true });
-  modelSelect.addEventListener("change", () => { save(); schedule(); });
+  modelSelect.addEventListener("change", () => { paramEdits = {}; paramsShownFor = ""; save(); schedule(); });
+  $("model-cross").addEventListener("change", (e) => { crossMode = e.target.checked; save(); schedule(); });
   window.addEventListener("pagehide", () => { if (saveTimer) save(); });
   $("by-expiry").addEventListener("change", () => { if (lastGood) renderGreeks(lastGood); });
   window.addEventListener("hashchange", () => {
@@ -673,6 +766,12 @@ async function main() {
       history.replaceState(null, "", link);
       say("The address bar now holds the link (positions and model).");
     }
+  });
+  $("export-json").addEventListener("click", () => {
+    if (lastGood) download("portfolio-margin-report.json", "application/json", JSON.stringify(lastGood, null, 1));
+  });
+  $("export-csv").addEventListener("click", () => {
+    if (lastGood) download("portfolio-margin-positions.csv", "text/csv", positionsCsv(lastGood));
   });
   recompute();
   // "ready" once everything the page computes at load is on screen: the margin at once, the risk

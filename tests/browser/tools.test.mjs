@@ -330,6 +330,29 @@ describe("the page as the tool", () => {
     }
   });
 
+  test("model parameters: an edited price range and cross mode go to the engine as overrides of the preset", async () => {
+    const { page, problems } = await openPage();
+    try {
+      await setBook(page, BOOK);
+      await page.click("#model-params summary");
+      assert.equal(await page.getAttribute('[data-testid="model-BTC-priceRange"]', "placeholder"), "16");
+      await fillAndWait(page, '[data-testid="model-BTC-priceRange"]', "20");
+      const model = { preset: "deribit-pm", overrides: { underlyings: { BTC: { priceRange: 0.2 } } } };
+      let expected = pm.computeReport({ positions: BOOK, model });
+      assert.ok(closeRel(await valueOf(page, "total-initial-usd"), expected.margin.totalUsd.initial));
+      assert.match(await page.textContent("#method"), /BTC R = 20\s%/);
+      const r0 = await revision(page);
+      await page.check('[data-testid="model-cross"]');
+      await recomputed(page, r0);
+      model.overrides.mode = "cross";
+      expected = pm.computeReport({ positions: BOOK, model });
+      assert.ok(closeRel(await valueOf(page, "total-initial-usd"), expected.margin.totalUsd.initial));
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+    }
+  });
+
   test("the suggested hedge is added to the book with one click; the margin falls to the report's figure", async () => {
     const { page } = await openPage();
     try {
@@ -374,6 +397,27 @@ describe("the page as the tool", () => {
       await page.reload();
       await page.waitForSelector('#app[data-state="ready"]');
       assert.equal(await valueOf(page, "equity-BTC"), equity);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe("export", () => {
+  test("the report exports as JSON and the positions as CSV, saved on this machine", async () => {
+    const { page, problems } = await openPage();
+    try {
+      await setBook(page, BOOK);
+      const [json] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="export-json"]')]);
+      assert.equal(json.suggestedFilename(), "portfolio-margin-report.json");
+      const report = JSON.parse(readFileSync(await json.path(), "utf8"));
+      assert.deepEqual(report, JSON.parse(JSON.stringify(pm.computeReport({ positions: BOOK, model: "deribit-pm" }))));
+      const [csv] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="export-csv"]')]);
+      const rows = readFileSync(await csv.path(), "utf8").trim().split("\n");
+      assert.equal(rows.length, 1 + report.positions.length);
+      assert.match(rows[0], /^line,instrument,pool,quantity,/);
+      assert.match(rows[1], /^1,BTC-25DEC26-100000-C,BTC,-10,coin,/);
+      assert.deepEqual(problems, []);
     } finally {
       await page.close();
     }
