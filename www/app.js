@@ -624,43 +624,75 @@ function scenarioTable(p) {
 
 const POSITION_COLUMNS = ["#", "Instrument", "Qty", "Mark", "IV", ["Value", "USD"], ["Delta", "coin"], ["Vega", "USD / vol pt"], ["Theta", "USD / day"], ["Std IM", "pool ccy"]];
 
+/** The positions table, updated in place: a row is built once and only the cells whose text, class
+ * or title changed are touched (a 2 000-line book recomputes on every key). */
+let positionsBody = null;
+let positionsMore = null;
 function renderPositions(report) {
   const table = $("positions-table");
-  clear(table);
+  if (!positionsBody) {
+    clear(table);
+    table.append(h("thead", {}, h("tr", {}, POSITION_COLUMNS.map((c, i) =>
+      h("th", { scope: "col", class: i === 1 ? "text" : null }, Array.isArray(c) ? [c[0], h("span", { class: "unit" }, c[1])] : c)))));
+    positionsBody = h("tbody");
+    table.append(positionsBody);
+  }
+  const body = positionsBody;
   const poolCcy = Object.fromEntries((report.margin?.pools ?? []).map((p) => [p.pool, p.currency]));
-  table.append(h("thead", {}, h("tr", {}, POSITION_COLUMNS.map((c, i) =>
-    h("th", { scope: "col", class: i === 1 ? "text" : null }, Array.isArray(c) ? [c[0], h("span", { class: "unit" }, c[1])] : c)))));
-  const body = h("tbody");
   const positions = report.positions ?? [];
-  if (!positions.length) body.append(h("tr", { class: "empty" }, h("td", { colspan: POSITION_COLUMNS.length }, "No positions")));
+  positionsMore?.remove();
+  positionsMore = null;
+  for (const tr of body.querySelectorAll("tr.empty")) tr.remove();
+  if (!positions.length) {
+    body.replaceChildren(h("tr", { class: "empty" }, h("td", { colspan: POSITION_COLUMNS.length }, "No positions")));
+    return;
+  }
   // a big book shows its first rows: re-creating 20 000 cells on every key froze typing
   const shown = showAllPositions ? positions : positions.slice(0, POSITION_ROWS);
-  for (const p of shown) {
+  const rows = body.children;
+  const neg = (x) => (typeof x === "number" && x < -TINY ? "neg" : "");
+  shown.forEach((p, i) => {
     const g = p.greeks ?? {};
     const ccy = poolCcy[p.pool] ?? (p.settlement === "inverse" ? p.underlying : "USD");
     const coinMark = p.settlement === "inverse" && p.kind === "option";
-    body.append(h("tr", { "data-line": p.line },
-      h("td", { class: "line" }, p.line ?? ""),
-      h("td", { class: "text instrument", title: `${p.kind ?? ""} · ${p.settlement ?? ""} · pool ${p.pool ?? ""}` }, p.instrument),
-      numCell(p.quantity, (q) => (p.quantityUnit === "usd" ? `${usd(q)} USD` : sig(q))),
-      h("td", { title: coinMark ? `${money(p.markUsd)}` : null },
-        coinMark ? `${sig(p.mark)} ${p.underlying}` : usd(p.mark)),
-      h("td", { title: p.ivSource ? `from the ${p.ivSource}` : null }, typeof p.iv === "number" ? `${fmtFix2.format(p.iv * 100)}${NBSP}%` : DASH),
-      numCell(p.valueUsd, usd),
-      numCell(g.delta, sig),
-      numCell(g.vega, usd),
-      numCell(g.theta, usd),
-      h("td", { title: p.standardMargin ? `maintenance ${amount(p.standardMargin.maintenance, ccy)} ${ccy}` : null },
-        p.standardMargin ? `${amount(p.standardMargin.initial, ccy)} ${ccy}` : DASH)));
-  }
+    // [text, class, title] per cell
+    const cells = [
+      [String(p.line ?? ""), "line", ""],
+      [p.instrument, "text instrument", `${p.kind ?? ""} · ${p.settlement ?? ""} · pool ${p.pool ?? ""}`],
+      [p.quantityUnit === "usd" ? `${usd(p.quantity)} USD` : sig(p.quantity), neg(p.quantity), ""],
+      [coinMark ? `${sig(p.mark)} ${p.underlying}` : usd(p.mark), "", coinMark ? money(p.markUsd) : ""],
+      [typeof p.iv === "number" ? `${fmtFix2.format(p.iv * 100)}${NBSP}%` : DASH, "", p.ivSource ? `from the ${p.ivSource}` : ""],
+      [usd(p.valueUsd), neg(p.valueUsd), ""],
+      [sig(g.delta), neg(g.delta), ""],
+      [usd(g.vega), neg(g.vega), ""],
+      [usd(g.theta), neg(g.theta), ""],
+      [p.standardMargin ? `${amount(p.standardMargin.initial, ccy)} ${ccy}` : DASH, "",
+        p.standardMargin ? `maintenance ${amount(p.standardMargin.maintenance, ccy)} ${ccy}` : ""],
+    ];
+    let tr = rows[i];
+    if (!tr) {
+      tr = h("tr", {}, cells.map(() => h("td")));
+      body.append(tr);
+    }
+    const line = String(p.line ?? "");
+    if (tr.dataset.line !== line) tr.dataset.line = line;
+    const tds = tr.children;
+    cells.forEach(([text, cls, title], j) => {
+      const td = tds[j];
+      if (td.textContent !== text) td.textContent = text;
+      if ((td.getAttribute("class") ?? "") !== cls) { if (cls) td.setAttribute("class", cls); else td.removeAttribute("class"); }
+      if ((td.getAttribute("title") ?? "") !== title) { if (title) td.setAttribute("title", title); else td.removeAttribute("title"); }
+    });
+  });
+  while (rows.length > shown.length) rows[rows.length - 1].remove();
   if (shown.length < positions.length) {
     const more = h("button", { type: "button", class: "link-button", id: "show-all-positions" },
       `Show all ${positions.length.toLocaleString("en-US")} positions`);
     more.addEventListener("click", () => { showAllPositions = true; if (lastGood) renderPositions(lastGood); });
-    body.append(h("tr", { class: "more" }, h("td", { colspan: POSITION_COLUMNS.length },
-      `The first ${shown.length} of ${positions.length.toLocaleString("en-US")} positions. `, more)));
+    positionsMore = h("tr", { class: "more" }, h("td", { colspan: POSITION_COLUMNS.length },
+      `The first ${shown.length} of ${positions.length.toLocaleString("en-US")} positions. `, more));
+    body.append(positionsMore);
   }
-  table.append(body);
 }
 /** The report's positions as CSV, one row per position, the report's numbers unrounded. */
 const CSV_COLUMNS = [["line", (p) => p.line], ["instrument", (p) => p.instrument], ["pool", (p) => p.pool], ["quantity", (p) => p.quantity],
