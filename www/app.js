@@ -622,7 +622,8 @@ function scenarioTable(p) {
 
 // ── positions ──
 
-const POSITION_COLUMNS = ["#", "Instrument", "Qty", "Mark", "IV", ["Value", "USD"], ["Delta", "coin"], ["Vega", "USD / vol pt"], ["Theta", "USD / day"], ["Std IM", "pool ccy"]];
+const POSITION_COLUMNS = ["#", "Instrument", "Qty", "Mark", "IV", ["Value", "USD"], ["Delta", "coin"], ["Vega", "USD / vol pt"], ["Theta", "USD / day"], ["Std IM", "pool ccy"],
+  ["In worst case", "pool ccy, of the pool's"]];
 
 /** The positions table, updated in place: a row is built once and only the cells whose text, class
  * or title changed are touched (a 2 000-line book recomputes on every key). */
@@ -668,6 +669,9 @@ function renderPositions(report) {
       [usd(g.theta), neg(g.theta), ""],
       [p.standardMargin ? `${amount(p.standardMargin.initial, ccy)} ${ccy}` : DASH, "",
         p.standardMargin ? `maintenance ${amount(p.standardMargin.maintenance, ccy)} ${ccy}` : ""],
+      // attribution: the position's loss in its pool's worst cell (positive: it adds to the worst case)
+      [p.attribution ? amount(p.attribution.worstCaseContribution, ccy) : DASH, neg(p.attribution?.worstCaseContribution),
+        p.attribution ? `P&L in the worst cell ${amount(p.attribution.worstCellPnl, ccy)} ${ccy}; standalone IM ${amount(p.attribution.standaloneInitial, ccy)} ${ccy}` : ""],
     ];
     let tr = rows[i];
     if (!tr) {
