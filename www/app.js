@@ -125,10 +125,25 @@ function currentRequest() {
   return request;
 }
 
+/** Books above this many lines are computed in a worker (the package's full build: the same figures),
+ * so that typing never waits for the engine; smaller ones on the main thread, at once. */
+const WORKER_LINES = 5000;
+let marginWorker = null;
+let workerBusy = false;
+let workerNext = null; // the latest request waiting for the worker (older ones are dropped)
+
 function recompute() {
   const t0 = performance.now();
   const text = textarea.value;
   const request = currentRequest();
+  if (lineCount(text) > WORKER_LINES) {
+    workerNext = { request, text, t0 };
+    app.dataset.computedBy = "worker";
+    if (!workerBusy) runInWorker();
+    return;
+  }
+  workerNext = null;
+  app.dataset.computedBy = "page";
   let report = null;
   let error = null;
   try {
@@ -136,6 +151,26 @@ function recompute() {
   } catch (e) {
     error = e;
   }
+  show(request, text, report, error, t0);
+}
+function runInWorker() {
+  const job = workerNext;
+  workerNext = null;
+  if (!job) { workerBusy = false; return; }
+  workerBusy = true;
+  (marginWorker ??= createRiskWorker()).computeReport(job.request).then(
+    (report) => { if (!workerNext) show(job.request, job.text, report, null, job.t0); },
+    (error) => { if (!workerNext) show(job.request, job.text, null, error, job.t0); },
+  ).finally(runInWorker);
+}
+function lineCount(text) {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && n <= WORKER_LINES; i = text.indexOf("\n", i + 1)) n += 1;
+  return n;
+}
+
+/** Put a report (or the error) of `request` on the page. */
+function show(request, text, report, error, t0) {
   revision += 1;
   app.dataset.revision = String(revision);
   if (report) {

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
 import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
 import * as pm from "../../pkg/portfolio_margin.js";
@@ -397,6 +398,37 @@ describe("the page as the tool", () => {
       await page.reload();
       await page.waitForSelector('#app[data-state="ready"]');
       assert.equal(await valueOf(page, "equity-BTC"), equity);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe("big books", () => {
+  test("a book over 5 000 lines is computed in a worker: the same figures, and its errors with their lines", async () => {
+    const cli = fileURLToPath(new URL("target/release/portfolio-margin", root));
+    const book = JSON.parse(execFileSync(cli, ["sample", "--generated", "6000"], { encoding: "utf8", maxBuffer: 1 << 26 })).positions;
+    const text = typeof book === "string" ? book : book.map((p) => `${p.instrument} ${p.quantity}`).join("\n");
+    const { page, problems } = await openPage();
+    try {
+      const r = await revision(page);
+      // as a paste puts it: one input event (page.fill of 200 KB is slow)
+      await page.$eval("#positions", (el, t) => { el.value = t; el.dispatchEvent(new Event("input", { bubbles: true })); }, text);
+      await recomputed(page, r);
+      assert.equal(await page.getAttribute("#app", "data-computed-by"), "worker");
+      assert.equal(await page.getAttribute("#app", "data-result"), "ok");
+      const expected = pm.computeReport({ positions: text, model: "deribit-pm" });
+      assert.ok(closeRel(await valueOf(page, "total-initial-usd"), expected.margin.totalUsd.initial));
+      // the main thread's WebAssembly is the margin path only; the big book went to the worker
+      const r0 = await revision(page);
+      await page.$eval("#positions", (el) => { el.value += "\nBTC-32DEC26-1-C 1"; el.dispatchEvent(new Event("input", { bubbles: true })); });
+      await recomputed(page, r0);
+      assert.equal(await page.getAttribute("#app", "data-result"), "error");
+      assert.match(await page.textContent('[data-testid="errors"]'), new RegExp(`line ${text.split("\n").length + 1}, column 5: unknown instrument`));
+      // back under the threshold: on the page again
+      await setBook(page, BOOK);
+      assert.equal(await page.getAttribute("#app", "data-computed-by"), "page");
+      assert.deepEqual(problems, []);
     } finally {
       await page.close();
     }
