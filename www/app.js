@@ -420,7 +420,8 @@ function renderSummary(report) {
       "Market ", h("strong", {}, asOfText(report.asOf)), " · ",
       h("span", { title: report.market?.description ?? "" }, SOURCE_LABEL[report.market?.source] ?? String(report.market?.source ?? DASH)),
       " · index ",
-      Object.entries(report.market?.index ?? {}).map(([u, px], i) => [i ? ", " : "", `${u} ${usd(px)}`])));
+      Object.entries(report.market?.index ?? {}).map(([u, px], i) => [i ? ", " : "", `${u} ${usd(px)}`])),
+    hedgeSummary(report));
   $("market-line").textContent = `all figures in USD unless a currency is shown`;
 }
 
@@ -530,19 +531,38 @@ function poolCard(p, isStandard) {
 }
 
 /** The margin-minimising perpetual (report's `hedge`), with a button that adds it to the book. */
-function hedgeBox(p) {
+/** A pool's suggested hedge as a line of the book, or null when it would save nothing. */
+function hedgeLine(p) {
   const hg = p.hedge;
   if (!hg || !(Math.abs(hg.quantity ?? 0) > TINY) || !(hg.saving > TINY)) return null;
+  return `${hg.instrument} ${Number(hg.quantity.toPrecision(6))}${hg.quantityUnit === "usd" ? "USD" : ""}`;
+}
+function addLines(lines) {
+  const text = textarea.value.replace(/\s*$/, "");
+  textarea.value = `${text}${text ? "\n" : ""}${lines.map((l) => `${l}  # suggested hedge`).join("\n")}`;
+  scheduleSave();
+  schedule();
+}
+/** Every pool's suggested hedge, in the summary, with one button for them all (each pool's hedge is
+ * its own perpetual, so together they give each pool its hedged margin). */
+function hedgeSummary(report) {
+  const pools = (report.margin?.pools ?? []).filter((p) => hedgeLine(p));
+  if (!pools.length || report.model?.params?.kind !== "risk-matrix" || report.model?.params?.mode === "cross") return null;
+  const button = h("button", { type: "button", class: "link-button", "data-testid": "hedge-suggest" }, pools.length > 1 ? "Add them to the book" : "Add it to the book");
+  button.addEventListener("click", () => addLines(pools.map(hedgeLine)));
+  return h("p", { class: "meta hedges" }, "Suggested hedge", pools.length > 1 ? "s" : "", ": ",
+    pools.map((p, i) => [i ? "; " : "", h("strong", { class: "nowrap" }, hedgeLine(p).replace(/USD$/, " USD")),
+      ` saves ${amount(p.hedge.saving, p.currency)} ${p.currency} of IM`]), ". ", button);
+}
+
+function hedgeBox(p) {
+  const hg = p.hedge;
+  const line = hedgeLine(p);
+  if (!line) return null;
   const ccy = p.currency;
   const qty = hg.quantityUnit === "usd" ? `${usd(hg.quantity)} USD` : `${sig(hg.quantity)} ${p.underlying ?? ""}`.trim();
-  const line = `${hg.instrument} ${Number(hg.quantity.toPrecision(6))}${hg.quantityUnit === "usd" ? "USD" : ""}`;
   const button = h("button", { type: "button", class: "link-button", "data-testid": `hedge-suggest-${p.pool}`, "data-line": line }, "Add to book");
-  button.addEventListener("click", () => {
-    const text = textarea.value.replace(/\s*$/, "");
-    textarea.value = `${text}${text ? "\n" : ""}${line}  # suggested hedge`;
-    scheduleSave();
-    schedule();
-  });
+  button.addEventListener("click", () => addLines([line]));
   return h("p", { class: "hedge" }, "Suggested hedge: ", h("strong", { class: "nowrap" }, `${hg.instrument} ${qty}`),
     ` takes IM from ${amount(hg.initialBefore, ccy)} to ${amount(hg.initialAfter, ccy)} ${ccy} (saves ${amount(hg.saving, ccy)}). `, button);
 }

@@ -365,6 +365,15 @@ describe("the page as the tool", () => {
       await recomputed(page, r0);
       assert.match(await page.inputValue("#positions"), /\nBTC-PERPETUAL -?\d+(\.\d+)?USD {2}# suggested hedge$/);
       assert.ok(closeRel(await valueOf(page, "pool-initial-BTC"), hedge.initialAfter, 1e-4), "IM at the hedge");
+      // the summary's button adds every pool's hedge at once
+      const two = "BTC-25DEC26-100000-C -10\nETH-25DEC26-3600-C -40";
+      await setBook(page, two);
+      const pools = pm.computeReport({ positions: two, model: "deribit-pm" }).margin.pools;
+      assert.match(await page.textContent("#summary .hedges"), /Suggested hedges: BTC-PERPETUAL .* ETH-PERPETUAL /);
+      const r1 = await revision(page);
+      await page.click('[data-testid="hedge-suggest"]');
+      await recomputed(page, r1);
+      for (const p of pools) assert.ok(closeRel(await valueOf(page, `pool-initial-${p.pool}`), p.hedge.initialAfter, 1e-4), `${p.pool} at its hedge`);
       const method = await page.textContent("#method");
       assert.match(method, /BTC R = 16\s%/);
       assert.match(method, /dampener/);
