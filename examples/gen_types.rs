@@ -61,6 +61,8 @@ fn main() {
     v.visit::<margin::model::ModelInfo>();
     v.visit::<input::market::MarketInput>();
     v.visit::<input::option::OptionQuery>();
+    // marketFromDeribit (full build)
+    v.visit::<input::deribit::DeribitMarket>();
     // what every function throws (PortfolioMarginError uses ErrorCode and Issue)
     v.visit::<error::Error>();
     // the parameters of each model kind: a full model object, and `ModelInfo.params`

@@ -5,8 +5,11 @@ import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
-// the same policy as the page's <meta> (www/index.html), which is what static hosting gets
-export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+// the same policy as the page's <meta> (www/index.html), which is what static hosting gets: its own
+// origin, and the one public market-data host of the opt-in live mode (off by default)
+export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' https://www.deribit.com; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+/** The header adds what a <meta> cannot carry: the page may not be framed. */
+export const HEADER_CSP = `${CSP}; frame-ancestors 'none'`;
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
   ".wasm": "application/wasm", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png", ".ts": "text/plain" };
 
@@ -31,7 +34,7 @@ export function startServer(port = Number(process.env.PORT ?? 8080), host = proc
       if (!file || !(await stat(file)).isFile()) throw Object.assign(new Error("not a file"), { code: "ENOENT" });
       res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache",
         // the page talks to nothing but itself
-        "content-security-policy": CSP });
+        "content-security-policy": HEADER_CSP });
       res.end(await readFile(file));
     } catch {
       res.writeHead(404, { "content-type": "text/plain" });

@@ -161,6 +161,14 @@ pub fn implied_vols(
     )
 }
 
+/// A market (the request's `market` shape) from Deribit's public `get_book_summary_by_currency`
+/// response, given as JSON text: the response, its `result` array, or an array of responses (one
+/// per currency). Full build only (`analysis`). See [`crate::input::deribit`].
+#[cfg(feature = "analysis")]
+pub fn market_from_deribit(json: &str) -> Result<crate::input::deribit::DeribitMarket> {
+    crate::input::deribit::market_from_deribit_json(json)
+}
+
 /// The core entry for callers holding JSON text (the CLI and the wasm facade).
 pub fn report_json(json: &str) -> Result<String> {
     to_json(&report(&parse_request(json)?)?)

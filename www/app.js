@@ -4,15 +4,20 @@
 // The margin path runs on the main thread: a report of a few dozen positions takes well under 2 ms, so
 // every keystroke recomputes at once. The risk analytics (VaR/ES, stress, payoff; risk.js) run in a Web
 // Worker with the package's full build: a Monte Carlo run takes tenths of a second to seconds.
-import init, { computeReport, samplePositions, listModels, version } from "/pkg/portfolio_margin.js";
+import init, { computeReport, defaultMarket, samplePositions, listModels, version, RiskSession } from "/pkg/portfolio_margin.js";
+import { createRiskWorker } from "/pkg/worker-client.js";
 import { $, h, clear } from "./dom.js";
 import { DASH, NBSP, TINY, amount, fmtFix2, fmtPct1, isUsdLike, money, move, sig, usd } from "./format.js";
 import { createRiskPanel } from "./risk.js";
+import { createInputs } from "./inputs.js";
+import { renderAccount, renderMethod, renderOrderImpact, attachCellDetail, worstInWords } from "./views.js";
 
 const app = $("app");
 const textarea = $("positions");
 const modelSelect = $("model");
 const gutter = $("gutter");
+const orderBox = $("order");
+let inputs = null; // collateral and market (inputs.js)
 
 const VOL_LABEL = { up: "vol up", unchanged: "vol unchanged", down: "vol down" };
 function scenarioText(ws) {
@@ -38,7 +43,11 @@ function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   const positions = params.get("positions");
   if (positions === null) return null;
-  return { positions, model: params.get("model") };
+  let extra = null;
+  try { extra = JSON.parse(params.get("inputs") ?? "null"); } catch { extra = null; }
+  let modelParams = null;
+  try { modelParams = JSON.parse(params.get("modelParams") ?? "null"); } catch { modelParams = null; }
+  return { positions, model: params.get("model"), inputs: extra, modelParams };
 }
 function readStored() {
   try {
@@ -57,7 +66,8 @@ function save() {
   clearTimeout(saveTimer);
   saveTimer = 0;
   try {
-    localStorage.setItem(STORE_KEY, JSON.stringify({ positions: textarea.value, model: modelSelect.value }));
+    localStorage.setItem(STORE_KEY, JSON.stringify({ positions: textarea.value, model: modelSelect.value, inputs: inputs?.state(), order: orderBox.value,
+      modelParams: { edits: paramEdits, cross: crossMode } }));
   } catch {
     // storage full or disabled: the page still works, the book is not kept
   }
@@ -66,6 +76,9 @@ function save() {
  * browsers never send to a server. */
 function shareLink() {
   const params = new URLSearchParams({ model: modelSelect.value, positions: textarea.value });
+  const state = inputs?.state();
+  if (state && Object.values(state).some((x) => Object.keys(x).length)) params.set("inputs", JSON.stringify(state));
+  if (crossMode || Object.keys(paramEdits).length) params.set("modelParams", JSON.stringify({ edits: paramEdits, cross: crossMode }));
   return `${location.origin}${location.pathname}${location.search}#${params}`;
 }
 /** A shared link opened: load its book, keep it here, and take it out of the address bar. */
@@ -78,6 +91,17 @@ function applyState(state) {
   textarea.value = state?.positions ?? samplePositions();
   const wanted = state?.model;
   modelSelect.value = [...modelSelect.options].some((o) => o.value === wanted) ? wanted : defaultModel();
+  if (state && "inputs" in state) inputs?.restore(state.inputs);
+  if (state && typeof state.order === "string") orderBox.value = state.order;
+  if (state && "modelParams" in state) {
+    const mp = state.modelParams && typeof state.modelParams === "object" ? state.modelParams : {};
+    const edits = mp.edits && typeof mp.edits === "object" ? mp.edits : {};
+    paramEdits = Object.fromEntries(Object.entries(edits).filter(([, v]) => v && typeof v === "object")
+      .map(([u, v]) => [u, Object.fromEntries(Object.entries(v).filter(([k, t]) => PARAM_FIELDS.some(([f]) => f === k) && typeof t === "string"))]));
+    crossMode = mp.cross === true;
+    $("model-cross").checked = crossMode;
+    paramsShownFor = "";
+  }
 }
 
 // ───────────────────────────── compute ─────────────────────────────
@@ -91,9 +115,35 @@ function schedule() {
   if (!frame) frame = requestAnimationFrame(() => { frame = 0; recompute(); });
 }
 
+/** The request of everything on the page: the book, the model, the collateral and the market. */
+function currentRequest() {
+  const request = { positions: textarea.value, model: modelRequest() };
+  const collateral = inputs?.collateral();
+  if (collateral) request.account = { collateral };
+  const market = inputs?.market();
+  if (market) request.market = market;
+  return request;
+}
+
+/** Books above this many lines are computed in a worker (the package's full build: the same figures),
+ * so that typing never waits for the engine; smaller ones on the main thread, at once. */
+const WORKER_LINES = 5000;
+let marginWorker = null;
+let workerBusy = false;
+let workerNext = null; // the latest request waiting for the worker (older ones are dropped)
+
 function recompute() {
+  const t0 = performance.now();
   const text = textarea.value;
-  const request = { positions: text, model: modelSelect.value };
+  const request = currentRequest();
+  if (lineCount(text) > WORKER_LINES) {
+    workerNext = { request, text, t0 };
+    app.dataset.computedBy = "worker";
+    if (!workerBusy) runInWorker();
+    return;
+  }
+  workerNext = null;
+  app.dataset.computedBy = "page";
   let report = null;
   let error = null;
   try {
@@ -101,6 +151,26 @@ function recompute() {
   } catch (e) {
     error = e;
   }
+  show(request, text, report, error, t0);
+}
+function runInWorker() {
+  const job = workerNext;
+  workerNext = null;
+  if (!job) { workerBusy = false; return; }
+  workerBusy = true;
+  (marginWorker ??= createRiskWorker()).computeReport(job.request).then(
+    (report) => { if (!workerNext) show(job.request, job.text, report, null, job.t0); },
+    (error) => { if (!workerNext) show(job.request, job.text, null, error, job.t0); },
+  ).finally(runInWorker);
+}
+function lineCount(text) {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && n <= WORKER_LINES; i = text.indexOf("\n", i + 1)) n += 1;
+  return n;
+}
+
+/** Put a report (or the error) of `request` on the page. */
+function show(request, text, report, error, t0) {
   revision += 1;
   app.dataset.revision = String(revision);
   if (report) {
@@ -110,7 +180,7 @@ function recompute() {
     renderWarnings(report.warnings ?? []);
     app.classList.remove("stale");
     app.dataset.result = "ok";
-    risk?.setBook(text);
+    risk?.setBook(riskBase(request));
   } else {
     renderIssues(error);
     renderWarnings([]);
@@ -119,6 +189,94 @@ function recompute() {
     risk?.setBook(null);
   }
   renderGutter(text, report ? [] : issuesOf(error), report?.warnings ?? []);
+  inputs?.markPath(error?.path ?? null);
+  lastRequest = report ? request : null;
+  if (session) { session.free(); session = null; }
+  if (orderBox.value.trim()) updateOrder();
+  else renderOrderImpact(null);
+  // a test-page timer: edit → updated figures, in ms (bench/typing.mjs reads it)
+  app.dataset.computeMs = (performance.now() - t0).toFixed(2);
+}
+
+/** What the risk worker analyses: the same book, market and collateral (not the margin model). */
+function riskBase(request) {
+  const base = { positions: request.positions };
+  if (request.market) base.market = request.market;
+  if (request.account) base.account = request.account;
+  return base;
+}
+
+// ───────────────────────────── model parameters (overrides of the preset) ─────────────────────────────
+
+/** Underlying parameters of the risk-matrix model that the page lets one edit, in percent. */
+const PARAM_FIELDS = [["priceRange", "Price range"], ["volUp", "Vol up"], ["volDown", "Vol down"]];
+let paramEdits = {}; // underlying → key → text (percent)
+let crossMode = false;
+let paramsShownFor = "";
+function modelRequest() {
+  const underlyings = {};
+  for (const [u, fields] of Object.entries(paramEdits)) {
+    for (const [key, text] of Object.entries(fields)) {
+      const x = text.trim() === "" ? null : Number(text.trim().replace(",", "."));
+      if (x !== null) (underlyings[u] ??= {})[key] = x / 100;
+    }
+  }
+  const overrides = {};
+  if (Object.keys(underlyings).length) overrides.underlyings = underlyings;
+  if (crossMode) overrides.mode = "cross";
+  return Object.keys(overrides).length ? { preset: modelSelect.value, overrides } : modelSelect.value;
+}
+/** The parameter table of the model in the report (rebuilt only when the model changes). */
+function renderParams(report) {
+  const details = $("model-params");
+  const p = report.model?.params ?? {};
+  details.hidden = p.kind !== "risk-matrix";
+  const key = `${report.model?.name}|${Object.keys(p.underlyings ?? {}).join()}`;
+  if (details.hidden || key === paramsShownFor) {
+    for (const input of details.querySelectorAll("input[data-key]")) {
+      const v = p.underlyings?.[input.dataset.underlying]?.[input.dataset.key];
+      input.placeholder = typeof v === "number" ? String(Math.round(v * 1e6) / 1e4) : "";
+    }
+    return;
+  }
+  paramsShownFor = key;
+  const table = $("model-params-table");
+  clear(table);
+  table.append(h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "text" }, "Underlying"),
+    PARAM_FIELDS.map(([, label]) => h("th", { scope: "col" }, label, h("span", { class: "unit" }, "%"))))));
+  const body = h("tbody");
+  for (const [u, values] of Object.entries(p.underlyings ?? {})) {
+    body.append(h("tr", {}, h("th", { scope: "row", class: "text" }, u === "default" ? "others" : u),
+      PARAM_FIELDS.map(([k, label]) => {
+        const input = h("input", { id: `model-${u}-${k}`, "data-testid": `model-${u}-${k}`, "data-underlying": u, "data-key": k, inputmode: "decimal",
+          size: "5", autocomplete: "off", "aria-label": `${label} of ${u === "default" ? "other underlyings" : u}, percent`,
+          placeholder: typeof values[k] === "number" ? String(Math.round(values[k] * 1e6) / 1e4) : "" });
+        input.value = paramEdits[u]?.[k] ?? "";
+        input.addEventListener("input", () => {
+          (paramEdits[u] ??= {})[k] = input.value;
+          scheduleSave();
+          schedule();
+        });
+        return h("td", {}, input);
+      })));
+  }
+  table.append(body);
+}
+
+// ───────────────────────────── what-if order (RiskSession: values only the new legs) ─────────────────────────────
+
+let lastRequest = null;
+let session = null;
+function updateOrder() {
+  const orders = orderBox.value;
+  if (!orders.trim()) { renderOrderImpact(null); return; }
+  if (!lastRequest) { renderOrderImpact({ error: { message: "Fix the positions first." } }); return; }
+  try {
+    session ??= new RiskSession(lastRequest);
+    renderOrderImpact({ impact: session.impact(orders), currency: "USD" });
+  } catch (e) {
+    renderOrderImpact({ error: e });
+  }
 }
 
 // ───────────────────────────── errors, warnings, gutter ─────────────────────────────
@@ -224,15 +382,19 @@ function syncGutter() { gutter.scrollTop = textarea.scrollTop; }
 
 function renderReport(report) {
   renderSummary(report);
+  renderAccount(report);
   renderGreeks(report);
   renderPools(report);
   renderPositions(report);
+  renderMethod(report);
+  renderParams(report);
+  inputs?.showCurrent(report);
 }
 
-function tile(label, value, note, cls) {
+function tile(label, value, note, cls, testid, raw) {
   return h("div", { class: ["tile", cls] },
     h("div", { class: "tile-label" }, label),
-    h("div", { class: "tile-value" }, value),
+    h("div", { class: "tile-value", "data-testid": testid, "data-value": raw }, value),
     h("div", { class: "tile-note" }, note));
 }
 
@@ -248,8 +410,8 @@ function renderSummary(report) {
   clear(box);
   box.append(
     h("div", { class: "tiles" },
-      tile("Initial margin", money(total.initial), `model ${modelName}`, "primary"),
-      tile("Maintenance margin", money(total.maintenance), `${fmtPct1.format(total.initial > 0 ? (total.maintenance / total.initial) * 100 : 0)}${NBSP}% of initial`),
+      tile("Initial margin", money(total.initial), `model ${modelName}`, "primary", "total-initial-usd", total.initial),
+      tile("Maintenance margin", money(total.maintenance), `${fmtPct1.format(total.initial > 0 ? (total.maintenance / total.initial) * 100 : 0)}${NBSP}% of initial`, null, "total-maintenance-usd", total.maintenance),
       tile("Standard initial margin", money(total.standardInitial), `maintenance ${money(total.standardMaintenance)}`),
       tile("Saving vs standard", money(saving),
         isStandard ? "standard model selected" : savingPct === null ? "no standard margin"
@@ -258,7 +420,8 @@ function renderSummary(report) {
       "Market ", h("strong", {}, asOfText(report.asOf)), " · ",
       h("span", { title: report.market?.description ?? "" }, SOURCE_LABEL[report.market?.source] ?? String(report.market?.source ?? DASH)),
       " · index ",
-      Object.entries(report.market?.index ?? {}).map(([u, px], i) => [i ? ", " : "", `${u} ${usd(px)}`])));
+      Object.entries(report.market?.index ?? {}).map(([u, px], i) => [i ? ", " : "", `${u} ${usd(px)}`])),
+    hedgeSummary(report));
   $("market-line").textContent = `all figures in USD unless a currency is shown`;
 }
 
@@ -286,7 +449,7 @@ function renderGreeks(report) {
   for (const [underlying, g] of entries) {
     body.append(h("tr", { class: "underlying", "data-underlying": underlying },
       h("th", { scope: "row", class: "text" }, underlying),
-      GREEK_COLUMNS.map(([key, , , fmt]) => numCell(g[key], fmt))));
+      GREEK_COLUMNS.map(([key, , , fmt], i) => numCell(g[key], fmt, i === 0 ? { "data-testid": `net-delta-${underlying}`, "data-value": g[key] } : {}))));
     if (byExpiry) {
       for (const [expiry, e] of Object.entries(g.byExpiry ?? {})) {
         body.append(h("tr", { class: "expiry", "data-underlying": underlying, "data-expiry": expiry },
@@ -316,10 +479,19 @@ function renderPools(report) {
   if (!pools.length) { box.append(h("p", { class: "empty" }, "No positions")); return; }
   const isStandard = report.model?.params?.kind === "standard";
   for (const pool of pools) box.append(poolCard(pool, isStandard));
+  // on a narrow screen the matrix scrolls sideways: bring each worst cell into view
+  if (narrow.matches) requestAnimationFrame(() => {
+    for (const td of box.querySelectorAll("td.worst")) {
+      const scroller = td.closest(".scroll");
+      if (scroller && scroller.scrollWidth > scroller.clientWidth) scroller.scrollLeft = td.offsetLeft - (scroller.clientWidth - td.offsetWidth) / 2;
+    }
+  });
 }
+const narrow = matchMedia("(max-width: 900px)");
 
-function figure(label, value, note, cls) {
-  return h("div", { class: ["fig", cls] }, h("dt", {}, label), h("dd", {}, value, note ? h("span", { class: "aside" }, note) : null));
+function figure(label, value, note, cls, testid, raw) {
+  return h("div", { class: ["fig", cls] }, h("dt", {}, label),
+    h("dd", {}, h("span", { "data-testid": testid, "data-value": raw }, value), note ? h("span", { class: "aside" }, note) : null));
 }
 
 function poolCard(p, isStandard) {
@@ -334,8 +506,8 @@ function poolCard(p, isStandard) {
       h("span", { class: "pool-im", title: "initial margin of the pool" }, "IM ", h("strong", {}, a(p.initial)), usdNote ? ` ≈ ${usdNote}` : null)));
 
   const dl = h("dl", { class: "figures" },
-    figure("Initial", a(p.initial), isUsdLike(ccy) ? null : money(p.initialUsd)),
-    figure("Maintenance", a(p.maintenance), isUsdLike(ccy) ? null : money(p.maintenanceUsd)),
+    figure("Initial", a(p.initial), isUsdLike(ccy) ? null : money(p.initialUsd), null, `pool-initial-${p.pool}`, p.initial),
+    figure("Maintenance", a(p.maintenance), isUsdLike(ccy) ? null : money(p.maintenanceUsd), null, `pool-maintenance-${p.pool}`, p.maintenance),
     p.riskMatrix ? [
       figure("Worst case", a(p.worstCase)),
       figure("Worst scenario", scenarioText(p.worstScenario)),
@@ -352,10 +524,59 @@ function poolCard(p, isStandard) {
     isStandard ? null : figure("Saving vs standard", a(p.standard?.saving),
       p.standard?.initial > 0 ? `${fmtPct1.format(((p.standard.saving ?? 0) / p.standard.initial) * 100)}${NBSP}%` : null,
       p.standard?.saving < -TINY ? "neg" : p.standard?.saving > TINY ? "good" : null));
-  const side = h("div", { class: "pool-figures" }, dl, p.riskMatrix ? compositionBar(p) : null);
+  const side = h("div", { class: "pool-figures" }, dl, p.riskMatrix ? compositionBar(p) : null, hedgeBox(p), attributionList(p));
   const tables = p.riskMatrix ? riskTables(p) : p.scenarios ? scenarioTable(p) : null;
   card.append(h("div", { class: ["pool-body", tables ? null : "no-matrix"] }, side, tables));
   return card;
+}
+
+/** The margin-minimising perpetual (report's `hedge`), with a button that adds it to the book. */
+/** A pool's suggested hedge as a line of the book, or null when it would save nothing. */
+function hedgeLine(p) {
+  const hg = p.hedge;
+  if (!hg || !(Math.abs(hg.quantity ?? 0) > TINY) || !(hg.saving > TINY)) return null;
+  return `${hg.instrument} ${Number(hg.quantity.toPrecision(6))}${hg.quantityUnit === "usd" ? "USD" : ""}`;
+}
+function addLines(lines) {
+  const text = textarea.value.replace(/\s*$/, "");
+  textarea.value = `${text}${text ? "\n" : ""}${lines.map((l) => `${l}  # suggested hedge`).join("\n")}`;
+  scheduleSave();
+  schedule();
+}
+/** Every pool's suggested hedge, in the summary, with one button for them all (each pool's hedge is
+ * its own perpetual, so together they give each pool its hedged margin). */
+function hedgeSummary(report) {
+  const pools = (report.margin?.pools ?? []).filter((p) => hedgeLine(p));
+  if (!pools.length || report.model?.params?.kind !== "risk-matrix" || report.model?.params?.mode === "cross") return null;
+  const button = h("button", { type: "button", class: "link-button", "data-testid": "hedge-suggest" }, pools.length > 1 ? "Add them to the book" : "Add it to the book");
+  button.addEventListener("click", () => addLines(pools.map(hedgeLine)));
+  return h("p", { class: "meta hedges" }, "Suggested hedge", pools.length > 1 ? "s" : "", ": ",
+    pools.map((p, i) => [i ? "; " : "", h("strong", { class: "nowrap" }, hedgeLine(p).replace(/USD$/, " USD")),
+      ` saves ${amount(p.hedge.saving, p.currency)} ${p.currency} of IM`]), ". ", button);
+}
+
+function hedgeBox(p) {
+  const hg = p.hedge;
+  const line = hedgeLine(p);
+  if (!line) return null;
+  const ccy = p.currency;
+  const qty = hg.quantityUnit === "usd" ? `${usd(hg.quantity)} USD` : `${sig(hg.quantity)} ${p.underlying ?? ""}`.trim();
+  const button = h("button", { type: "button", class: "link-button", "data-testid": `hedge-suggest-${p.pool}`, "data-line": line }, "Add to book");
+  button.addEventListener("click", () => addLines([line]));
+  return h("p", { class: "hedge" }, "Suggested hedge: ", h("strong", { class: "nowrap" }, `${hg.instrument} ${qty}`),
+    ` takes IM from ${amount(hg.initialBefore, ccy)} to ${amount(hg.initialAfter, ccy)} ${ccy} (saves ${amount(hg.saving, ccy)}). `, button);
+}
+
+/** The positions that make up the worst case (report's per-position attribution), largest first. */
+function attributionList(p) {
+  const rows = (lastGood?.positions ?? []).filter((x) => x.pool === p.pool && x.attribution && Math.abs(x.attribution.worstCaseContribution ?? 0) > TINY);
+  if (!rows.length) return null;
+  rows.sort((a, b) => Math.abs(b.attribution.worstCaseContribution) - Math.abs(a.attribution.worstCaseContribution));
+  const top = rows.slice(0, 5);
+  return h("details", { class: "attribution" }, h("summary", {}, `What makes the worst case (${top.length} of ${rows.length})`),
+    h("ul", {}, top.map((x) => h("li", { "data-line": x.line },
+      h("span", { class: "instrument" }, x.instrument), ` line ${x.line}: ${amount(x.attribution.worstCaseContribution, p.currency)} ${p.currency}`,
+      h("span", { class: "aside" }, ` standalone IM ${amount(x.attribution.standaloneInitial, p.currency)}`)))));
 }
 
 /** How the initial margin is made up: worst case + roll shock + delta shock (values from the report). */
@@ -403,9 +624,11 @@ function riskTables(p) {
     m.priceMoves.forEach((mv, pi) => {
       const v = m.pnl?.[vi]?.[pi];
       const worst = ws.table === "standard" && ws.row === vi && ws.column === pi;
+      const detail = cellTitle(`${move(mv)}, ${VOL_LABEL[vol] ?? vol}`, v, m.pnlRaw?.[vi]?.[pi]) + (worst ? " — the worst case" : "");
       row.append(h("td", {
         class: worst ? "worst" : null, "data-move": mv, "data-pnl": v, style: cellStyle(v, scale),
-        title: cellTitle(`${move(mv)}, ${VOL_LABEL[vol] ?? vol}`, v, m.pnlRaw?.[vi]?.[pi]) + (worst ? " — worst case" : ""),
+        title: detail, "data-detail": detail, "data-cell": `standard ${vi} ${pi}`, tabindex: worst ? "0" : "-1",
+        "aria-label": worst ? `${detail}` : null,
       }, fmt(v)));
     });
     body.append(row);
@@ -421,13 +644,18 @@ function riskTables(p) {
         ext.priceMoves.map((mv, i) => {
           const v = ext.pnl?.[i];
           const worst = ws.table === "extended" && ws.column === i;
+          const detail = `extended ${cellTitle(move(mv), v, ext.pnlRaw?.[i])}` + (worst ? " — the worst case" : "");
           return h("td", {
             class: worst ? "worst" : null, "data-move": mv, "data-pnl": v, style: cellStyle(v, scale),
-            title: cellTitle(move(mv), v, ext.pnlRaw?.[i]) + (worst ? " — worst case" : ""),
+            title: detail, "data-detail": detail, "data-cell": `extended ${i}`, tabindex: worst ? "0" : "-1",
           }, fmt(v));
         }))));
     wrap.append(h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Extended table (scrolls sideways)" }, extTable));
   }
+  // no worst cell in a table: its first cell is the table's tab stop
+  for (const t of wrap.querySelectorAll("table")) if (!t.querySelector('td[tabindex="0"]')) t.querySelector("td[data-detail]")?.setAttribute("tabindex", "0");
+  wrap.append(h("p", { class: "worst-words", "data-testid": `worst-${p.pool}` }, worstInWords(p)),
+    h("p", { class: "cell-detail", "aria-live": "polite" }, "Tap, focus or point at a cell for its detail."));
   return wrap;
 }
 
@@ -449,46 +677,103 @@ function scenarioTable(p) {
 
 // ── positions ──
 
-const POSITION_COLUMNS = ["#", "Instrument", "Qty", "Mark", "IV", ["Value", "USD"], ["Delta", "coin"], ["Vega", "USD / vol pt"], ["Theta", "USD / day"], ["Std IM", "pool ccy"]];
+const POSITION_COLUMNS = ["#", "Instrument", "Qty", "Mark", "IV", ["Value", "USD"], ["Delta", "coin"], ["Vega", "USD / vol pt"], ["Theta", "USD / day"], ["Std IM", "pool ccy"],
+  ["In worst case", "pool ccy, of the pool's"]];
 
+/** The positions table, updated in place: a row is built once and only the cells whose text, class
+ * or title changed are touched (a 2 000-line book recomputes on every key). */
+let positionsBody = null;
+let positionsMore = null;
 function renderPositions(report) {
   const table = $("positions-table");
-  clear(table);
+  if (!positionsBody) {
+    clear(table);
+    table.append(h("thead", {}, h("tr", {}, POSITION_COLUMNS.map((c, i) =>
+      h("th", { scope: "col", class: i === 1 ? "text" : null }, Array.isArray(c) ? [c[0], h("span", { class: "unit" }, c[1])] : c)))));
+    positionsBody = h("tbody");
+    table.append(positionsBody);
+  }
+  const body = positionsBody;
   const poolCcy = Object.fromEntries((report.margin?.pools ?? []).map((p) => [p.pool, p.currency]));
-  table.append(h("thead", {}, h("tr", {}, POSITION_COLUMNS.map((c, i) =>
-    h("th", { scope: "col", class: i === 1 ? "text" : null }, Array.isArray(c) ? [c[0], h("span", { class: "unit" }, c[1])] : c)))));
-  const body = h("tbody");
   const positions = report.positions ?? [];
-  if (!positions.length) body.append(h("tr", { class: "empty" }, h("td", { colspan: POSITION_COLUMNS.length }, "No positions")));
+  positionsMore?.remove();
+  positionsMore = null;
+  for (const tr of body.querySelectorAll("tr.empty")) tr.remove();
+  if (!positions.length) {
+    body.replaceChildren(h("tr", { class: "empty" }, h("td", { colspan: POSITION_COLUMNS.length }, "No positions")));
+    return;
+  }
   // a big book shows its first rows: re-creating 20 000 cells on every key froze typing
   const shown = showAllPositions ? positions : positions.slice(0, POSITION_ROWS);
-  for (const p of shown) {
+  const rows = body.children;
+  const neg = (x) => (typeof x === "number" && x < -TINY ? "neg" : "");
+  shown.forEach((p, i) => {
     const g = p.greeks ?? {};
     const ccy = poolCcy[p.pool] ?? (p.settlement === "inverse" ? p.underlying : "USD");
     const coinMark = p.settlement === "inverse" && p.kind === "option";
-    body.append(h("tr", { "data-line": p.line },
-      h("td", { class: "line" }, p.line ?? ""),
-      h("td", { class: "text instrument", title: `${p.kind ?? ""} · ${p.settlement ?? ""} · pool ${p.pool ?? ""}` }, p.instrument),
-      numCell(p.quantity, (q) => (p.quantityUnit === "usd" ? `${usd(q)} USD` : sig(q))),
-      h("td", { title: coinMark ? `${money(p.markUsd)}` : null },
-        coinMark ? `${sig(p.mark)} ${p.underlying}` : usd(p.mark)),
-      h("td", { title: p.ivSource ? `from the ${p.ivSource}` : null }, typeof p.iv === "number" ? `${fmtFix2.format(p.iv * 100)}${NBSP}%` : DASH),
-      numCell(p.valueUsd, usd),
-      numCell(g.delta, sig),
-      numCell(g.vega, usd),
-      numCell(g.theta, usd),
-      h("td", { title: p.standardMargin ? `maintenance ${amount(p.standardMargin.maintenance, ccy)} ${ccy}` : null },
-        p.standardMargin ? `${amount(p.standardMargin.initial, ccy)} ${ccy}` : DASH)));
-  }
+    // [text, class, title] per cell
+    const cells = [
+      [String(p.line ?? ""), "line", ""],
+      [p.instrument, "text instrument", `${p.kind ?? ""} · ${p.settlement ?? ""} · pool ${p.pool ?? ""}`],
+      [p.quantityUnit === "usd" ? `${usd(p.quantity)} USD` : sig(p.quantity), neg(p.quantity), ""],
+      [coinMark ? `${sig(p.mark)} ${p.underlying}` : usd(p.mark), "", coinMark ? money(p.markUsd) : ""],
+      [typeof p.iv === "number" ? `${fmtFix2.format(p.iv * 100)}${NBSP}%` : DASH, "", p.ivSource ? `from the ${p.ivSource}` : ""],
+      [usd(p.valueUsd), neg(p.valueUsd), ""],
+      [sig(g.delta), neg(g.delta), ""],
+      [usd(g.vega), neg(g.vega), ""],
+      [usd(g.theta), neg(g.theta), ""],
+      [p.standardMargin ? `${amount(p.standardMargin.initial, ccy)} ${ccy}` : DASH, "",
+        p.standardMargin ? `maintenance ${amount(p.standardMargin.maintenance, ccy)} ${ccy}` : ""],
+      // attribution: the position's loss in its pool's worst cell (positive: it adds to the worst case)
+      [p.attribution ? amount(p.attribution.worstCaseContribution, ccy) : DASH, neg(p.attribution?.worstCaseContribution),
+        p.attribution ? `P&L in the worst cell ${amount(p.attribution.worstCellPnl, ccy)} ${ccy}; standalone IM ${amount(p.attribution.standaloneInitial, ccy)} ${ccy}` : ""],
+    ];
+    let tr = rows[i];
+    if (!tr) {
+      tr = h("tr", {}, cells.map(() => h("td")));
+      body.append(tr);
+    }
+    const line = String(p.line ?? "");
+    if (tr.dataset.line !== line) tr.dataset.line = line;
+    const tds = tr.children;
+    cells.forEach(([text, cls, title], j) => {
+      const td = tds[j];
+      if (td.textContent !== text) td.textContent = text;
+      if ((td.getAttribute("class") ?? "") !== cls) { if (cls) td.setAttribute("class", cls); else td.removeAttribute("class"); }
+      if ((td.getAttribute("title") ?? "") !== title) { if (title) td.setAttribute("title", title); else td.removeAttribute("title"); }
+    });
+  });
+  while (rows.length > shown.length) rows[rows.length - 1].remove();
   if (shown.length < positions.length) {
     const more = h("button", { type: "button", class: "link-button", id: "show-all-positions" },
       `Show all ${positions.length.toLocaleString("en-US")} positions`);
     more.addEventListener("click", () => { showAllPositions = true; if (lastGood) renderPositions(lastGood); });
-    body.append(h("tr", { class: "more" }, h("td", { colspan: POSITION_COLUMNS.length },
-      `The first ${shown.length} of ${positions.length.toLocaleString("en-US")} positions. `, more)));
+    positionsMore = h("tr", { class: "more" }, h("td", { colspan: POSITION_COLUMNS.length },
+      `The first ${shown.length} of ${positions.length.toLocaleString("en-US")} positions. `, more));
+    body.append(positionsMore);
   }
-  table.append(body);
 }
+/** The report's positions as CSV, one row per position, the report's numbers unrounded. */
+const CSV_COLUMNS = [["line", (p) => p.line], ["instrument", (p) => p.instrument], ["pool", (p) => p.pool], ["quantity", (p) => p.quantity],
+  ["quantityUnit", (p) => p.quantityUnit], ["mark", (p) => p.mark], ["markUsd", (p) => p.markUsd], ["iv", (p) => p.iv],
+  ["valueUsd", (p) => p.valueUsd], ["delta", (p) => p.greeks?.delta], ["deltaUsd", (p) => p.greeks?.deltaUsd],
+  ["gamma", (p) => p.greeks?.gamma], ["vega", (p) => p.greeks?.vega], ["theta", (p) => p.greeks?.theta],
+  ["standardInitial", (p) => p.standardMargin?.initial], ["worstCaseContribution", (p) => p.attribution?.worstCaseContribution]];
+function positionsCsv(report) {
+  const cell = (v) => (v == null ? "" : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+  return [CSV_COLUMNS.map(([name]) => name).join(","),
+    ...(report.positions ?? []).map((p) => CSV_COLUMNS.map(([, get]) => cell(get(p))).join(","))].join("\n") + "\n";
+}
+/** Save text as a file on this machine (nothing leaves it). */
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 /** Rows of the positions table until "Show all" is asked for. */
 const POSITION_ROWS = 200;
 let showAllPositions = false;
@@ -511,13 +796,27 @@ async function main() {
     modelSelect.append(h("option", { value: m.name, title: m.description ?? "" }, `${m.name} (${kind})`));
   }
   modelSelect.disabled = false;
+  // a Deribit import runs the package's full build in a worker of its own, started on first use
+  let importWorker = null;
+  inputs = createInputs({
+    defaultMarket,
+    importMarket: (text) => (importWorker ??= createRiskWorker()).marketFromDeribit(text),
+    onChange: () => { scheduleSave(); schedule(); },
+  });
   applyState(takeHash() ?? readStored());
   save();
   risk = createRiskPanel();
 
   textarea.addEventListener("input", () => { scheduleSave(); schedule(); });
+  let orderFrame = 0;
+  orderBox.addEventListener("input", () => {
+    scheduleSave();
+    if (!orderFrame) orderFrame = requestAnimationFrame(() => { orderFrame = 0; updateOrder(); });
+  });
+  attachCellDetail($("pools"));
   textarea.addEventListener("scroll", syncGutter, { passive: true });
-  modelSelect.addEventListener("change", () => { save(); schedule(); });
+  modelSelect.addEventListener("change", () => { paramEdits = {}; paramsShownFor = ""; save(); schedule(); });
+  $("model-cross").addEventListener("change", (e) => { crossMode = e.target.checked; save(); schedule(); });
   window.addEventListener("pagehide", () => { if (saveTimer) save(); });
   $("by-expiry").addEventListener("change", () => { if (lastGood) renderGreeks(lastGood); });
   window.addEventListener("hashchange", () => {
@@ -532,7 +831,7 @@ async function main() {
     statusTimer = setTimeout(() => status.replaceChildren(), 8000);
   };
   $("reset").addEventListener("click", () => {
-    const before = { positions: textarea.value, model: modelSelect.value };
+    const before = { positions: textarea.value, model: modelSelect.value }; // collateral and market stay as they are
     applyState(null);
     save();
     schedule();
@@ -559,11 +858,29 @@ async function main() {
       say("The address bar now holds the link (positions and model).");
     }
   });
+  $("export-json").addEventListener("click", () => {
+    if (lastGood) download("portfolio-margin-report.json", "application/json", JSON.stringify(lastGood, null, 1));
+  });
+  $("export-csv").addEventListener("click", () => {
+    if (lastGood) download("portfolio-margin-positions.csv", "text/csv", positionsCsv(lastGood));
+  });
   recompute();
   // "ready" once everything the page computes at load is on screen: the margin at once, the risk
   // figures when the worker's first run ends (or after 20 s, should the worker never answer)
   await Promise.race([risk.firstSettled, new Promise((ok) => setTimeout(ok, 20000))]);
   app.dataset.state = "ready";
+  registerOffline();
+}
+
+/** The service worker (www/sw.js) keeps this site's files so that the page reloads offline; once it runs,
+ * it is told every file this page loaded (the package's snippets have hashed names). */
+function registerOffline() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("./sw.js").then(() => navigator.serviceWorker.ready).then((reg) => {
+    const urls = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.startsWith(location.origin));
+    reg.active?.postMessage({ cache: [location.origin + location.pathname, ...urls] });
+    app.dataset.offline = "ready";
+  }).catch(() => { app.dataset.offline = "unavailable"; });
 }
 
 main();

@@ -22,10 +22,12 @@ const FIELD_OF_PATH = {
 const days = (n) => `${typeof n === "number" ? sig(n) : DASH}${NBSP}${n === 1 ? "day" : "days"}`;
 const tailsText = (t) => (t === "normal" ? "normal tails" : t?.studentT ? `Student-t tails (ν = ${t.studentT})` : t ? String(t) : null);
 
+/** Stable test ids of the headline figures (README, "Test ids"). */
+const TILE_TESTID = { var: "var-usd", es: "var-es-usd" };
 function tile(label, value, note, { cls, figure, raw } = {}) {
   return h("div", { class: ["tile", cls], "data-figure": figure, "data-usd": raw },
     h("div", { class: "tile-label" }, label),
-    h("div", { class: "tile-value" }, value),
+    h("div", { class: "tile-value", "data-testid": TILE_TESTID[figure] }, value),
     note ? h("div", { class: "tile-note" }, note) : null);
 }
 function numCell(x, fmt = usd, attrs = {}) {
@@ -48,7 +50,8 @@ export function createRiskPanel() {
   const results = $("risk-results");
 
   let worker = null;
-  let positions = null; // the book to analyse: the last text the margin path accepted (null: none)
+  let positions = null; // what to analyse: the last book (with its market and collateral) the margin path accepted (null: none)
+  let positionsKey = null;
   let runs = 0;
   let current = null; // the run in flight: { id, controller, key, started }
   let timer = 0;
@@ -109,7 +112,7 @@ export function createRiskPanel() {
   }
 
   function requestFor(book, settings) {
-    return { positions: book, analysis: { var: settings, stress: true, payoff: true } };
+    return { ...book, analysis: { var: settings, stress: true, payoff: true } };
   }
   function wantedKey() {
     if (positions === null) return null;
@@ -431,10 +434,12 @@ export function createRiskPanel() {
   setState("idle");
 
   return {
-    /** The margin path accepted `text` (or, with null, rejected the book): re-run, or mark the figures stale. */
-    setBook(text) {
-      if (text === null) {
+    /** The margin path accepted `book` (`{ positions, market?, account? }`; null: it rejected it): re-run,
+     * or mark the figures stale. */
+    setBook(book) {
+      if (book === null) {
         positions = null;
+        positionsKey = null;
         clearTimeout(timer);
         timer = 0;
         abortCurrent();
@@ -442,9 +447,11 @@ export function createRiskPanel() {
         status.textContent = "Not updated: fix the positions first.";
         return;
       }
-      if (text === positions && state !== "stale") return; // e.g. the margin model changed: the risk figures do not use it
+      const key = JSON.stringify(book);
+      if (key === positionsKey && state !== "stale") return; // e.g. the margin model changed: the risk figures do not use it
       const first = positions === null && runs === 0;
-      positions = text;
+      positions = book;
+      positionsKey = key;
       if (first) run(); else schedule();
     },
     run,

@@ -14,6 +14,9 @@ const USAGE: &str = "usage: portfolio-margin report [--progress] [FILE|-]
                                                 the request's book under several models side by side
                                                 (default: every preset), and across venues when
                                                 positions name theirs (JSON)
+       portfolio-margin market-from-deribit [FILE|-]
+                                                a market (the request's `market`) from Deribit's public
+                                                get_book_summary_by_currency response JSON
        portfolio-margin models                  list the margin model presets (JSON)
        portfolio-margin sample [--generated N]  print a sample request (embedded market and portfolio,
                                                 or a generated N-position BTC/ETH book)
@@ -31,6 +34,12 @@ fn main() -> ExitCode {
         Some("report") => report(arg(1).unwrap_or("-"), false),
         Some("compare") if arg(1) == Some("--models") => compare(arg(3).unwrap_or("-"), arg(2)),
         Some("compare") => compare(arg(1).unwrap_or("-"), None),
+        Some("market-from-deribit") => match read_source(arg(1).unwrap_or("-")) {
+            Ok(text) => {
+                print_json(api::market_from_deribit(&text).and_then(|m| api::to_json_pretty(&m)))
+            }
+            Err(code) => code,
+        },
         Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => sample(arg(1), arg(2)),
         #[cfg(not(target_arch = "wasm32"))]

@@ -9,6 +9,8 @@ pub mod analysis;
 pub mod analysis;
 pub mod bookgen;
 pub mod csv;
+#[cfg(feature = "analysis")]
+pub mod deribit;
 pub mod instrument;
 pub mod json;
 pub mod limits;

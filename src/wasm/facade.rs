@@ -212,6 +212,22 @@ pub fn implied_vols(
         .map_err(|e| js_error(&e))
 }
 
+/// A market for `request.market` from Deribit's public `get_book_summary_by_currency` response
+/// (the response object, its `result` array, several responses in an array, or their JSON text):
+/// index, futures marks per expiry, a smile per expiry from the options' `mark_iv`. Strict, with
+/// JSON paths in its errors (`result[3].mark_iv`). In the full build.
+#[cfg(feature = "analysis")]
+#[wasm_bindgen(js_name = marketFromDeribit, unchecked_return_type = "DeribitMarket")]
+pub fn market_from_deribit(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] summaries: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = match summaries.as_string() {
+        Some(text) => text,
+        None => to_json_text(&summaries, "the Deribit response")?,
+    };
+    serialize(&crate::api::market_from_deribit(&text).map_err(|e| js_error(&e))?)
+}
+
 /// The package version.
 #[wasm_bindgen]
 pub fn version() -> String {

@@ -3,7 +3,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
-import { startServer, resolveFile, CSP } from "../../scripts/serve.mjs";
+import { startServer, resolveFile, CSP, HEADER_CSP } from "../../scripts/serve.mjs";
 
 /** A raw GET (no URL normalisation by the client): status and headers. */
 function get(port, path) {
@@ -24,7 +24,8 @@ test("serves the page and the package, and no other file of the repository", asy
     for (const path of ["/", "/index.html", "/app.js", "/pkg/portfolio_margin.js", "/pkg/portfolio_margin_bg.wasm"]) {
       const r = await get(port, path);
       assert.equal(r.status, 200, path);
-      assert.equal(r.headers["content-security-policy"], CSP, path);
+      assert.equal(r.headers["content-security-policy"], HEADER_CSP, path);
+      assert.ok(HEADER_CSP.startsWith(CSP) && HEADER_CSP.endsWith("; frame-ancestors 'none'"), "the header adds frame-ancestors");
     }
     for (const path of ["/pkg/..%2f.git/config", "/pkg/%2e%2e/.git/config", "/pkg/../Cargo.toml", "/..%2fCargo.toml",
       "/%2e%2e/%2e%2e/etc/passwd", "/pkg/..%5c..%5cCargo.toml", "/pkg/%00", "/pkg/%E0%A4%A", "/src/lib.rs", "/pkg/../src/lib.rs",
