@@ -53,6 +53,9 @@ fn main() {
     v.visit::<report::types::Report>();
     // marginImpact, RiskSession.impact
     v.visit::<margin::session::Impact>();
+    // optimizeHedge (full build)
+    v.visit::<input::hedge::HedgeOptionsJson>();
+    v.visit::<margin::optimize::HedgePlan>();
     // parsePositions, listModels, defaultMarket, priceOption / impliedVol
     v.visit::<input::positions::Parsed>();
     v.visit::<margin::model::ModelInfo>();

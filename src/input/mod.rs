@@ -9,6 +9,8 @@ pub mod analysis;
 pub mod analysis;
 pub mod bookgen;
 pub mod csv;
+#[cfg(feature = "optimize")]
+pub mod hedge;
 pub mod instrument;
 pub mod json;
 pub mod limits;

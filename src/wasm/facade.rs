@@ -212,6 +212,28 @@ pub fn implied_vols(
         .map_err(|e| js_error(&e))
 }
 
+/// The margin-minimising trades over a set of instruments within a premium budget (issue 14):
+/// `options` is `{ pool?, candidates?, budget?, bounds? }` (docs/CONVENTIONS.md, "Hedge
+/// optimisation"); errors name their place under `hedge` (`hedge.candidates[2]`). In the full build.
+#[cfg(feature = "optimize")]
+#[wasm_bindgen(js_name = optimizeHedge, unchecked_return_type = "HedgePlan")]
+pub fn optimize_hedge(
+    #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HedgeOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let request = parse_request_js(&request)?;
+    let options = if options.is_undefined() || options.is_null() {
+        None
+    } else {
+        let text = to_json_text(&options, "the hedge options")?;
+        Some(
+            crate::input::json::parse_json_at(&text, "the hedge options", "hedge")
+                .map_err(|e| js_error(&e))?,
+        )
+    };
+    serialize(&crate::api::optimize_hedge(&request, options.as_ref()).map_err(|e| js_error(&e))?)
+}
+
 /// The package version.
 #[wasm_bindgen]
 pub fn version() -> String {
