@@ -123,7 +123,7 @@ pub fn implied_vols(
 
 /// The margin-minimising trades over a set of instruments within a premium budget (issue 14;
 /// docs/CONVENTIONS.md, "Hedge optimisation"): `options` is `{ pool?, candidates?, budget?, bounds? }`
-/// (JSON; `null` for every default), read strictly with paths under `hedge`. Full build only.
+/// (JSON; `null` for every default), read strictly with paths under `hedge`. Cargo feature `optimize`.
 #[cfg(feature = "optimize")]
 pub fn optimize_hedge(
     request: &Request,

@@ -197,7 +197,7 @@ pub fn price_options(
 
 /// Implied volatilities of many options from their discounted USD prices (linear), in one call:
 /// typed arrays in, one volatility per option out. Throws like `impliedVol` at the first option
-/// without one, with its index in the path (`price[3]`). In the full build.
+/// without one, with its index in the path (`price[3]`). In the hedge build (`portfolio-margin/hedge`).
 #[cfg(feature = "analysis")]
 #[wasm_bindgen(js_name = impliedVols)]
 pub fn implied_vols(
@@ -214,7 +214,7 @@ pub fn implied_vols(
 
 /// The margin-minimising trades over a set of instruments within a premium budget (issue 14):
 /// `options` is `{ pool?, candidates?, budget?, bounds? }` (docs/CONVENTIONS.md, "Hedge
-/// optimisation"); errors name their place under `hedge` (`hedge.candidates[2]`). In the full build.
+/// optimisation"); errors name their place under `hedge` (`hedge.candidates[2]`). In the hedge build (`portfolio-margin/hedge`).
 #[cfg(feature = "optimize")]
 #[wasm_bindgen(js_name = optimizeHedge, unchecked_return_type = "HedgePlan")]
 pub fn optimize_hedge(
