@@ -604,13 +604,13 @@ impl HedgeModel {
             let k = q[j] / c.lot;
             let nearest = k.round();
             if (k - nearest).abs() <= 1e-9 * nearest.abs().max(1.0) {
-                q[j] = nearest * c.lot;
+                q[j] = lots(nearest, c.lot);
             } else {
                 let lo = (c.min / c.lot).ceil();
                 let hi = (c.max / c.lot).floor();
-                let down = k.floor().clamp(lo, hi) * c.lot;
-                let up = k.ceil().clamp(lo, hi) * c.lot;
-                q[j] = nearest.clamp(lo, hi) * c.lot;
+                let down = lots(k.floor().clamp(lo, hi), c.lot);
+                let up = lots(k.ceil().clamp(lo, hi), c.lot);
+                q[j] = lots(nearest.clamp(lo, hi), c.lot);
                 fractional.push((j, down, up));
             }
         }
@@ -665,6 +665,20 @@ impl HedgeModel {
         }
         (q, "descent")
     }
+}
+
+/// `count` lots of `lot`, as the decimal a trader writes: a lot of 0.1 makes 1.4, not
+/// 1.4000000000000001 (a whole count times the lot's decimal digits, divided once).
+fn lots(count: f64, lot: f64) -> f64 {
+    let mut scale = 1.0;
+    for _ in 0..12 {
+        let digits = lot * scale;
+        if (digits - digits.round()).abs() <= 1e-9 * digits.abs().max(1.0) {
+            return count * digits.round() / scale;
+        }
+        scale *= 10.0;
+    }
+    count * lot
 }
 
 /// A row scaled so that its largest coefficient is 1, and the factor; None when all are 0.
