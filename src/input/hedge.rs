@@ -134,7 +134,7 @@ impl HedgeInput {
                 number(
                     "min",
                     read.min,
-                    min <= 0.0 && min >= -1e15,
+                    (-1e15..=0.0).contains(&min),
                     "min must be ≤ 0 (no trade is always allowed) and ≥ -1e15",
                 )?;
                 number(

@@ -531,7 +531,7 @@ impl HedgeModel {
                             let k = som_rate * self.to_pool * c.coin / sizes[j];
                             let w = lp.add_var(0.0, (0.0, f64::INFINITY));
                             let shift = -k * base[j] * sizes[j] / m0;
-                            lp.add_constraint(&[(w, 1.0), (*x, k)], ComparisonOp::Ge, shift);
+                            lp.add_constraint([(w, 1.0), (*x, k)], ComparisonOp::Ge, shift);
                             second.push((w, -1.0));
                         }
                     }
