@@ -56,6 +56,9 @@ fn main() {
     // compareModels
     v.visit::<report::compare::Comparison>();
     v.visit::<input::model::ModelInput>();
+    // optimizeHedge (full build)
+    v.visit::<input::hedge::HedgeOptionsJson>();
+    v.visit::<margin::optimize::HedgePlan>();
     // parsePositions, listModels, defaultMarket, priceOption / impliedVol
     v.visit::<input::positions::Parsed>();
     v.visit::<margin::model::ModelInfo>();

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 log() { printf '[build] %s\n' "$*" >&2; }
 
-# Two WebAssembly builds of the same core (docs/ARCHITECTURE.md): the margin path (pkg/, without the
-# cargo feature `analysis`) and the full build with VaR/ES, stress and payoff (pkg/full/).
+# Three WebAssembly builds of the same core (docs/ARCHITECTURE.md): the margin path (pkg/, without the
+# cargo features `analysis` and `optimize`), the full build with VaR/ES, stress and payoff (pkg/full/),
+# and the margin path with the hedge optimiser (pkg/hedge/, `optimizeHedge`).
 build_wasm() { # out-dir, extra cargo args…
   local out=$1; shift
   log "wasm-pack build --release --target web --out-dir $out $*"
@@ -35,7 +36,9 @@ log "generating TypeScript types from the Rust types"
 mkdir -p pkg
 cargo run --quiet --features typescript --example gen_types > pkg/types.d.ts.tmp
 build_wasm pkg --no-default-features
-build_wasm pkg/full
+build_wasm pkg/full --no-default-features --features analysis
+# the margin path plus the hedge optimiser (cargo feature `optimize`, issue 14), loaded on demand
+build_wasm pkg/hedge --no-default-features --features optimize
 if [ "${1:-}" = "--bench" ]; then build_wasm pkg/bench --no-default-features --features bench-kernel; fi
 rm pkg/types.d.ts.tmp
 # the package manifest (wasm-pack --no-pack leaves it to us: one source of truth, package.pkg.json)
@@ -43,7 +46,7 @@ cp scripts/package.pkg.json pkg/package.json
 # the worker helper ships beside the module
 cp js/*.js js/*.d.ts pkg/
 cp README.md pkg/README.md 2>/dev/null || true
-for w in pkg/portfolio_margin_bg.wasm pkg/full/portfolio_margin_bg.wasm; do
+for w in pkg/portfolio_margin_bg.wasm pkg/full/portfolio_margin_bg.wasm pkg/hedge/portfolio_margin_bg.wasm; do
   log "$w: $(stat -c %s "$w") bytes, $(gzip -9c "$w" | wc -c) gzipped"
 done
 

@@ -169,6 +169,29 @@ pub fn market_from_deribit(json: &str) -> Result<crate::input::deribit::DeribitM
     crate::input::deribit::market_from_deribit_json(json)
 }
 
+/// The margin-minimising trades over a set of instruments within a premium budget (issue 14;
+/// docs/CONVENTIONS.md, "Hedge optimisation"): `options` is `{ pool?, candidates?, budget?, bounds? }`
+/// (JSON; `null` for every default), read strictly with paths under `hedge`. Cargo feature `optimize`.
+#[cfg(feature = "optimize")]
+pub fn optimize_hedge(
+    request: &Request,
+    options: Option<&serde_json::Value>,
+) -> Result<crate::margin::optimize::HedgePlan> {
+    let input = crate::input::hedge::HedgeInput::from_json(options)?;
+    let session = Session::new(request)?;
+    crate::margin::optimize::optimize_hedge(&session, request.market.as_ref(), &input)
+}
+
+/// [`optimize_hedge`] of one JSON text: the request with the options under an extra key `hedge`
+/// (what `portfolio-margin hedge` reads).
+#[cfg(feature = "optimize")]
+pub fn optimize_hedge_json(json: &str) -> Result<crate::margin::optimize::HedgePlan> {
+    let mut value = crate::input::json::parse_json(json, "the request")?;
+    let options = value.as_object_mut().and_then(|o| o.remove("hedge"));
+    let request = Request::from_json(&value)?;
+    optimize_hedge(&request, options.as_ref())
+}
+
 /// The core entry for callers holding JSON text (the CLI and the wasm facade).
 pub fn report_json(json: &str) -> Result<String> {
     to_json(&report(&parse_request(json)?)?)

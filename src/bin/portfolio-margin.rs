@@ -17,6 +17,9 @@ const USAGE: &str = "usage: portfolio-margin report [--progress] [FILE|-]
        portfolio-margin market-from-deribit [FILE|-]
                                                 a market (the request's `market`) from Deribit's public
                                                 get_book_summary_by_currency response JSON
+       portfolio-margin hedge [FILE|-]          the margin-minimising trades (full build): the request JSON
+                                                with an optional key \"hedge\": { pool, candidates, budget,
+                                                bounds }, the plan JSON on stdout
        portfolio-margin models                  list the margin model presets (JSON)
        portfolio-margin sample [--generated N]  print a sample request (embedded market and portfolio,
                                                 or a generated N-position BTC/ETH book)
@@ -40,6 +43,8 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
+        #[cfg(feature = "optimize")]
+        Some("hedge") => hedge(arg(1).unwrap_or("-")),
         Some("models") => print_json(api::to_json_pretty(&api::list_models())),
         Some("sample") => sample(arg(1), arg(2)),
         #[cfg(not(target_arch = "wasm32"))]
@@ -103,6 +108,17 @@ fn report(source: &str, progress: bool) -> ExitCode {
     };
     let report = api::parse_request(&text).and_then(|r| api::report_with_progress(&r, &mut tell));
     print_json(report.and_then(|r| api::to_json(&r)))
+}
+
+/// `hedge`: the request with its `hedge` options in, the hedge plan out.
+#[cfg(feature = "optimize")]
+fn hedge(source: &str) -> ExitCode {
+    match read_source(source) {
+        Ok(text) => {
+            print_json(api::optimize_hedge_json(&text).and_then(|p| api::to_json_pretty(&p)))
+        }
+        Err(code) => code,
+    }
 }
 
 /// `report --lines`: a batch of requests, one JSON text per line, each answered on its own line (a

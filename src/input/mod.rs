@@ -11,6 +11,8 @@ pub mod bookgen;
 pub mod csv;
 #[cfg(feature = "analysis")]
 pub mod deribit;
+#[cfg(feature = "optimize")]
+pub mod hedge;
 pub mod instrument;
 pub mod json;
 pub mod limits;

@@ -168,7 +168,7 @@ impl HedgeProblem {
 }
 
 /// Minimum of a convex function on [a, b] to machine precision.
-fn golden_section(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64) -> (f64, f64) {
+pub fn golden_section(mut f: impl FnMut(f64) -> f64, mut a: f64, mut b: f64) -> (f64, f64) {
     const INV_PHI: f64 = 0.618_033_988_749_894_9;
     let mut c = b - INV_PHI * (b - a);
     let mut d = a + INV_PHI * (b - a);

@@ -10,6 +10,8 @@ pub mod grid;
 pub mod hedge;
 pub mod layout;
 pub mod model;
+#[cfg(feature = "optimize")]
+pub mod optimize;
 pub mod params;
 pub mod risk_matrix;
 pub mod session;

@@ -197,7 +197,7 @@ pub fn price_options(
 
 /// Implied volatilities of many options from their discounted USD prices (linear), in one call:
 /// typed arrays in, one volatility per option out. Throws like `impliedVol` at the first option
-/// without one, with its index in the path (`price[3]`). In the full build.
+/// without one, with its index in the path (`price[3]`). In the hedge build (`portfolio-margin/hedge`).
 #[cfg(feature = "analysis")]
 #[wasm_bindgen(js_name = impliedVols)]
 pub fn implied_vols(
@@ -226,6 +226,28 @@ pub fn market_from_deribit(
         None => to_json_text(&summaries, "the Deribit response")?,
     };
     serialize(&crate::api::market_from_deribit(&text).map_err(|e| js_error(&e))?)
+}
+
+/// The margin-minimising trades over a set of instruments within a premium budget (issue 14):
+/// `options` is `{ pool?, candidates?, budget?, bounds? }` (docs/CONVENTIONS.md, "Hedge
+/// optimisation"); errors name their place under `hedge` (`hedge.candidates[2]`). In the hedge build (`portfolio-margin/hedge`).
+#[cfg(feature = "optimize")]
+#[wasm_bindgen(js_name = optimizeHedge, unchecked_return_type = "HedgePlan")]
+pub fn optimize_hedge(
+    #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HedgeOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let request = parse_request_js(&request)?;
+    let options = if options.is_undefined() || options.is_null() {
+        None
+    } else {
+        let text = to_json_text(&options, "the hedge options")?;
+        Some(
+            crate::input::json::parse_json_at(&text, "the hedge options", "hedge")
+                .map_err(|e| js_error(&e))?,
+        )
+    };
+    serialize(&crate::api::optimize_hedge(&request, options.as_ref()).map_err(|e| js_error(&e))?)
 }
 
 /// The package version.

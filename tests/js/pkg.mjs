@@ -3,12 +3,16 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import * as pm from "../../pkg/portfolio_margin.js";
 
 import * as full from "../../pkg/full/portfolio_margin.js";
+import * as hedge from "../../pkg/hedge/portfolio_margin.js";
 
 pm.initSync({ module: readFileSync(new URL("../../pkg/portfolio_margin_bg.wasm", import.meta.url)) });
 full.initSync({ module: readFileSync(new URL("../../pkg/full/portfolio_margin_bg.wasm", import.meta.url)) });
+hedge.initSync({ module: readFileSync(new URL("../../pkg/hedge/portfolio_margin_bg.wasm", import.meta.url)) });
 export default pm;
 /** The full build (pkg/full/): the margin path plus VaR/ES, stress and payoff. */
 export { full };
+/** The hedge build (pkg/hedge/): the margin path plus `optimizeHedge`. */
+export { hedge };
 
 const root = new URL("../../", import.meta.url);
 export const readJson = (rel) => JSON.parse(readFileSync(new URL(rel, root), "utf8"));
