@@ -893,6 +893,7 @@ pub fn optimize_hedge(
             iv: None,
             entry: None,
             line: None,
+            venue: None,
         };
         let mut warnings = Vec::new();
         let p = value_positions(std::slice::from_ref(&leg), &session.market, &mut warnings)
@@ -1180,6 +1181,7 @@ pub fn trades_as_positions(candidates: &[Instrument], q: &[f64]) -> Vec<Position
             iv: None,
             entry: None,
             line: None,
+            venue: None,
         })
         .collect()
 }
