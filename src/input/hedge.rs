@@ -78,9 +78,12 @@ impl HedgeInput {
                 for (i, item) in items.iter().enumerate() {
                     let here = format!("hedge.candidates[{i}]");
                     let name = as_str(item, &here)?;
-                    let inst = Instrument::parse(name).map_err(|issue| {
-                        Error::at_path(issue.code, &here, format!("{here}: {}", issue.message))
-                    })?;
+                    // a venue's name too (`BTC-USDT-SWAP`): the instrument, not its contract size
+                    let inst = crate::input::venue::parse_name(name, None)
+                        .map(|n| n.instrument)
+                        .map_err(|issue| {
+                            Error::at_path(issue.code, &here, format!("{here}: {}", issue.message))
+                        })?;
                     if inst.kind == crate::input::instrument::Kind::Spot {
                         return Err(bad(
                             here.clone(),
@@ -150,8 +153,8 @@ impl HedgeInput {
                     (0.0..=1e9).contains(&lot),
                     "lot must be 0 (any quantity) or a positive contract size",
                 )?;
-                let key = Instrument::parse(name)
-                    .map(|i| i.name)
+                let key = crate::input::venue::parse_name(name, None)
+                    .map(|n| n.instrument.name)
                     .unwrap_or_else(|_| name.clone());
                 bounds.insert(key, read);
             }

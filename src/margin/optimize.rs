@@ -738,7 +738,11 @@ pub fn default_candidates(
     session: &Session,
     market: &MarketInput,
 ) -> Vec<Instrument> {
-    let quote = (pool.settlement == Settlement::Linear).then_some(pool.currency.as_str());
+    // a USD risk unit (okx-pm, bybit-pm) holds every settlement: its candidates are USDT-linear
+    let quote = match pool.currency.as_str() {
+        "USD" => Some("USDT"),
+        c => (pool.settlement == Settlement::Linear).then_some(c),
+    };
     let prefix = match quote {
         Some(q) => format!("{}_{q}", pool.underlying),
         None => pool.underlying.clone(),
@@ -808,7 +812,13 @@ fn pool_to_hedge<'a>(session: &'a Session, input: &HedgeInput) -> Result<&'a Poo
         return by_name(name, "hedge.pool");
     }
     if let Some(first) = input.candidates.as_ref().and_then(|c| c.first()) {
-        return by_name(&first.pool(), "hedge.candidates[0]");
+        // a risk unit per underlying (okx-pm, bybit-pm) holds every settlement of its coin
+        let pool = if session.model.is_unit_per_underlying() {
+            first.underlying.clone()
+        } else {
+            first.pool()
+        };
+        return by_name(&pool, "hedge.candidates[0]");
     }
     book.pools
         .iter()
@@ -838,6 +848,22 @@ pub fn optimize_hedge(
         ));
     }
     let pool = pool_to_hedge(session, input)?;
+    // the venue terms of okx-pm and bybit-pm (basis risk, the tiered minimum charge, the additive
+    // contingencies) are not in the LP: refused rather than optimised against part of the model
+    if let PoolLayout::Grid(g) = &pool.layout {
+        let p = &g.params;
+        if p.basis_risk.is_some()
+            || p.minimum_charge.is_some()
+            || p.short_option_charge > 0.0
+            || p.delta_one_charge > 0.0
+        {
+            return Err(Error::at_path(
+                ErrorCode::BadModel,
+                "model",
+                "the hedge optimisation does not model basis risk, a minimum charge or additive contingencies (okx-pm's MR4 and MR7, bybit-pm's contingencies) yet: use deribit-pm, span or a custom grid without them",
+            ));
+        }
+    }
     if matches!(pool.layout, PoolLayout::Standard) {
         return Err(Error::at_path(
             ErrorCode::BadModel,
