@@ -6,11 +6,12 @@
 // Worker with the package's full build: a Monte Carlo run takes tenths of a second to seconds.
 import init, { computeReport, defaultMarket, samplePositions, listModels, version, RiskSession } from "/pkg/portfolio_margin.js";
 import { createRiskWorker } from "/pkg/worker-client.js";
-import { $, h, clear } from "./dom.js";
+import { $, h, append, clear } from "./dom.js";
 import { DASH, NBSP, TINY, amount, fmtFix2, fmtPct1, isUsdLike, money, move, sig, usd } from "./format.js";
 import { createRiskPanel } from "./risk.js";
 import { createInputs } from "./inputs.js";
-import { renderAccount, renderMethod, renderOrderImpact, attachCellDetail, worstInWords } from "./views.js";
+import { renderAccount, renderMethod, renderOrderImpact, attachCellDetail, worstInWords, crossBlock } from "./views.js";
+import { createComparePanel } from "./compare.js";
 
 const app = $("app");
 const textarea = $("positions");
@@ -109,6 +110,11 @@ function applyState(state) {
 let lastGood = null;
 let revision = 0;
 let risk = null; // the Risk section (risk.js): runs in a worker whenever the book changes
+let compare = null; // "Compare models" (compare.js): compareModels in a worker, on request
+/** The full build in a worker of its own for the page's tools (the Deribit import, compareModels),
+ * started on first use. */
+let toolsWorker = null;
+const tools = () => (toolsWorker ??= createRiskWorker());
 let frame = 0;
 
 function schedule() {
@@ -181,12 +187,14 @@ function show(request, text, report, error, t0) {
     app.classList.remove("stale");
     app.dataset.result = "ok";
     risk?.setBook(riskBase(request));
+    compare?.setRequest(compareBase(request));
   } else {
     renderIssues(error);
     renderWarnings([]);
     app.classList.toggle("stale", lastGood !== null);
     app.dataset.result = "error";
     risk?.setBook(null);
+    compare?.setRequest(null);
   }
   renderGutter(text, report ? [] : issuesOf(error), report?.warnings ?? []);
   inputs?.markPath(error?.path ?? null);
@@ -204,6 +212,12 @@ function riskBase(request) {
   if (request.market) base.market = request.market;
   if (request.account) base.account = request.account;
   return base;
+}
+
+/** What compareModels values: the same book, market and collateral, under every preset (the page's
+ * model is not sent: the comparison runs them all). */
+function compareBase(request) {
+  return riskBase(request);
 }
 
 // ───────────────────────────── model parameters (overrides of the preset) ─────────────────────────────
@@ -408,7 +422,8 @@ function renderSummary(report) {
   const saving = total.saving ?? (total.standardInitial - total.initial);
   const savingPct = total.standardInitial > 0 ? (saving / total.standardInitial) * 100 : null;
   clear(box);
-  box.append(
+  // dom.js's append skips null parts (the cross block, the hedges); Element.append would print "null"
+  append(box, [
     h("div", { class: "tiles" },
       tile("Initial margin", money(total.initial), `model ${modelName}`, "primary", "total-initial-usd", total.initial),
       tile("Maintenance margin", money(total.maintenance), `${fmtPct1.format(total.initial > 0 ? (total.maintenance / total.initial) * 100 : 0)}${NBSP}% of initial`, null, "total-maintenance-usd", total.maintenance),
@@ -416,12 +431,13 @@ function renderSummary(report) {
       tile("Saving vs standard", money(saving),
         isStandard ? "standard model selected" : savingPct === null ? "no standard margin"
           : `${fmtPct1.format(savingPct)}${NBSP}% of standard initial`, saving > TINY ? "good" : saving < -TINY ? "bad" : null)),
+    crossBlock(report),
     h("p", { class: "meta" },
       "Market ", h("strong", {}, asOfText(report.asOf)), " · ",
       h("span", { title: report.market?.description ?? "" }, SOURCE_LABEL[report.market?.source] ?? String(report.market?.source ?? DASH)),
       " · index ",
       Object.entries(report.market?.index ?? {}).map(([u, px], i) => [i ? ", " : "", `${u} ${usd(px)}`])),
-    hedgeSummary(report));
+    hedgeSummary(report)]);
   $("market-line").textContent = `all figures in USD unless a currency is shown`;
 }
 
@@ -796,16 +812,16 @@ async function main() {
     modelSelect.append(h("option", { value: m.name, title: m.description ?? "" }, `${m.name} (${kind})`));
   }
   modelSelect.disabled = false;
-  // a Deribit import runs the package's full build in a worker of its own, started on first use
-  let importWorker = null;
+  // a Deribit import runs the package's full build in the tools worker
   inputs = createInputs({
     defaultMarket,
-    importMarket: (text) => (importWorker ??= createRiskWorker()).marketFromDeribit(text),
+    importMarket: (text) => tools().marketFromDeribit(text),
     onChange: () => { scheduleSave(); schedule(); },
   });
   applyState(takeHash() ?? readStored());
   save();
   risk = createRiskPanel();
+  compare = createComparePanel({ compare: (request, { signal }) => tools().call("compareModels", [request, null, null], { signal }) });
 
   textarea.addEventListener("input", () => { scheduleSave(); schedule(); });
   let orderFrame = 0;

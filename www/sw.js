@@ -4,7 +4,7 @@
 const CACHE = "portfolio-margin-v1";
 /** The files the page and its worker need, kept at install; the page adds what it actually loaded
  * (the package's snippets have hashed names) by a message once it is running. */
-const CORE = ["./", "./index.html", "./style.css", "./app.js", "./dom.js", "./format.js", "./risk.js", "./chart.js", "./inputs.js", "./views.js",
+const CORE = ["./", "./index.html", "./style.css", "./app.js", "./dom.js", "./format.js", "./risk.js", "./chart.js", "./inputs.js", "./views.js", "./compare.js",
   "./pkg/portfolio_margin.js", "./pkg/portfolio_margin_bg.wasm", "./pkg/worker-client.js", "./pkg/worker.js", "./pkg/market-edit.js",
   "./pkg/full/portfolio_margin.js", "./pkg/full/portfolio_margin_bg.wasm"];
 

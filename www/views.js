@@ -202,3 +202,40 @@ export function worstInWords(p) {
   return `Worst case: ${what} — the pool loses ${amount(p.worstCase, ccy)} ${ccy}, the largest loss of all its scenarios, so it is the margin's main part.`;
 }
 
+
+// ───────────────────────────── cross margin (one USD account) ─────────────────────────────
+
+/** Cross mode's account figures (`report.margin.cross`): initial, maintenance, worst case and its
+ * joint worst cell (each underlying's move, each currency's P&L there), roll and delta shock. Null
+ * when the report has none (segregated mode). */
+export function crossBlock(report) {
+  const c = report.margin?.cross;
+  if (!c) return null;
+  const ws = c.worstScenario ?? {};
+  // the cell's vol state: the label of its row in the pools' matrices (the same grid in every pool)
+  const volStates = (report.margin?.pools ?? []).find((p) => p.riskMatrix)?.riskMatrix.volStates ?? [];
+  const where = ws.table === "extended" ? "extended table (vol up)"
+    : ws.table === "standard" ? (VOL_LABEL[volStates[ws.row]] ?? volStates[ws.row] ?? `row ${ws.row + 1}`) : String(ws.table ?? DASH);
+  const moves = Object.entries(ws.priceMoves ?? {});
+  const pnl = Object.entries(ws.pnlByCurrency ?? {});
+  const cell = (x) => h("td", { class: typeof x === "number" && x < -TINY ? "neg" : null, "data-value": x }, money(x));
+  return h("div", { class: "cross", id: "cross", "data-testid": "cross" },
+    h("h3", {}, "Cross margin: one USD account"),
+    h("dl", { class: "figures cross-figures" },
+      fig("Initial", money(c.initial), null, "cross-initial-usd", c.initial),
+      fig("Maintenance", money(c.maintenance), null, "cross-maintenance-usd", c.maintenance),
+      fig("Worst case", money(c.worstCase), "joint, all pools", "cross-worst-usd", c.worstCase),
+      fig("Roll shock", money(c.rollShock), null, "cross-roll-usd", c.rollShock),
+      fig("Delta shock", money(c.deltaShock), null, "cross-delta-usd", c.deltaShock)),
+    h("p", { class: "note" }, "The worst joint scenario: every underlying moves at once, ", h("strong", {}, where), "."),
+    h("div", { class: "cross-tables" },
+      h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Moves of the worst joint scenario (scrolls sideways)" },
+        h("table", { class: "num-table", id: "cross-moves" },
+          h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "text" }, "Underlying"), h("th", { scope: "col" }, "Move", h("span", { class: "unit" }, "index and forwards")))),
+          h("tbody", {}, moves.map(([u, m]) => h("tr", { "data-underlying": u }, h("th", { scope: "row", class: "text" }, u),
+            h("td", { "data-value": m }, move(m))))))),
+      h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "P&L per currency in the worst joint scenario (scrolls sideways)" },
+        h("table", { class: "num-table", id: "cross-pnl" },
+          h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "text" }, "Currency"), h("th", { scope: "col" }, "P&L there", h("span", { class: "unit" }, "USD, after the haircut")))),
+          h("tbody", {}, pnl.map(([ccy, x]) => h("tr", { "data-currency": ccy }, h("th", { scope: "row", class: "text" }, ccy), cell(x))))))));
+}
