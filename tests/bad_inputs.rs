@@ -3,6 +3,7 @@
 //! same file runs through the JS package in `tests/js/bad-inputs.test.mjs`, which also compares
 //! the package's outcome with the native CLI's, case by case.
 
+mod common;
 use portfolio_margin::api;
 use serde_json::{json, Value};
 
@@ -134,20 +135,10 @@ fn every_case_of_the_corpus_has_its_outcome() {
 /// first bad byte (not an undocumented `IO` error without issues); an unreadable file is `IO`.
 #[test]
 fn the_cli_reports_invalid_utf8_with_its_place() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let run = |input: &[u8], args: &[&str]| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_portfolio-margin"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(2));
-        serde_json::from_slice::<Value>(&out.stderr).unwrap()
+        let (code, _, err) = common::run_cli(args, input);
+        assert_eq!(code, 2);
+        serde_json::from_slice::<Value>(&err).unwrap()
     };
     let e = run(
         b"{\"positions\":\n\"BTC-PERPETUAL 1 \xff\"}",

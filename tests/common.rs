@@ -98,3 +98,20 @@ pub fn proptest_config() -> ProptestConfig {
 pub fn log_uniform(lo: f64, hi: f64) -> impl Strategy<Value = f64> {
     (lo.ln()..=hi.ln()).prop_map(f64::exp)
 }
+
+/// Run the native CLI with `args` and `stdin`: (exit code, stdout, stderr).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run_cli(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, Vec<u8>) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portfolio-margin"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), out.stdout, out.stderr)
+}

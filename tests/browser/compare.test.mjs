@@ -12,60 +12,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
-import * as pm from "../../pkg/portfolio_margin.js";
-import * as full from "../../pkg/full/portfolio_margin.js";
+import { pm, full, root, browser, openPage as open, errorsOf, revision, recomputed, setBook, valueOf, closeRel } from "./harness.mjs";
 
-pm.initSync({ module: readFileSync(new URL("../../pkg/portfolio_margin_bg.wasm", import.meta.url)) });
-full.initSync({ module: readFileSync(new URL("../../pkg/full/portfolio_margin_bg.wasm", import.meta.url)) });
-
-const root = new URL("../../", import.meta.url);
-let server;
-let origin;
-let context;
-let profile;
-
-before(async () => {
-  server = await startServer(0, "127.0.0.1");
-  origin = `http://127.0.0.1:${server.address().port}`;
-  profile = mkdtempSync(join(tmpdir(), "pm-compare-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-  mkdirSync(new URL("tmp/", root), { recursive: true });
-});
-after(async () => {
-  await context?.close();
-  await new Promise((ok) => (server ? server.close(ok) : ok()));
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
-
-async function openPage({ viewport } = {}) {
-  const page = await context.newPage();
-  await page.addInitScript(() => {
-    if (!sessionStorage.getItem("pm-test-tab")) { localStorage.clear(); sessionStorage.setItem("pm-test-tab", "1"); }
-  });
-  if (viewport) await page.setViewportSize(viewport);
-  const problems = [];
-  page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${origin}/`);
-  await page.waitForSelector('#app[data-state="ready"]', { timeout: 20000 });
-  return { page, problems };
-}
-const revision = (page) => page.$eval("#app", (el) => Number(el.dataset.revision));
-async function recomputed(page, r0) {
-  await page.waitForFunction((r) => Number(document.getElementById("app").dataset.revision) > r, r0);
-  await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
-}
-async function setBook(page, text) {
-  const r0 = await revision(page);
-  await page.fill("#positions", text);
-  await recomputed(page, r0);
-}
+const b = browser("compare", { width: 1440, height: 900 });
+const requests = b.requests;
+const openPage = (o = {}) => open(b, o);
 /** Click "Compare models" and wait for that run's figures. */
 async function runCompare(page) {
   const before = Number(await page.getAttribute("#compare", "data-run") ?? 0);
@@ -81,8 +32,6 @@ async function setCross(page, on) {
   if (on) await page.check('[data-testid="model-cross"]'); else await page.uncheck('[data-testid="model-cross"]');
   await recomputed(page, r0);
 }
-const valueOf = async (page, id) => Number(await page.getAttribute(`[data-testid="${id}"]`, "data-value"));
-const closeRel = (a, b, rel = 1e-9) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(b));
 const VENUE_BOOK = `${pm.samplePositions()}\nBTC-USDT-SWAP 20\nBTCUSDT 0.5`;
 
 describe("compare models", () => {
@@ -113,7 +62,7 @@ describe("compare models", () => {
         await recomputed(page, r0);
         assert.ok(closeRel(await valueOf(page, "total-initial-usd"), await valueOf(page, `compare-initial-${name}`)), `${name}: picker vs compare`);
       }
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -145,7 +94,7 @@ describe("compare models", () => {
         assert.ok(closeRel(await valueOf(page, `one-account-initial-${id}`), o.initialUsd), `${o.model} initial`);
         assert.ok(closeRel(await valueOf(page, `one-account-saving-${id}`), o.savingUsd), `${o.model} saving`);
       }
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -173,7 +122,7 @@ describe("cross mode", () => {
       assert.doesNotMatch(await page.textContent("#summary"), /null|undefined|NaN/);
       await setCross(page, false);
       assert.equal(await page.$('[data-testid="cross-initial-usd"]'), null, "back to segregated");
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -215,7 +164,7 @@ describe("compare screens", () => {
         // the two sections alone, at full size, for a closer look
         await page.locator("#compare").screenshot({ path: fileURLToPath(new URL(`tmp/compare-${name}-section.png`, root)) });
         await page.locator("#cross").screenshot({ path: fileURLToPath(new URL(`tmp/cross-${name}-section.png`, root)) });
-        assert.deepEqual(problems, []);
+        assert.deepEqual(errorsOf(problems), []);
       } finally {
         await page.close();
       }

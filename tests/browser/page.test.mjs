@@ -12,71 +12,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
-import * as pm from "../../pkg/portfolio_margin.js";
-import * as full from "../../pkg/full/portfolio_margin.js";
+import { pm, full, root, browser, openPage as open, revision, recomputed } from "./harness.mjs";
 
-// the same packages the page loads (the margin path on its main thread, the full build in its worker), in node
-pm.initSync({ module: readFileSync(new URL("../../pkg/portfolio_margin_bg.wasm", import.meta.url)) });
-full.initSync({ module: readFileSync(new URL("../../pkg/full/portfolio_margin_bg.wasm", import.meta.url)) });
-
-const root = new URL("../../", import.meta.url);
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const SCREENSHOT = new URL("tmp/page.png", root);
 
-let server;
-let origin;
-let context;
-let profile;
+const b = browser("browser");
 /** Every request any page of the context made, for the no-other-host check. */
-const requests = [];
-
-before(async () => {
-  server = await startServer(0, "127.0.0.1");
-  origin = `http://127.0.0.1:${server.address().port}`;
-  profile = mkdtempSync(join(tmpdir(), "pm-browser-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-  context.on("request", (r) => requests.push(r.url()));
-});
-
-after(async () => {
-  await context?.close();
-  await new Promise((ok) => (server ? server.close(ok) : ok()));
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
-
+const requests = b.requests;
 /** A fresh page that records console errors, page errors, failed requests and dialogs. */
-async function openPage(hash = "", { viewport } = {}) {
-  const page = await context.newPage();
-  // each test starts from the sample: the book a previous test left in localStorage is cleared once
-  // per tab (sessionStorage survives a reload, so a reload still finds the stored book)
-  await page.addInitScript(() => {
-    if (!sessionStorage.getItem("pm-test-tab")) { localStorage.clear(); sessionStorage.setItem("pm-test-tab", "1"); }
-  });
-  if (viewport) await page.setViewportSize(viewport);
-  const problems = { console: [], pageErrors: [], failed: [], dialogs: [] };
-  page.on("console", (m) => { if (m.type() === "error") problems.console.push(m.text()); });
-  page.on("pageerror", (e) => problems.pageErrors.push(e.message));
-  page.on("requestfailed", (r) => problems.failed.push(`${r.url()}: ${r.failure()?.errorText}`));
-  page.on("response", (r) => { if (r.status() >= 400) problems.failed.push(`${r.url()}: HTTP ${r.status()}`); });
-  page.on("dialog", async (d) => { problems.dialogs.push(`${d.type()}: ${d.message()}`); await d.dismiss(); });
-  await page.goto(`${origin}/${hash}`);
-  await page.waitForSelector('#app[data-state="ready"]', { timeout: 15000 });
-  return { page, problems };
-}
-
-const revision = (page) => page.$eval("#app", (el) => Number(el.dataset.revision));
-/** Wait until the page has recomputed after `revisionBefore` and settled (no frame pending). */
-async function recomputed(page, revisionBefore) {
-  await page.waitForFunction((r) => Number(document.getElementById("app").dataset.revision) > r, revisionBefore);
-  // one more frame: a coalesced recompute of the last keystroke may still be queued
-  await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
-}
+const openPage = (hash = "", { viewport } = {}) => open(b, { hash, viewport, timeout: 15000 });
 /** Replace the positions with `text`, typed key by key as a person would. */
 async function typeText(page, text) {
   const r0 = await revision(page);
@@ -275,7 +220,7 @@ describe("the page", () => {
       assert.equal(await page.getAttribute("#summary", "data-initial-usd"), initial);
 
       // "Copy link": the book travels in the fragment; opening the link loads it, then clears the bar
-      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+      await b.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: b.origin });
       await page.click("#copy-link");
       await page.waitForFunction(() => document.getElementById("status").textContent.length > 0);
       const link = await page.evaluate(async () => {
@@ -284,7 +229,7 @@ describe("the page", () => {
       const params = new URLSearchParams(new URL(link).hash.slice(1));
       assert.equal(params.get("positions"), text);
       assert.equal(params.get("model"), "deribit-standard");
-      const other = await context.newPage();
+      const other = await b.context.newPage();
       await other.addInitScript(() => localStorage.clear());
       await other.goto(link);
       await other.waitForSelector('#app[data-state="ready"]');
@@ -341,11 +286,11 @@ describe("the page", () => {
       await page.close();
     }
     assert.ok(requests.length > 0);
-    const elsewhere = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("data:"));
+    const elsewhere = requests.filter((u) => !u.startsWith(b.origin + "/") && !u.startsWith("data:"));
     assert.deepEqual(elsewhere, [], "requests to other hosts");
     for (const path of ["/", "/app.js", "/risk.js", "/style.css", "/pkg/portfolio_margin.js", "/pkg/portfolio_margin_bg.wasm",
       "/pkg/worker-client.js", "/pkg/worker.js", "/pkg/full/portfolio_margin.js", "/pkg/full/portfolio_margin_bg.wasm"]) {
-      assert.ok(requests.includes(origin + path), `requested ${path}`);
+      assert.ok(requests.includes(b.origin + path), `requested ${path}`);
     }
   });
 });
@@ -468,11 +413,11 @@ describe("the Risk section", () => {
       // the worker does the work: the main thread never instantiates the full build (it fetches only the
       // margin path's WebAssembly; Chromium lists a module worker's script imports under the page)
       const mainWasm = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.endsWith(".wasm")));
-      assert.deepEqual(mainWasm, [`${origin}/pkg/portfolio_margin_bg.wasm`], "the main thread's WebAssembly");
-      const worker = page.workers().find((w) => w.url() === `${origin}/pkg/worker.js`);
+      assert.deepEqual(mainWasm, [`${b.origin}/pkg/portfolio_margin_bg.wasm`], "the main thread's WebAssembly");
+      const worker = page.workers().find((w) => w.url() === `${b.origin}/pkg/worker.js`);
       assert.ok(worker, `a worker runs /pkg/worker.js (${page.workers().map((w) => w.url())})`);
       const workerResources = await worker.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
-      assert.ok(workerResources.includes(`${origin}/pkg/full/portfolio_margin_bg.wasm`), workerResources.join(" "));
+      assert.ok(workerResources.includes(`${b.origin}/pkg/full/portfolio_margin_bg.wasm`), workerResources.join(" "));
 
       // the settings are keyboard reachable, in order; Cancel is disabled when nothing runs
       assert.equal(await page.isDisabled("#risk-cancel"), true);
@@ -641,7 +586,7 @@ describe("the Risk section", () => {
       const before = await shownRun(page);
       const varBefore = await figure(page, "var");
       const running = await startHeavyRun(page);
-      const worker = page.workers().find((w) => w.url() === `${origin}/pkg/worker.js`);
+      const worker = page.workers().find((w) => w.url() === `${b.origin}/pkg/worker.js`);
       assert.ok(worker, "the risk worker");
       const stopped = new Promise((ok) => worker.once("close", ok));
       assert.equal(await page.isEnabled("#risk-cancel"), true);

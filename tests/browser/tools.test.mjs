@@ -13,73 +13,19 @@ import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
-import * as pm from "../../pkg/portfolio_margin.js";
-import * as full from "../../pkg/full/portfolio_margin.js";
+import { pm, full, root, browser, openPage as open, errorsOf, revision, recomputed, setBook, valueOf, closeRel } from "./harness.mjs";
 
-pm.initSync({ module: readFileSync(new URL("../../pkg/portfolio_margin_bg.wasm", import.meta.url)) });
-full.initSync({ module: readFileSync(new URL("../../pkg/full/portfolio_margin_bg.wasm", import.meta.url)) });
-
-const root = new URL("../../", import.meta.url);
 const FIXTURE = readFileSync(new URL("../fixtures/deribit-book-summary-btc.json", import.meta.url), "utf8");
 const FIXTURE_ETH = readFileSync(new URL("../fixtures/deribit-book-summary-eth.json", import.meta.url), "utf8");
-let server;
-let origin;
-let context;
-let profile;
-const requests = [];
-
-before(async () => {
-  server = await startServer(0, "127.0.0.1");
-  origin = `http://127.0.0.1:${server.address().port}`;
-  profile = mkdtempSync(join(tmpdir(), "pm-tools-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-  context.on("request", (r) => requests.push(r.url()));
-  mkdirSync(new URL("tmp/", root), { recursive: true });
-});
-after(async () => {
-  await context?.close();
-  await new Promise((ok) => (server ? server.close(ok) : ok()));
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
-
-async function openPage({ viewport, colorScheme } = {}) {
-  const page = await context.newPage();
-  await page.addInitScript(() => {
-    if (!sessionStorage.getItem("pm-test-tab")) { localStorage.clear(); sessionStorage.setItem("pm-test-tab", "1"); }
-  });
-  if (viewport) await page.setViewportSize(viewport);
-  if (colorScheme) await page.emulateMedia({ colorScheme });
-  const problems = [];
-  page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${origin}/`);
-  await page.waitForSelector('#app[data-state="ready"]', { timeout: 20000 });
-  return { page, problems };
-}
-const revision = (page) => page.$eval("#app", (el) => Number(el.dataset.revision));
-async function recomputed(page, r0) {
-  await page.waitForFunction((r) => Number(document.getElementById("app").dataset.revision) > r, r0);
-  await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
-}
-async function setBook(page, text) {
-  const r0 = await revision(page);
-  await page.fill("#positions", text);
-  await recomputed(page, r0);
-}
+const b = browser("tools", { width: 1440, height: 900 });
+const requests = b.requests;
+const openPage = (o = {}) => open(b, o);
 async function fillAndWait(page, selector, value) {
   const r0 = await revision(page);
   await page.fill(selector, value);
   await recomputed(page, r0);
 }
 const byTestId = (page, id) => page.$(`[data-testid="${id}"]`);
-const valueOf = async (page, id) => Number(await page.getAttribute(`[data-testid="${id}"]`, "data-value"));
-const closeRel = (a, b, rel = 1e-9) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(b));
 
 const BOOK = "BTC-25DEC26-100000-C -10\nBTC-PERPETUAL 250000\nETH-25DEC26-3600-C -5";
 
@@ -112,7 +58,7 @@ describe("the page as the tool", () => {
       assert.match(await page.textContent('[data-testid="errors"]'), /account\.collateral\.BTC/);
       await fillAndWait(page, '[data-testid="collateral-BTC"]', "2");
       assert.equal(await page.getAttribute("#app", "data-result"), "ok");
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -139,7 +85,7 @@ describe("the page as the tool", () => {
       await page.waitForSelector("#order-result .order-error");
       assert.match(await page.textContent("#order-result"), /unknown instrument/);
       assert.equal(await page.getAttribute("#app", "data-result"), "ok");
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -175,7 +121,7 @@ describe("the page as the tool", () => {
       market.underlyings.XRP = { index: 2.31, iv: 0.8 };
       const withXrp = pm.computeReport({ positions: BOOK + "\nXRP_USDC-PERPETUAL 1000", model: "deribit-pm", market });
       assert.ok(closeRel(await valueOf(page, "pool-initial-XRP_USDC"), withXrp.margin.pools.find((p) => p.pool === "XRP_USDC").initial));
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -211,7 +157,7 @@ describe("the page as the tool", () => {
       for (const u of Object.values(market.underlyings)) for (const pts of Object.values(u.smiles ?? {})) for (const pt of pts) pt[1] *= 1.5;
       const volShifted = pm.computeReport({ positions: pm.samplePositions(), model: "deribit-pm", market });
       assert.ok(closeRel(await valueOf(page, "total-initial-usd"), volShifted.margin.totalUsd.initial));
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -252,8 +198,8 @@ describe("the page as the tool", () => {
       await page.click('[data-testid="market-reset"]');
       await recomputed(page, r1);
       assert.match(await page.textContent("#summary .meta"), /BTC 94,250/);
-      assert.deepEqual(problems, []);
-      assert.deepEqual(requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("data:")), [], "nothing leaves the machine");
+      assert.deepEqual(errorsOf(problems), []);
+      assert.deepEqual(requests.filter((u) => !u.startsWith(b.origin + "/") && !u.startsWith("data:")), [], "nothing leaves the machine");
     } finally {
       await page.close();
     }
@@ -297,7 +243,7 @@ describe("the page as the tool", () => {
       assert.ok(closeRel(await valueOf(page, "total-initial-usd"), expected.margin.totalUsd.initial));
       await page.uncheck('[data-testid="market-live"]');
       assert.match(await page.textContent('[data-testid="market-live-status"]'), /Live off/);
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -348,7 +294,7 @@ describe("the page as the tool", () => {
       model.overrides.mode = "cross";
       expected = pm.computeReport({ positions: BOOK, model });
       assert.ok(closeRel(await valueOf(page, "total-initial-usd"), expected.margin.totalUsd.initial));
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -390,11 +336,11 @@ describe("the page as the tool", () => {
       await fillAndWait(page, '[data-testid="market-index-ETH"]', "3500");
       const initial = await valueOf(page, "total-initial-usd");
       const equity = await valueOf(page, "equity-BTC");
-      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+      await b.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: b.origin });
       await page.click("#copy-link");
       await page.waitForFunction(() => document.getElementById("status").textContent.length > 0);
       const link = await page.evaluate(async () => { try { return await navigator.clipboard.readText(); } catch { return location.href; } });
-      const other = await context.newPage();
+      const other = await b.context.newPage();
       await other.addInitScript(() => localStorage.clear());
       await other.goto(link);
       await other.waitForSelector('#app[data-state="ready"]');
@@ -437,7 +383,7 @@ describe("big books", () => {
       // back under the threshold: on the page again
       await setBook(page, BOOK);
       assert.equal(await page.getAttribute("#app", "data-computed-by"), "page");
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -458,7 +404,7 @@ describe("export", () => {
       assert.equal(rows.length, 1 + report.positions.length);
       assert.match(rows[0], /^line,instrument,pool,quantity,/);
       assert.match(rows[1], /^1,BTC-25DEC26-100000-C,BTC,-10,coin,/);
-      assert.deepEqual(problems, []);
+      assert.deepEqual(errorsOf(problems), []);
     } finally {
       await page.close();
     }
@@ -479,7 +425,7 @@ describe("offline", () => {
         const urls = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.startsWith(location.origin));
         return (await Promise.all(urls.map((u) => cache.match(u)))).every(Boolean);
       }, null, { timeout: 20000, polling: 200 });
-      await context.setOffline(true);
+      await b.context.setOffline(true);
       try {
         await page.reload();
         await page.waitForSelector('#app[data-state="ready"]', { timeout: 20000 });
@@ -488,9 +434,9 @@ describe("offline", () => {
         assert.ok(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL.endsWith("/sw.js")));
         assert.equal(await page.getAttribute("#risk", "data-risk-state"), "done", "the risk worker's full build loads offline too");
       } finally {
-        await context.setOffline(false);
+        await b.context.setOffline(false);
       }
-      assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED/.test(p)), []);
+      assert.deepEqual(errorsOf(problems).filter((p) => !/ERR_INTERNET_DISCONNECTED/.test(p)), []);
     } finally {
       await page.close();
     }
@@ -538,7 +484,7 @@ describe("screens", () => {
           }
           if (name === "phone") assert.ok(check.summaryTop < check.editorTop, "the summary comes first on a phone");
           await page.screenshot({ path: fileURLToPath(new URL(`tmp/page-${name}-${colorScheme}.png`, root)), fullPage: true });
-          assert.deepEqual(problems, []);
+          assert.deepEqual(errorsOf(problems), []);
         } finally {
           await page.close();
         }
