@@ -14,9 +14,9 @@ log() { printf '[build] %s\n' "$*" >&2; }
 build_wasm() { # out-dir, extra cargo args…
   local out=$1; shift
   log "wasm-pack build --release --target web --out-dir $out $*"
-  # opt-level "s" for the WebAssembly (the native CLI stays at 3): 11 KB less gzipped on the margin
-  # path, and the 1 000-position report within noise of opt-level 3 (best 7.82 against 7.80 ms;
-  # README, Performance); the hot kernels are `#[inline]` either way.
+  # opt-level "s" for the WebAssembly (the native CLI stays at 3): 10 KB less gzipped on the margin
+  # path (212 048 -> 201 873 B) and 16 KB on the full build, for a 1 000-position report about 8 %
+  # slower (interleaved medians 12.8-13.0 against 11.8-11.9 ms; README, Performance).
   CARGO_PROFILE_RELEASE_OPT_LEVEL=s wasm-pack build --release --target web --out-dir "$out" --out-name portfolio_margin --no-pack -- "$@" 2>&1 | grep -vE '^\s*$|Compiling|Checking' >&2 || true
   local wasm=$out/portfolio_margin_bg.wasm
   [ -f "$wasm" ] || { echo "[build] wasm-pack produced no $wasm" >&2; exit 1; }
