@@ -95,7 +95,11 @@ pub fn compare(
             }
         }
     }
-    crate::report::compare::compare(&Session::new(request)?, &models, &by_venue)
+    // the session only values the book: position-by-position pools build no scenario vectors, and
+    // each compared model pools the valued positions itself
+    let mut valuing = request.clone();
+    valuing.model = Some(ModelInput::Name("deribit-standard".into()));
+    crate::report::compare::compare(&Session::new(&valuing)?, &models, &by_venue)
 }
 
 /// The margin model presets shipped in the package.
