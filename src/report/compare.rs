@@ -197,12 +197,15 @@ pub fn compare(
         ));
     }
     let mut out = Vec::with_capacity(models.len());
+    // the valued positions pass from one model's book to the next (copied once, not per model)
+    let mut positions = session.book.positions.clone();
     for (i, input) in models.iter().enumerate() {
         let here = format!("models[{i}]");
         let model = Model::resolve(Some(input)).map_err(|e| e.rebased("model", &here))?;
-        let book = book_under(session.book.positions.clone(), &model, session)
-            .map_err(|e| e.rebased("model", &here))?;
+        let book =
+            book_under(positions, &model, session).map_err(|e| e.rebased("model", &here))?;
         out.push(figures(&book, &model, session));
+        positions = book.positions;
     }
     let cheapest = out
         .iter()
