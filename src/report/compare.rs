@@ -202,8 +202,7 @@ pub fn compare(
     for (i, input) in models.iter().enumerate() {
         let here = format!("models[{i}]");
         let model = Model::resolve(Some(input)).map_err(|e| e.rebased("model", &here))?;
-        let book =
-            book_under(positions, &model, session).map_err(|e| e.rebased("model", &here))?;
+        let book = book_under(positions, &model, session).map_err(|e| e.rebased("model", &here))?;
         out.push(figures(&book, &model, session));
         positions = book.positions;
     }
