@@ -6,6 +6,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::Kind;
 use crate::margin::params::bad_model;
 use crate::margin::risk_matrix::{cleaned, expiry_bucket, pool_delta};
+use crate::pricing::black76;
 use crate::pricing::valuation::ValuedPosition;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -195,6 +196,8 @@ impl TermScaling {
 #[derive(Debug, Clone)]
 pub struct GridCell {
     pub move_frac: f64,
+    /// `ln(1 + move)` (the move floored at −99.9 %), shared by every option of the pool.
+    pub ln_mult: f64,
     pub vol: VolShift,
     pub weight: f64,
     pub label: String,
@@ -428,6 +431,7 @@ impl GridParams {
                     .unwrap_or(1.0);
                 cells.push(GridCell {
                     move_frac: *m,
+                    ln_mult: libm::log(1.0 + m.max(MIN_MOVE)),
                     vol: *v,
                     weight,
                     label: format!("{}, {}", pct(*m), vol_label(v)),
@@ -442,6 +446,7 @@ impl GridParams {
                 .unwrap_or_else(|| format!("{}, {}", pct(m), vol_label(&e.vol)));
             cells.push(GridCell {
                 move_frac: m,
+                ln_mult: libm::log(1.0 + m.max(MIN_MOVE)),
                 vol: e.vol,
                 weight: e.weight,
                 label,
@@ -450,21 +455,28 @@ impl GridParams {
         cells
     }
 
-    fn shifted_sigma(&self, sigma: f64, dte_days: f64, v: &VolShift) -> f64 {
-        let scale = match (self.term_scaled, &self.term_scaling) {
-            (true, Some(t)) => t.factor(dte_days),
-            _ => 1.0,
-        };
-        let table = self.term_factor(dte_days);
+    /// σ in vol state `v`, with the position's term factors (`scale`: the term scaling of a
+    /// relative shift, `table`: the term table's factor) computed once per position.
+    fn shifted_sigma(sigma: f64, scale: f64, table: f64, v: &VolShift) -> f64 {
         let s = sigma * (1.0 + v.relative.unwrap_or(0.0) * scale * table)
             + v.absolute.unwrap_or(0.0) * table;
         s.max(0.01)
     }
 
     /// A position's weighted P&L in every cell, pool currency.
+    ///
+    /// Options are priced by the sweep's prepared kernel: `ln(F/K)`, `√T` and the discount once
+    /// per position, the term factors once per position, `ln(1+m)` once per cell of the pool
+    /// (per position only when its basis is held); a cell costs two `erfc` calls.
     pub fn position_vector(&self, cells: &[GridCell], p: &ValuedPosition, out: &mut [f64]) {
-        let shift_years = self.time_shift_days / 365.0;
+        let t_left = p.t_years - self.time_shift_days / 365.0;
         let sigma = p.sigma.unwrap_or(0.0);
+        let dte = p.dte_days();
+        let scale = match (self.term_scaled, &self.term_scaling) {
+            (true, Some(t)) => t.factor(dte),
+            _ => 1.0,
+        };
+        let table = self.term_factor(dte);
         // basis held: the position's own price moves by index × m, i.e. by m × index / price
         let own_move = if self.basis_held && p.forward > 0.0 {
             p.index / p.forward
@@ -474,10 +486,43 @@ impl GridParams {
         // a USD risk unit holds inverse positions at the shocked coin price:
         // (V₀ + pnl)·S(1+m) − V₀·S, coin value V₀
         let to_usd = self.risk_units == RiskUnits::Underlying && p.is_inverse();
+        let prepared = p.input.instrument.kind == Kind::Option && !p.expired && t_left > 0.0;
+        let (f, k, call, q, base) = (
+            p.forward,
+            p.strike(),
+            p.is_call(),
+            p.quantity,
+            p.unit_price_usd,
+        );
+        let (sqrt_t, discount, ln_fk) = if prepared {
+            (
+                libm::sqrt(t_left),
+                libm::exp(-p.rate * t_left),
+                libm::log(f / k),
+            )
+        } else {
+            (0.0, 0.0, 0.0)
+        };
         for (o, c) in out.iter_mut().zip(cells) {
-            let s = self.shifted_sigma(sigma, p.dte_days(), &c.vol);
+            let s = Self::shifted_sigma(sigma, scale, table, &c.vol);
             let m = (c.move_frac * own_move).max(MIN_MOVE);
-            let pnl = p.pnl_at_time(m, s, p.t_years - shift_years);
+            let pnl = if prepared {
+                let ln_mult = if own_move == 1.0 {
+                    c.ln_mult
+                } else {
+                    libm::log(1.0 + m)
+                };
+                let fm = f * (1.0 + m);
+                let value =
+                    black76::price_prepared(fm, k, ln_fk + ln_mult, s * sqrt_t, discount, call);
+                if p.is_inverse() {
+                    q * (value / fm - base / f)
+                } else {
+                    q * (value - base)
+                }
+            } else {
+                p.pnl_at_time(m, s, t_left)
+            };
             let pnl = if to_usd {
                 p.index * (pnl * (1.0 + c.move_frac) + p.value_pool * c.move_frac)
             } else {
