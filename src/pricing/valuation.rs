@@ -157,44 +157,73 @@ impl ValuedPosition {
     /// worth its intrinsic value at the shocked index. Inverse pool P&L is converted at the shocked
     /// index; a coin holding moves with its coin; stablecoins and settled positions do not move.
     pub fn pnl_usd_at(&self, s_mult: f64, vol_mult: f64, horizon_years: f64) -> f64 {
+        self.at_horizon(horizon_years)
+            .pnl_usd(s_mult, libm::log(s_mult), vol_mult)
+    }
+
+    /// [`pnl_usd_at`](Self::pnl_usd_at) at one horizon with every term that does not depend on the
+    /// move computed once: the risk engine evaluates it per path and per grid node.
+    pub fn at_horizon(&self, horizon_years: f64) -> HorizonPnl {
         let kind = self.input.instrument.kind;
-        if self.expired || kind == Kind::Spot && is_stablecoin(&self.input.instrument.underlying) {
-            return 0.0;
-        }
-        let index = self.index * s_mult;
-        let t_left = self.t_years - horizon_years;
-        let f_new = match kind {
-            Kind::Spot => return self.quantity_coin * (index - self.index),
-            Kind::Perpetual => self.forward * s_mult,
-            _ if t_left <= 0.0 => index,
-            _ => index * libm::exp(libm::log(self.forward / self.index) / self.t_years * t_left),
+        let zero = HorizonPnl {
+            shape: HorizonShape::Zero,
+            index: self.index,
+            quantity: 0.0,
+            f: self.forward,
+            f_base: self.forward,
+            strike: 0.0,
+            call: false,
+            base: 0.0,
+            ln_fk: 0.0,
+            sd: 0.0,
+            discount: 1.0,
         };
-        let f = self.forward;
-        match (kind, self.is_inverse()) {
+        if self.expired || kind == Kind::Spot && is_stablecoin(&self.input.instrument.underlying) {
+            return zero;
+        }
+        let t_left = self.t_years - horizon_years;
+        // the reference price at the horizon on an unmoved index
+        let f_base = match kind {
+            Kind::Spot => self.index,
+            Kind::Perpetual => self.forward,
+            _ if t_left <= 0.0 => self.index,
+            _ => {
+                self.index * libm::exp(libm::log(self.forward / self.index) / self.t_years * t_left)
+            }
+        };
+        let mut h = HorizonPnl { f_base, ..zero };
+        h.shape = match (kind, self.is_inverse()) {
+            (Kind::Spot, _) => {
+                h.quantity = self.quantity_coin;
+                HorizonShape::Coin
+            }
             (Kind::Option, inverse) => {
-                let unit = if t_left <= 0.0 {
-                    black76::intrinsic(f_new, self.strike(), self.is_call())
-                } else {
-                    let sigma = self.sigma.unwrap_or(0.0) * vol_mult;
-                    black76::price(
-                        f_new,
-                        self.strike(),
-                        t_left,
-                        sigma,
-                        self.rate,
-                        self.is_call(),
-                    )
-                };
-                if inverse {
-                    self.quantity * (unit / f_new - self.unit_price_usd / f) * index
-                } else {
-                    self.quantity * (unit - self.unit_price_usd)
+                h.quantity = self.quantity;
+                h.strike = self.strike();
+                h.call = self.is_call();
+                h.base = self.unit_price_usd;
+                if t_left > 0.0 {
+                    h.ln_fk = libm::log(f_base / h.strike);
+                    h.sd = self.sigma.unwrap_or(0.0) * libm::sqrt(t_left);
+                    h.discount = libm::exp(-self.rate * t_left);
+                }
+                match (t_left > 0.0, inverse) {
+                    (true, false) => HorizonShape::Option,
+                    (true, true) => HorizonShape::InverseOption,
+                    (false, false) => HorizonShape::Intrinsic,
+                    (false, true) => HorizonShape::InverseIntrinsic,
                 }
             }
-            // N (1/F − 1/F′) coin, at the shocked index
-            (_, true) => self.quantity * (index / f - index / f_new),
-            (_, false) => self.quantity * (f_new - f),
-        }
+            (_, true) => {
+                h.quantity = self.quantity;
+                HorizonShape::InverseLinear
+            }
+            (_, false) => {
+                h.quantity = self.quantity;
+                HorizonShape::Linear
+            }
+        };
+        h
     }
 
     /// P&L in the pool's currency when every price moves by `1 + move_frac` and the vol is `sigma`
@@ -217,6 +246,84 @@ impl ValuedPosition {
             // N (1/F − 1/F'), written without cancellation
             (_, true) => self.quantity / f * (move_frac / mult),
             (_, false) => self.quantity * f * move_frac,
+        }
+    }
+}
+
+/// A position's USD P&L at one horizon (SPEC §4) as a function of the index move, prepared by
+/// [`ValuedPosition::at_horizon`]: an option costs two `erfc` calls per move, none when the move
+/// leaves it more than [`FAR_SD`] standard deviations from its strike.
+#[derive(Debug, Clone, Copy)]
+pub struct HorizonPnl {
+    shape: HorizonShape,
+    index: f64,
+    quantity: f64,
+    /// Today's reference price.
+    f: f64,
+    /// The reference price at the horizon on an unmoved index.
+    f_base: f64,
+    strike: f64,
+    call: bool,
+    /// Today's per-coin option price (USD).
+    base: f64,
+    /// `ln(f_base / K)`.
+    ln_fk: f64,
+    /// `σ·sqrt(T − h)` before the vol move.
+    sd: f64,
+    discount: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum HorizonShape {
+    Zero,
+    Coin,
+    Linear,
+    InverseLinear,
+    Option,
+    InverseOption,
+    Intrinsic,
+    InverseIntrinsic,
+}
+
+/// Beyond this many standard deviations from its strike an option's time value is below
+/// `N(−10)·K ≈ 8·10⁻²⁴·K` and is taken as 0: the price is its discounted intrinsic value.
+pub const FAR_SD: f64 = 10.0;
+
+impl HorizonPnl {
+    /// USD P&L when the index moves by `s_mult` (`ln_s_mult = ln(s_mult)`) and σ by `vol_mult`.
+    #[inline]
+    pub fn pnl_usd(&self, s_mult: f64, ln_s_mult: f64, vol_mult: f64) -> f64 {
+        let index = self.index * s_mult;
+        let f_new = self.f_base * s_mult;
+        let q = self.quantity;
+        match self.shape {
+            HorizonShape::Zero => 0.0,
+            HorizonShape::Coin => q * (index - self.index),
+            HorizonShape::Linear => q * (f_new - self.f),
+            // N (1/F − 1/F′) coin, at the shocked index
+            HorizonShape::InverseLinear => q * (index / self.f - index / f_new),
+            HorizonShape::Intrinsic => {
+                q * (black76::intrinsic(f_new, self.strike, self.call) - self.base)
+            }
+            HorizonShape::InverseIntrinsic => {
+                let unit = black76::intrinsic(f_new, self.strike, self.call);
+                q * (unit / f_new - self.base / self.f) * index
+            }
+            HorizonShape::Option | HorizonShape::InverseOption => {
+                let sd = self.sd * vol_mult;
+                let ln_fk = self.ln_fk + ln_s_mult;
+                let unit = if (ln_fk.abs() - 0.5 * sd * sd) > FAR_SD * sd {
+                    // |d1| and |d2| both beyond FAR_SD, on the same side
+                    self.discount * black76::intrinsic(f_new, self.strike, self.call)
+                } else {
+                    black76::price_prepared(f_new, self.strike, ln_fk, sd, self.discount, self.call)
+                };
+                if self.shape == HorizonShape::InverseOption {
+                    q * (unit / f_new - self.base / self.f) * index
+                } else {
+                    q * (unit - self.base)
+                }
+            }
         }
     }
 }

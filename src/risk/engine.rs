@@ -55,6 +55,37 @@ impl Item<'_> {
             None => self.amount * index * (s_mult - 1.0),
         }
     }
+
+    /// [`pnl`](Self::pnl) at one horizon with every term that does not depend on the move
+    /// computed once (the Monte Carlo engine's per-path and per-node loops).
+    pub fn at_horizon(&self, index: f64, horizon_years: f64) -> ItemPnl {
+        match (self.counted, self.position) {
+            (false, _) => ItemPnl::Zero,
+            (true, Some(p)) => ItemPnl::Position(p.at_horizon(horizon_years)),
+            (true, None) => ItemPnl::Coin(self.amount * index),
+        }
+    }
+}
+
+/// An item's USD P&L at one horizon as a function of its underlying's move ([`Item::at_horizon`]).
+#[derive(Debug, Clone, Copy)]
+pub enum ItemPnl {
+    Zero,
+    /// A collateral coin's value (USD).
+    Coin(f64),
+    Position(crate::pricing::valuation::HorizonPnl),
+}
+
+impl ItemPnl {
+    /// USD P&L when the index moves by `s_mult` (`ln_s_mult = ln(s_mult)`) and σ by `vol_mult`.
+    #[inline]
+    pub fn pnl_usd(&self, s_mult: f64, ln_s_mult: f64, vol_mult: f64) -> f64 {
+        match self {
+            ItemPnl::Zero => 0.0,
+            ItemPnl::Coin(value) => value * (s_mult - 1.0),
+            ItemPnl::Position(h) => h.pnl_usd(s_mult, ln_s_mult, vol_mult),
+        }
+    }
 }
 
 /// The account as the risk engine sees it: every item, the underlyings they move with (sorted),

@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorCode, Result, Warning, WarningCode};
 use crate::input::analysis::{Revaluation, Seed, Tails, VarInput};
 use crate::risk::correlation::cholesky;
 use crate::risk::types::VarReport;
-use crate::risk::{sample_report, Revalued, RiskBook, Sample};
+use crate::risk::{sample_report, ItemPnl, Revalued, RiskBook, Sample};
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -130,6 +130,26 @@ struct Paths<'a, 'b> {
     /// Grid per underlying: (x of node 0, node spacing); `None` in full revaluation.
     grid: Option<Vec<(f64, f64)>>,
     revalued: Revalued,
+    /// Each item's P&L at the horizon, prepared once.
+    evals: Vec<ItemPnl>,
+}
+
+/// A move of an underlying: its log-return, `e^x` and the vol multiplier `e^{βx}`.
+#[derive(Clone, Copy)]
+struct Move {
+    x: f64,
+    s_mult: f64,
+    vol_mult: f64,
+}
+
+impl Move {
+    fn new(x: f64, beta: f64) -> Move {
+        Move {
+            x,
+            s_mult: libm::exp(x),
+            vol_mult: libm::exp(beta * x),
+        }
+    }
 }
 
 impl Paths<'_, '_> {
@@ -150,16 +170,12 @@ impl Paths<'_, '_> {
 
     #[inline]
     fn item_pnl_at(&self, item: usize, x: f64) -> f64 {
-        let it = &self.book.items[item];
-        let u = it
-            .underlying
-            .expect("items with a grid move with an underlying");
-        it.pnl(
-            self.book.index[u],
-            libm::exp(x),
-            libm::exp(self.beta * x),
-            self.years,
-        )
+        self.item_pnl_moved(item, &Move::new(x, self.beta))
+    }
+
+    #[inline]
+    fn item_pnl_moved(&self, item: usize, m: &Move) -> f64 {
+        self.evals[item].pnl_usd(m.s_mult, m.x, m.vol_mult)
     }
 
     fn node_x(&self, u: usize, g: usize) -> f64 {
@@ -228,14 +244,30 @@ fn revalue<'a, 'b>(
         beta: var.spot_vol_beta,
         grid: None,
         revalued: Revalued::new(nu, paths, None),
+        evals: book
+            .items
+            .iter()
+            .map(|it| match it.underlying {
+                Some(u) => it.at_horizon(book.index[u], var.horizon_days / 365.0),
+                None => ItemPnl::Zero,
+            })
+            .collect(),
+    };
+    // every path's move, per underlying, once (not per item)
+    let moves = |out: &Paths| -> Vec<Vec<Move>> {
+        out.x
+            .iter()
+            .map(|xs| xs.iter().map(|&x| Move::new(x, out.beta)).collect())
+            .collect()
     };
     let items = book.items.len().max(1);
     match var.revaluation {
         Revaluation::Full => {
+            let moves = moves(&out);
             for (i, item) in book.items.iter().enumerate() {
                 if let Some(u) = item.underlying {
-                    for p in 0..paths {
-                        let pnl = out.item_pnl_at(i, out.x[u][p]);
+                    for (p, m) in moves[u].iter().enumerate() {
+                        let pnl = out.item_pnl_moved(i, m);
                         out.revalued.by_underlying[u][p] += pnl;
                     }
                 }
@@ -258,14 +290,27 @@ fn revalue<'a, 'b>(
             out.grid = Some(grid);
             let mut nodes = vec![vec![0.0; GRID_NODES]; nu];
             let mut exact = vec![vec![0.0; paths]; nu];
+            let node_moves: Vec<Vec<Move>> = (0..nu)
+                .map(|u| {
+                    (0..GRID_NODES)
+                        .map(|g| Move::new(out.node_x(u, g), out.beta))
+                        .collect()
+                })
+                .collect();
+            let any_exact = book
+                .items
+                .iter()
+                .enumerate()
+                .any(|(i, it)| it.underlying.is_some() && !out.on_grid(i));
+            let path_moves = if any_exact { moves(&out) } else { Vec::new() };
             for (i, item) in book.items.iter().enumerate() {
                 if let Some(u) = item.underlying.filter(|_| !out.on_grid(i)) {
-                    for p in 0..paths {
-                        exact[u][p] += out.item_pnl_at(i, out.x[u][p]);
+                    for (e, m) in exact[u].iter_mut().zip(&path_moves[u]) {
+                        *e += out.item_pnl_moved(i, m);
                     }
                 } else if let Some(u) = item.underlying {
-                    for (g, node) in nodes[u].iter_mut().enumerate() {
-                        *node += out.item_pnl_at(i, out.node_x(u, g));
+                    for (node, m) in nodes[u].iter_mut().zip(&node_moves[u]) {
+                        *node += out.item_pnl_moved(i, m);
                     }
                 }
                 if i % 16 == 0 {
