@@ -66,11 +66,19 @@ extern "C" {
         text: &str,
         string_ends: &[u32],
         shapes: &[u32],
+        spans: &[u32],
     ) -> JsValue;
 }
 
 fn tape_to_js(t: &crate::wasm::tape::Tape) -> JsValue {
-    decode_tape(&t.ops, &t.nums, &t.text, &t.string_ends, &t.shapes)
+    decode_tape(
+        &t.ops,
+        &t.nums,
+        &t.text,
+        &t.string_ends,
+        &t.shapes,
+        &t.spans,
+    )
 }
 
 /// A core result as a plain JS value, by way of the tape (src/wasm/tape.rs): deep-equal to `JSON.parse`

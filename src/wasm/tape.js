@@ -20,8 +20,43 @@ export function jsonUtf8(value) {
 
 const NULL = 0, FALSE = 1, TRUE = 2, NUMBER = 3, STRING = 4, ARRAY = 5, OBJECT = 6;
 
-// the walk's state (the walk is synchronous and never re-entered)
+// the walk's state (a walk is synchronous; a lazy field's walk saves and restores it)
 let ops, nums, strings, shapes, hasProto, op, num;
+// op index of an array with a span -> [ops end, nums end] (src/wasm/tape.rs, `spans`); null inside
+// a lazy field's walk (its arrays are read at once)
+let spans = null;
+
+/**
+ * The field `key` of `obj` as an accessor that rebuilds the array spanning `ops[op..opsEnd)` and
+ * `nums[num..numsEnd)` on first read and then becomes a plain data property. The slices are
+ * copied: the tape's arrays are views into WebAssembly memory, valid only during the decode.
+ */
+function lazyField(obj, key, opsEnd, numsEnd) {
+  const lazyOps = ops.slice(op, opsEnd), lazyNums = nums.slice(num, numsEnd);
+  const lazyStrings = strings, lazyShapes = shapes, lazyProto = hasProto;
+  op = opsEnd;
+  num = numsEnd;
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const saved = [ops, nums, strings, shapes, hasProto, op, num, spans];
+      ops = lazyOps; nums = lazyNums; strings = lazyStrings; shapes = lazyShapes; hasProto = lazyProto;
+      op = 0; num = 0; spans = null;
+      let v;
+      try {
+        v = value();
+      } finally {
+        [ops, nums, strings, shapes, hasProto, op, num, spans] = saved;
+      }
+      Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      return v;
+    },
+    set(v) {
+      Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+    },
+  });
+}
 
 function value() {
   const code = ops[op++];
@@ -34,6 +69,12 @@ function value() {
       // a key "__proto__" must become an own property, as JSON.parse makes it
       for (let j = 0; j < keys.length; j++) {
         Object.defineProperty(obj, keys[j], { value: value(), enumerable: true, writable: true, configurable: true });
+      }
+    } else if (spans !== null) {
+      for (let j = 0; j < keys.length; j++) {
+        const span = ops[op] === ARRAY ? spans.get(op) : undefined;
+        if (span === undefined) obj[keys[j]] = value();
+        else lazyField(obj, keys[j], span[0], span[1]);
       }
     } else {
       for (let j = 0; j < keys.length; j++) obj[keys[j]] = value();
@@ -70,8 +111,9 @@ function ownKeys(keys) {
  * @param {string} text
  * @param {Uint32Array} stringEnds UTF-16 end offset of each string in `text`
  * @param {Uint32Array} shapeTable `len key-ids…` per object shape
+ * @param {Uint32Array} [spanTable] `(op, ops end, nums end)` of every large array, read lazily as a field
  */
-export function decodeTape(tapeOps, tapeNums, text, stringEnds, shapeTable) {
+export function decodeTape(tapeOps, tapeNums, text, stringEnds, shapeTable, spanTable) {
   strings = new Array(stringEnds.length);
   let start = 0;
   for (let i = 0; i < stringEnds.length; i++) {
@@ -91,6 +133,11 @@ export function decodeTape(tapeOps, tapeNums, text, stringEnds, shapeTable) {
     shapes.push(proto ? keys : ownKeys(keys));
     hasProto.push(proto);
   }
+  spans = null;
+  if (spanTable && spanTable.length) {
+    spans = new Map();
+    for (let i = 0; i + 2 < spanTable.length; i += 3) spans.set(spanTable[i], [spanTable[i + 1], spanTable[i + 2]]);
+  }
   ops = tapeOps;
   nums = tapeNums;
   op = 0;
@@ -98,6 +145,6 @@ export function decodeTape(tapeOps, tapeNums, text, stringEnds, shapeTable) {
   try {
     return value();
   } finally {
-    ops = nums = strings = shapes = hasProto = undefined;
+    ops = nums = strings = shapes = hasProto = spans = undefined;
   }
 }

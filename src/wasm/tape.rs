@@ -21,6 +21,10 @@
 //! - `text` + `string_ends`: the string table, `string_ends[i]` being the UTF-16 end offset of
 //!   string `i` in `text` (JS string offsets).
 //! - `shapes`: `len key-ids…` per shape, shape `i` being the `i`-th such group.
+//! - `spans`: `(op, ops end, nums end)` for every array of at least [`LAZY_MIN`] items, the
+//!   array's `ARRAY` at `ops[op]` and its items ending before `ops[ops end]` and `nums[nums end]`.
+//!   The decoder leaves such an array unread when it is an object's field and reads it on first
+//!   access (the 1 000 positions of a report cost as much to rebuild as the rest of it).
 
 use crate::error::Error;
 use serde::ser::{self, Serialize};
@@ -44,7 +48,11 @@ pub struct Tape {
     pub text: String,
     pub string_ends: Vec<u32>,
     pub shapes: Vec<u32>,
+    pub spans: Vec<u32>,
 }
+
+/// Arrays of at least this many items get a span (see the layout above).
+pub const LAZY_MIN: u32 = 64;
 
 /// Why writing or reading a tape failed: a non-finite number (no message) at a path whose
 /// segments are collected innermost first while the error unwinds, or a message. Boxed: the
@@ -478,6 +486,12 @@ impl Compound<'_> {
         match self {
             Compound::Array { w, slot, count } => {
                 w.tape.ops[slot] = count;
+                if count >= LAZY_MIN {
+                    let (ops_end, nums_end) = (w.tape.ops.len() as u32, w.tape.nums.len() as u32);
+                    w.tape
+                        .spans
+                        .extend_from_slice(&[slot as u32 - 1, ops_end, nums_end]);
+                }
             }
             Compound::Object { w, slot, state } => {
                 let shape = w.shape_id(state);

@@ -86,6 +86,36 @@ test("decoder: scalars, empty containers, nesting", () => {
   );
 });
 
+test("decoder: a spanned array field is read on first access, then is a plain property", () => {
+  // {"n": [1, {"a": 2}, "x"], "k": 3}: the array at op 2 spans ops [2, 11) and nums [0, 2)
+  const strings = ["n", "k", "a", "x"];
+  let text = "", ends = [];
+  for (const s of strings) { text += s; ends.push(text.length); }
+  const ops = [OBJECT, 0, ARRAY, 3, NUMBER, OBJECT, 1, NUMBER, STRING, 3, NUMBER];
+  const nums = [1, 2, 3];
+  const shapes = [2, 0, 1, 1, 2];
+  const views = [Uint32Array.from(ops), Float64Array.from(nums)];
+  const v = decodeTape(views[0], views[1], text, Uint32Array.from(ends), Uint32Array.from(shapes), Uint32Array.from([2, 10, 2]));
+  assert.equal(Object.getOwnPropertyDescriptor(v, "n").get !== undefined, true, "unread until asked");
+  assert.equal(v.k, 3, "the fields after it are read");
+  views[0].fill(99); // the tape's memory is reused after the call: the field kept its own copy
+  views[1].fill(NaN);
+  assert.deepStrictEqual(v, { n: [1, { a: 2 }, "x"], k: 3 });
+  assert.equal(Object.getOwnPropertyDescriptor(v, "n").value.length, 3, "a data property once read");
+  assert.deepStrictEqual(structuredClone(v), { n: [1, { a: 2 }, "x"], k: 3 });
+  const w = decodeTape(Uint32Array.from(ops), Float64Array.from(nums), text, Uint32Array.from(ends), Uint32Array.from(shapes), Uint32Array.from([2, 10, 2]));
+  w.n = "replaced";
+  assert.deepStrictEqual(w, { n: "replaced", k: 3 }, "assignable before it is read");
+  assert.equal(JSON.stringify(decodeTape(Uint32Array.from(ops), Float64Array.from(nums), text, Uint32Array.from(ends), Uint32Array.from(shapes), Uint32Array.from([2, 10, 2]))), '{"n":[1,{"a":2},"x"],"k":3}');
+});
+
+test("a 1 000-position report's positions are read lazily and equal the CLI's", () => {
+  const request = JSON.parse(execFileSync(cli, ["sample", "--generated", "1000"], { encoding: "utf8" }));
+  const r = pm.computeReport(request);
+  assert.ok(Object.getOwnPropertyDescriptor(r, "positions").get, "positions is a lazy field");
+  assert.deepStrictEqual(r.positions, cliReport(request).positions);
+});
+
 test("decoder: strings are cut by UTF-16 offsets (astral characters, accents)", () => {
   assert.deepEqual(tape(["𝄞", "é", "ok"], [], [ARRAY, 3, STRING, 0, STRING, 1, STRING, 2]), ["𝄞", "é", "ok"]);
 });
