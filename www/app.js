@@ -12,6 +12,7 @@ import { createRiskPanel } from "./risk.js";
 import { createInputs } from "./inputs.js";
 import { renderAccount, renderMethod, renderOrderImpact, attachCellDetail, worstInWords, crossBlock } from "./views.js";
 import { createComparePanel } from "./compare.js";
+import { createOptimizePanel } from "./optimize.js";
 
 const app = $("app");
 const textarea = $("positions");
@@ -111,6 +112,7 @@ let lastGood = null;
 let revision = 0;
 let risk = null; // the Risk section (risk.js): runs in a worker whenever the book changes
 let compare = null; // "Compare models" (compare.js): compareModels in a worker, on request
+let optimize = null; // "Optimise the hedge" (optimize.js): the hedge build, loaded on request
 /** The full build in a worker of its own for the page's tools (the Deribit import, compareModels),
  * started on first use. */
 let toolsWorker = null;
@@ -188,6 +190,7 @@ function show(request, text, report, error, t0) {
     app.dataset.result = "ok";
     risk?.setBook(riskBase(request));
     compare?.setRequest(compareBase(request));
+    optimize?.update(request);
   } else {
     renderIssues(error);
     renderWarnings([]);
@@ -195,6 +198,7 @@ function show(request, text, report, error, t0) {
     app.dataset.result = "error";
     risk?.setBook(null);
     compare?.setRequest(null);
+    optimize?.update(null);
   }
   renderGutter(text, report ? [] : issuesOf(error), report?.warnings ?? []);
   inputs?.markPath(error?.path ?? null);
@@ -823,6 +827,14 @@ async function main() {
   risk = createRiskPanel();
   compare = createComparePanel({ compare: (request, { signal }) => tools().call("compareModels", [request, null, null], { signal }) });
 
+  optimize = createOptimizePanel({
+    request: currentRequest,
+    report: () => lastGood,
+    addLines,
+    totalAfter: (positions) => {
+      try { return computeReport({ ...currentRequest(), positions }).margin?.totalUsd?.initial ?? null; } catch { return null; }
+    },
+  });
   textarea.addEventListener("input", () => { scheduleSave(); schedule(); });
   let orderFrame = 0;
   orderBox.addEventListener("input", () => {
