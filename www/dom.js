@@ -39,3 +39,35 @@ export function append(el, children) {
 }
 
 export const clear = (el) => el.replaceChildren();
+
+/** An element's identity for `patch`: two elements of the same tag and key are the same thing. */
+const keyOf = (el) => el.getAttribute("data-pool") ?? el.getAttribute("data-underlying") ?? el.getAttribute("data-testid") ?? el.id ?? "";
+/** Attributes the user changes and a re-render must keep (a folded `<details>`' open state). */
+const KEEP = new Set(["open"]);
+
+/**
+ * Make `el`'s children those of `next` (a freshly built, detached element) while touching only what
+ * differs: a text node whose text changed gets the new text, an element of the same tag and key keeps
+ * its identity (and its listeners, focus and scroll position) and has its attributes and children
+ * brought up to date; anything else is replaced. An edit that changes one figure changes one text node.
+ */
+export function patch(el, next) {
+  const want = [...next.childNodes];
+  for (let i = 0; i < want.length; i++) {
+    const b = want[i];
+    const a = el.childNodes[i];
+    if (!a) { el.append(...want.slice(i)); break; }
+    if (a.nodeType !== b.nodeType || (a.nodeType === 1 && (a.tagName !== b.tagName || keyOf(a) !== keyOf(b)))) { el.replaceChild(b, a); continue; }
+    if (a.nodeType === 1) { syncAttributes(a, b); patch(a, b); }
+    else if (a.data !== b.data) a.data = b.data;
+  }
+  while (el.childNodes.length > want.length) el.lastChild.remove();
+}
+function syncAttributes(a, b) {
+  for (const { name } of [...a.attributes]) if (!b.hasAttribute(name) && !KEEP.has(name)) a.removeAttribute(name);
+  for (const { name, value } of b.attributes) {
+    if (a.getAttribute(name) === value) continue;
+    if (name === "style") a.style.cssText = b.style.cssText; // through the CSSOM, as dom.js sets styles
+    else a.setAttribute(name, value);
+  }
+}

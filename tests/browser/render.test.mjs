@@ -66,3 +66,134 @@ describe("market panel: futures and skew", () => {
     }
   });
 });
+
+/** A valid book of `n` lines over a few instruments (quantities vary, so the rows differ). */
+function bigBook(n) {
+  const names = ["BTC-25DEC26-100000-C", "BTC-25DEC26-85000-P", "ETH-25DEC26-3600-C", "BTC-PERPETUAL", "SOL_USDC-29JAN27-260-C", "ETH-26MAR27-3000-P"];
+  return Array.from({ length: n }, (_, i) => `${names[i % names.length]} ${names[i % names.length].endsWith("PERPETUAL") ? `${(i % 13) + 1}000USD` : (i % 2 ? 1 : -1) * ((i % 9) + 1)}`).join("\n");
+}
+
+describe("the positions table of a big book", () => {
+  test("virtualised: a 2 000-line book keeps few rows in the DOM; scrolling (keyboard or wheel) shows later rows, as the report has them", async () => {
+    const { page, problems } = await openPage();
+    try {
+      const text = bigBook(2000);
+      await setBook(page, text);
+      const report = pm.computeReport({ positions: text, model: "deribit-pm" });
+      assert.equal(report.positions.length, 2000);
+      const rows = () => page.$$eval("#positions-table tbody tr[data-line]", (trs) => trs.map((tr) => ({
+        line: Number(tr.dataset.line), index: Number(tr.getAttribute("aria-rowindex")), instrument: tr.children[1].textContent, qty: tr.children[2].textContent })));
+      let shown = await rows();
+      assert.ok(shown.length >= 10 && shown.length < 100, `${shown.length} rows in the DOM for 2 000 positions`);
+      assert.equal(shown[0].line, 1);
+      assert.equal(await page.getAttribute("#positions-table", "aria-rowcount"), "2001");
+      // every row is 28 px: the spacers stand for the others, so the box scrolls the whole book's height
+      const geometry = await page.$eval("#positions-table", (t) => ({ row: t.querySelector("tbody tr[data-line]").getBoundingClientRect().height,
+        height: t.getBoundingClientRect().height, box: t.closest(".scroll").clientHeight, tabindex: t.closest(".scroll").getAttribute("tabindex") }));
+      assert.ok(Math.abs(geometry.row - 28) < 0.5, `row height ${geometry.row}`);
+      assert.ok(geometry.height > 2000 * 28 && geometry.height < 2000 * 28 + 200, `table height ${geometry.height}`);
+      assert.ok(geometry.box < 700, "the table scrolls in its own box");
+      assert.equal(geometry.tabindex, "0", "the box is a tab stop");
+
+      // the keyboard: focus the box, End goes to the last rows
+      await page.focus('#positions-table');
+      await page.$eval("#positions-table", (t) => t.closest(".scroll").focus());
+      await page.keyboard.press("End");
+      await page.waitForFunction(() => [...document.querySelectorAll("#positions-table tbody tr[data-line]")].some((tr) => tr.dataset.line === "2000"));
+      shown = await rows();
+      assert.ok(shown.length < 100);
+      const last = shown.find((r) => r.line === 2000);
+      assert.equal(last.instrument, report.positions[1999].instrument);
+      assert.equal(last.index, 2001);
+      // a scroll to the middle shows the rows there, visible in the box
+      await page.$eval("#positions-table", (t) => { t.closest(".scroll").scrollTop = 1000 * 28; });
+      await page.waitForFunction(() => [...document.querySelectorAll("#positions-table tbody tr[data-line]")].some((tr) => tr.dataset.line === "1005"));
+      const visible = await page.$eval("#positions-table", (t) => {
+        const box = t.closest(".scroll").getBoundingClientRect();
+        return [...t.querySelectorAll("tbody tr[data-line]")].filter((tr) => { const r = tr.getBoundingClientRect(); return r.top >= box.top && r.bottom <= box.bottom; })
+          .map((tr) => Number(tr.dataset.line));
+      });
+      assert.ok(visible.length >= 5, `${visible.length} rows visible`);
+      assert.ok(visible.every((l) => l > 990 && l < 1040), `the rows in view are those of the scroll: ${visible[0]}…${visible.at(-1)}`);
+      for (const l of visible) {
+        const r = (await rows()).find((x) => x.line === l);
+        assert.equal(r.instrument, report.positions[l - 1].instrument);
+      }
+      // an edit keeps the scroll place and updates the rows in view
+      const r0 = await revision(page);
+      await page.$eval("#positions", (ta) => { ta.value = ta.value.replace(/^(\S+) \S+$/m, "$1 -7"); ta.dispatchEvent(new Event("input")); });
+      await recomputed(page, r0);
+      assert.ok((await rows()).some((x) => x.line === 1005));
+      // a small book again: every row, no spacers
+      await setBook(page, pm.samplePositions());
+      const small = pm.computeReport({ positions: pm.samplePositions(), model: "deribit-pm" });
+      assert.equal(await page.$$eval("#positions-table tbody tr", (trs) => trs.length), small.positions.length);
+      assert.equal(await page.getAttribute("#positions-table", "aria-rowcount"), null);
+      assert.deepEqual(errorsOf(problems), []);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe("incremental rendering", () => {
+  test("an edit of one BTC line touches the BTC figures only: the pool cards and the Greeks' rows keep their elements", async () => {
+    const { page, problems } = await openPage();
+    try {
+      await setBook(page, pm.samplePositions());
+      // mark the elements, and watch the ETH pool card and the ETH Greeks row for any change
+      await page.evaluate(() => {
+        window.__keep = {
+          btcCard: document.querySelector('.pool[data-pool="BTC"]'),
+          btcInitial: document.querySelector('[data-testid="pool-initial-BTC"]'),
+          btcWorst: document.querySelector('.pool[data-pool="BTC"] td.worst'),
+          ethCard: document.querySelector('.pool[data-pool="ETH"]'),
+          greeksBtc: document.querySelector('#greeks tr[data-underlying="BTC"]'),
+          total: document.querySelector('[data-testid="total-initial-usd"]'),
+        };
+        window.__mutations = [];
+        const watch = (el, label) => new MutationObserver((ms) => window.__mutations.push(...ms.map((m) => `${label} ${m.type}`)))
+          .observe(el, { subtree: true, childList: true, attributes: true, characterData: true });
+        watch(document.querySelector('.pool[data-pool="ETH"]'), "ETH card");
+        watch(document.querySelector('#greeks tr[data-underlying="ETH"]'), "ETH greeks");
+        window.__btcMutations = 0;
+        new MutationObserver((ms) => { window.__btcMutations += ms.length; })
+          .observe(document.querySelector('.pool[data-pool="BTC"]'), { subtree: true, childList: true, attributes: true, characterData: true });
+      });
+      const before = await valueOf(page, "pool-initial-BTC");
+      const text = pm.samplePositions().replace("BTC-25DEC26-100000-C        -10", "BTC-25DEC26-100000-C        -12");
+      assert.notEqual(text, pm.samplePositions());
+      await setBook(page, text);
+      const expected = pm.computeReport({ positions: text, model: "deribit-pm" });
+      const after = await valueOf(page, "pool-initial-BTC");
+      assert.notEqual(after, before);
+      assert.ok(closeRel(after, expected.margin.pools.find((p) => p.pool === "BTC").initial));
+      const kept = await page.evaluate(() => ({
+        btcCard: window.__keep.btcCard === document.querySelector('.pool[data-pool="BTC"]'),
+        btcInitial: window.__keep.btcInitial === document.querySelector('[data-testid="pool-initial-BTC"]'),
+        btcWorst: window.__keep.btcWorst.isConnected,
+        ethCard: window.__keep.ethCard === document.querySelector('.pool[data-pool="ETH"]'),
+        greeksBtc: window.__keep.greeksBtc === document.querySelector('#greeks tr[data-underlying="BTC"]'),
+        total: window.__keep.total === document.querySelector('[data-testid="total-initial-usd"]'),
+        mutations: window.__mutations,
+        btcMutations: window.__btcMutations,
+        btcCells: document.querySelectorAll('.pool[data-pool="BTC"] *').length,
+      }));
+      assert.deepEqual(kept.mutations, [], "nothing of the ETH card or the ETH Greeks changed");
+      for (const k of ["btcCard", "btcInitial", "btcWorst", "ethCard", "greeksBtc", "total"]) assert.ok(kept[k], `${k} is the same element`);
+      assert.ok(kept.btcMutations > 0 && kept.btcMutations < kept.btcCells, `${kept.btcMutations} changes in the BTC card of ${kept.btcCells} elements`);
+      // and the figures are the package's
+      assert.ok(closeRel(await valueOf(page, "total-initial-usd"), expected.margin.totalUsd.initial));
+      assert.ok(closeRel(await valueOf(page, "net-delta-BTC"), expected.greeks.BTC.delta));
+      // the hedge buttons of a patched card still add the current hedge
+      const hedge = expected.margin.pools.find((p) => p.pool === "BTC").hedge;
+      const r0 = await revision(page);
+      await page.click('[data-testid="hedge-suggest-BTC"]');
+      await recomputed(page, r0);
+      assert.ok(closeRel(await valueOf(page, "pool-initial-BTC"), hedge.initialAfter, 1e-4));
+      assert.deepEqual(errorsOf(problems), []);
+    } finally {
+      await page.close();
+    }
+  });
+});
