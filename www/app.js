@@ -159,6 +159,8 @@ function recompute() {
   } catch (e) {
     error = e;
   }
+  // the engine's share of the page timer (the rest is rendering)
+  app.dataset.engineMs = (performance.now() - t0).toFixed(2);
   show(request, text, report, error, t0);
 }
 function runInWorker() {
@@ -500,8 +502,21 @@ function renderPools(report) {
     : "standard margin is position by position: no scenarios";
   if (!pools.length) { patch(box, h("div", {}, h("p", { class: "empty" }, "No positions"))); return; }
   const isStandard = report.model?.params?.kind === "standard";
-  // built detached, then patched in: a pool card, a matrix cell keep their identity across edits
-  patch(box, h("div", {}, pools.map((pool) => poolCard(pool, isStandard))));
+  // a card is rebuilt only when its pool's figures changed, and then patched in (built detached): the
+  // card, its cells and the figures that did not change keep their elements
+  const fingerprint = (p) => `${isStandard}|${JSON.stringify(p)}|${JSON.stringify(attributionRows(p))}`;
+  const cards = [...box.children];
+  if (cards.length === pools.length && cards.every((c, i) => c.dataset.pool === pools[i].pool)) {
+    pools.forEach((p, i) => {
+      const fp = fingerprint(p);
+      if (cardPrints.get(cards[i]) === fp) return;
+      patch(cards[i], poolCard(p, isStandard));
+      cardPrints.set(cards[i], fp);
+    });
+  } else {
+    patch(box, h("div", {}, pools.map((p) => poolCard(p, isStandard))));
+    [...box.children].forEach((c, i) => cardPrints.set(c, fingerprint(pools[i])));
+  }
   // on a narrow screen the matrix scrolls sideways: bring each worst cell into view
   if (narrow.matches) requestAnimationFrame(() => {
     for (const td of box.querySelectorAll("td.worst")) {
@@ -511,6 +526,7 @@ function renderPools(report) {
   });
 }
 const narrow = matchMedia("(max-width: 900px)");
+const cardPrints = new WeakMap(); // pool card → the fingerprint of what it shows
 
 function figure(label, value, note, cls, testid, raw) {
   return h("div", { class: ["fig", cls] }, h("dt", {}, label),
@@ -590,12 +606,16 @@ function hedgeBox(p) {
 }
 
 /** The positions that make up the worst case (report's per-position attribution), largest first. */
-function attributionList(p) {
+/** The largest contributions to a pool's worst case (at most 5), and how many positions contribute. */
+function attributionRows(p) {
   const rows = (lastGood?.positions ?? []).filter((x) => x.pool === p.pool && x.attribution && Math.abs(x.attribution.worstCaseContribution ?? 0) > TINY);
-  if (!rows.length) return null;
   rows.sort((a, b) => Math.abs(b.attribution.worstCaseContribution) - Math.abs(a.attribution.worstCaseContribution));
-  const top = rows.slice(0, 5);
-  return h("details", { class: "attribution" }, h("summary", {}, `What makes the worst case (${top.length} of ${rows.length})`),
+  return { count: rows.length, top: rows.slice(0, 5).map((x) => ({ line: x.line, instrument: x.instrument, attribution: x.attribution })) };
+}
+function attributionList(p) {
+  const { count, top } = attributionRows(p);
+  if (!count) return null;
+  return h("details", { class: "attribution" }, h("summary", {}, `What makes the worst case (${top.length} of ${count})`),
     h("ul", {}, top.map((x) => h("li", { "data-line": x.line },
       h("span", { class: "instrument" }, x.instrument), ` line ${x.line}: ${amount(x.attribution.worstCaseContribution, p.currency)} ${p.currency}`,
       h("span", { class: "aside" }, ` standalone IM ${amount(x.attribution.standaloneInitial, p.currency)}`)))));

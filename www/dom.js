@@ -52,22 +52,34 @@ const KEEP = new Set(["open"]);
  * brought up to date; anything else is replaced. An edit that changes one figure changes one text node.
  */
 export function patch(el, next) {
-  const want = [...next.childNodes];
-  for (let i = 0; i < want.length; i++) {
-    const b = want[i];
-    const a = el.childNodes[i];
-    if (!a) { el.append(...want.slice(i)); break; }
-    if (a.nodeType !== b.nodeType || (a.nodeType === 1 && (a.tagName !== b.tagName || keyOf(a) !== keyOf(b)))) { el.replaceChild(b, a); continue; }
-    if (a.nodeType === 1) { syncAttributes(a, b); patch(a, b); }
-    else if (a.data !== b.data) a.data = b.data;
+  let a = el.firstChild;
+  let b = next.firstChild;
+  while (b) {
+    const nb = b.nextSibling; // before b may move into el
+    if (!a) { el.append(b); b = nb; continue; }
+    const na = a.nextSibling;
+    if (a.nodeType !== b.nodeType || (a.nodeType === 1 && (a.tagName !== b.tagName || keyOf(a) !== keyOf(b)))) el.replaceChild(b, a);
+    else if (a.nodeType === 1) { syncAttributes(a, b); patch(a, b); }
+    else if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue;
+    a = na;
+    b = nb;
   }
-  while (el.childNodes.length > want.length) el.lastChild.remove();
+  while (a) { const na = a.nextSibling; a.remove(); a = na; }
 }
 function syncAttributes(a, b) {
-  for (const { name } of [...a.attributes]) if (!b.hasAttribute(name) && !KEEP.has(name)) a.removeAttribute(name);
-  for (const { name, value } of b.attributes) {
+  const want = b.attributes;
+  for (let i = 0; i < want.length; i++) {
+    const { name, value } = want[i];
     if (a.getAttribute(name) === value) continue;
     if (name === "style") a.style.cssText = b.style.cssText; // through the CSSOM, as dom.js sets styles
     else a.setAttribute(name, value);
+  }
+  // every wanted attribute is now on a: a holds others only if it holds more
+  const have = a.attributes;
+  if (have.length !== want.length) {
+    for (let i = have.length - 1; i >= 0; i--) {
+      const { name } = have[i];
+      if (!b.hasAttribute(name) && !KEEP.has(name)) a.removeAttribute(name);
+    }
   }
 }
