@@ -82,8 +82,7 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       h("th", { scope: "col", class: "text" }, "Underlying"),
       h("th", { scope: "col" }, "Index", h("span", { class: "unit" }, "USD")),
       h("th", { scope: "col" }, "Vol", h("span", { class: "unit" }, "flat, %")),
-      h("th", { scope: "col" }, "Skew", h("span", { class: "unit" }, "pts per 10 % down")),
-      h("th", { scope: "col", class: "text" }, "Vol now", h("span", { class: "unit" }, "as the market holds it")))));
+      h("th", { scope: "col" }, "Skew", h("span", { class: "unit" }, "pts, −10 %")))));
     const body = h("tbody");
     for (const u of names) {
       const indexInput = h("input", { id: `market-index-${u}`, "data-testid": `market-index-${u}`, inputmode: "decimal", autocomplete: "off", size: "9",
@@ -112,9 +111,11 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       });
       body.append(h("tr", { "data-underlying": u },
         h("th", { scope: "row", class: "text" }, u, added[u] ? h("span", { class: "tag" }, "added") : null),
-        h("td", {}, indexInput), h("td", {}, volInput), h("td", {}, skewInput), h("td", { class: "text vol-now", id: `market-volnow-${u}` }, DASH)));
-      // futures marks per expiry, folded under the underlying's row
+        h("td", {}, indexInput), h("td", {}, volInput), h("td", {}, skewInput)));
+      // under the row: the vol as the market holds it now, and the futures marks per expiry (folded)
       const dates = Object.keys(marketUnderlyings()[u]?.futures ?? {});
+      const volNow = h("p", { class: "vol-now", id: `market-volnow-${u}` }, DASH);
+      let details = null;
       if (dates.length && !added[u]) {
         const fields = dates.map((date) => {
           const id = `market-future-${u}-${date}`;
@@ -128,11 +129,11 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
           });
           return h("label", { class: "field", for: id }, h("span", { class: "date" }, date), input);
         });
-        const details = h("details", { class: "futures", "data-underlying": u },
-          h("summary", { "data-testid": `market-futures-${u}` }, `${u} futures marks (${dates.length} expiries, USD)`), h("div", { class: "futures-fields" }, fields));
+        details = h("details", { class: "futures", "data-underlying": u },
+          h("summary", { "data-testid": `market-futures-${u}` }, `futures marks (${dates.length} expiries, USD)`), h("div", { class: "futures-fields" }, fields));
         if (futuresEdits[u]) details.open = true;
-        body.append(h("tr", { class: "futures-row", "data-underlying": u }, h("td", { colspan: "5", class: "text" }, details)));
       }
+      body.append(h("tr", { class: "futures-row", "data-underlying": u }, h("td", { colspan: "4", class: "text" }, volNow, details)));
     }
     table.append(body);
   }
@@ -156,9 +157,9 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       const skew = typedNumber(skewEdits[u]);
       const skewText = skew != null && Number.isFinite(skew) && skew !== 0 ? `, skew ${skew > 0 ? "+" : ""}${skew}` : "";
       const tilted = skewText && now.underlyings?.[u]?.smiles;
-      cell.textContent = tilted ? `smile${skewText}, ${Object.keys(now.underlyings[u].smiles).length} expiries`
+      cell.textContent = "vol now: " + (tilted ? `smile${skewText}, ${Object.keys(now.underlyings[u].smiles).length} expiries`
         : flat != null && Number.isFinite(flat) ? `flat ${flat}${NBSP}%`
-        : src?.smiles ? `smile, ${Object.keys(src.smiles).length} expiries` : typeof src?.iv === "number" ? `flat ${Math.round(src.iv * 1000) / 10}${NBSP}%` : DASH;
+        : src?.smiles ? `smile, ${Object.keys(src.smiles).length} expiries` : typeof src?.iv === "number" ? `flat ${Math.round(src.iv * 1000) / 10}${NBSP}%` : DASH);
     }
     const source = $("market-source");
     source.textContent = imported ? `imported: ${imported.market.asOf}` : "embedded snapshot; edit to override";
