@@ -25,6 +25,7 @@ export function createOptimizePanel({ request, report, addLines, totalAfter }) {
   const poolSelect = $("hedge-optimize-pool");
   const budgetInput = $("hedge-optimize-budget");
   const budgetUnit = $("hedge-optimize-budget-unit");
+  const candidatesInput = $("hedge-optimize-candidates");
   const button = $("hedge-optimize");
   const status = $("hedge-optimize-status");
   const errorBox = $("hedge-optimize-error");
@@ -69,6 +70,8 @@ export function createOptimizePanel({ request, report, addLines, totalAfter }) {
     const req = request();
     const options = { pool };
     if (budget !== null) options.budget = budget;
+    const names = candidatesInput.value.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+    if (names.length) options.candidates = names;
     running = true;
     button.disabled = true;
     setState("running");
@@ -154,7 +157,7 @@ export function createOptimizePanel({ request, report, addLines, totalAfter }) {
 
   button.addEventListener("click", run);
   poolSelect.addEventListener("change", syncPools);
-  budgetInput.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); run(); } });
+  for (const input of [budgetInput, candidatesInput]) input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); run(); } });
   return { update };
 }
 

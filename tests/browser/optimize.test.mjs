@@ -64,6 +64,31 @@ describe("optimise the hedge", () => {
     }
   });
 
+  test("named candidates: the README's strangle hedged by wings under a budget, as optimizeHedge finds it", async () => {
+    const { page, problems } = await openPage();
+    try {
+      const book = "BTC-25DEC26-110000-C -10\nBTC-25DEC26-80000-P -10";
+      const candidates = ["BTC-25DEC26-125000-C", "BTC-25DEC26-70000-P", "BTC-PERPETUAL"];
+      await setBook(page, book);
+      await page.fill('[data-testid="hedge-optimize-candidates"]', candidates.join(", "));
+      await page.fill('[data-testid="hedge-optimize-budget"]', "0.05");
+      await page.press('[data-testid="hedge-optimize-budget"]', "Enter");
+      await settled(page);
+      const plan = hedge.optimizeHedge({ positions: book, model: "deribit-pm" }, { pool: "BTC", budget: 0.05, candidates });
+      assert.deepEqual(await page.$$eval('[data-testid="hedge-optimize-trades"] tbody tr', (trs) => trs.map((tr) => tr.dataset.instrument)),
+        plan.trades.map((t) => t.instrument));
+      assert.ok(plan.trades.every((t) => candidates.includes(t.instrument)));
+      assert.ok(closeRel(await valueOf(page, "hedge-optimize-after"), plan.initialAfter));
+      const r0 = await revision(page);
+      await page.click('[data-testid="hedge-optimize-add"]');
+      await recomputed(page, r0);
+      assert.ok(closeRel(await valueOf(page, "pool-initial-BTC"), plan.initialAfter));
+      assert.deepEqual(errorsOf(problems), []);
+    } finally {
+      await page.close();
+    }
+  });
+
   test("the solver's errors are shown as text: BAD_MODEL under okx-pm, a budget that is not a number", async () => {
     const { page, problems } = await openPage();
     try {
@@ -73,6 +98,13 @@ describe("optimise the hedge", () => {
       await settled(page);
       assert.match(await page.textContent('[data-testid="hedge-optimize-error"]'), /budget is not a number: “abc”/);
       await page.fill('[data-testid="hedge-optimize-budget"]', "");
+      // a candidate the market does not list: the solver's message, at its place, as text
+      await page.fill('[data-testid="hedge-optimize-candidates"]', "<img/src=x/onerror=alert(1)>");
+      await page.click('[data-testid="hedge-optimize"]');
+      await settled(page);
+      assert.match(await page.textContent('[data-testid="hedge-optimize-error"]'), /UNKNOWN_INSTRUMENT: hedge\.candidates\[0\]: .*<img\/src=x\/onerror=alert\(1\)>/);
+      assert.equal(await page.$('[data-testid="hedge-optimize-error"] img'), null);
+      await page.fill('[data-testid="hedge-optimize-candidates"]', "");
       const r0 = await revision(page);
       await page.selectOption("#model", "okx-pm");
       await recomputed(page, r0);
