@@ -197,3 +197,31 @@ describe("incremental rendering", () => {
     }
   });
 });
+
+describe("the payoff chart (uPlot)", () => {
+  for (const [viewport, colorScheme] of [[{ width: 1440, height: 900 }, "light"], [{ width: 1440, height: 900 }, "dark"], [{ width: 390, height: 844 }, "dark"]]) {
+    test(`a canvas per underlying at ${viewport.width} px, ${colorScheme}: inside its figure, the index and breakevens marked`, async () => {
+      const { page, problems } = await openPage({ viewport, colorScheme });
+      try {
+        await page.waitForFunction(() => document.querySelectorAll("figure.payoff .uplot canvas").length === document.querySelectorAll("figure.payoff").length
+          && document.querySelectorAll("figure.payoff").length > 0, null, { timeout: 30000 });
+        const charts = await page.$$eval("figure.payoff", (figs) => figs.map((f) => {
+          const fig = f.getBoundingClientRect();
+          const canvas = f.querySelector(".uplot canvas").getBoundingClientRect();
+          return { u: f.dataset.underlying, inside: canvas.left >= fig.left - 0.5 && canvas.right <= fig.right + 0.5, width: canvas.width,
+            index: f.querySelectorAll(".mark.index").length, breakevens: f.querySelectorAll(".mark.breakeven").length };
+        }));
+        assert.deepEqual(charts.map((c) => c.u), ["BTC", "ETH", "SOL"]);
+        for (const c of charts) {
+          assert.ok(c.inside && c.width >= 240, `${c.u}: canvas ${c.width} px inside its figure`);
+          assert.equal(c.index, 1, `${c.u}: the index marked`);
+          assert.ok(c.breakevens >= 1, `${c.u}: breakevens marked`);
+        }
+        assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "the page does not scroll sideways");
+        assert.deepEqual(errorsOf(problems), []);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
