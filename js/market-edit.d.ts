@@ -6,6 +6,10 @@ export interface MarketEdits {
   index?: Record<string, number>;
   /** A flat implied vol (decimal) per underlying, in place of its smile. */
   iv?: Record<string, number>;
+  /** Futures marks (USD) per underlying and expiry date (`2026-12-25`), after the index edit. */
+  futures?: Record<string, Record<string, number>>;
+  /** A smile tilt per underlying: every vol becomes `iv + skew·ln(K/S)` (a flat vol becomes a smile). */
+  skew?: Record<string, number>;
   /** New underlyings. */
   add?: Record<string, { index: number; iv?: number; carry?: number }>;
 }

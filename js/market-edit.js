@@ -11,9 +11,15 @@
  *   basis ln(F/S) (an index alone far from short-dated futures would imply an absurd carry, which the
  *   engine refuses); delivery prices of past expiries stay;
  * - `iv[U]`: a flat implied vol (decimal) for U, in place of its smile;
+ * - `futures[U][date]`: a futures mark (USD) for one expiry of U, after the index edit (it replaces the
+ *   mark that edit moved, or adds the expiry);
+ * - `skew[U]`: a tilt of U's smile: every smile point's vol becomes `iv + skew·ln(K/S)` (S the index
+ *   after the edit; negative skew: puts richer than calls), kept within [0.01, 20]. A flat vol (the
+ *   market's or `iv[U]`) becomes a smile of 21 strikes `S·e^k`, k = −1…+1, at each of U's futures
+ *   expiries and smile dates (none: the vol stays flat);
  * - `add[U]`: a new underlying `{ index, iv?, carry? }` (e.g. XRP for `XRP_USDC-…` lines).
  * A value that is not a finite number is passed on as it is, for the engine to refuse at its path. */
-export function editMarket(base, { index = {}, iv = {}, add = {} } = {}) {
+export function editMarket(base, { index = {}, iv = {}, add = {}, futures = {}, skew = {} } = {}) {
   const market = structuredClone(base);
   market.underlyings ??= {};
   for (const [u, s] of Object.entries(index)) {
@@ -30,6 +36,26 @@ export function editMarket(base, { index = {}, iv = {}, add = {} } = {}) {
     if (!x) continue;
     delete x.smiles;
     x.iv = vol;
+  }
+  for (const [u, marks] of Object.entries(futures)) {
+    const x = market.underlyings[u];
+    if (!x || !marks || typeof marks !== "object") continue;
+    for (const [date, f] of Object.entries(marks)) (x.futures ??= {})[date] = f;
+  }
+  for (const [u, k] of Object.entries(skew)) {
+    const x = market.underlyings[u];
+    if (!x || !Number.isFinite(k) || k === 0 || !(x.index > 0)) continue;
+    const s = x.index;
+    const tilt = (strike, vol) => [strike, Math.min(20, Math.max(0.01, vol + k * Math.log(strike / s)))];
+    if (x.smiles) {
+      for (const [date, points] of Object.entries(x.smiles)) x.smiles[date] = points.map(([strike, vol]) => tilt(strike, vol));
+    } else if (Number.isFinite(x.iv)) {
+      const dates = Object.keys(x.futures ?? {});
+      if (!dates.length) continue;
+      const grid = Array.from({ length: 21 }, (_, i) => Number((s * Math.exp((i - 10) / 10)).toPrecision(8)));
+      x.smiles = Object.fromEntries(dates.map((date) => [date, grid.map((strike) => tilt(strike, x.iv))]));
+      delete x.iv;
+    }
   }
   for (const [u, entry] of Object.entries(add)) market.underlyings[u] = { ...entry };
   return market;

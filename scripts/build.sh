@@ -32,6 +32,13 @@ build_wasm() { # out-dir, extra cargo args…
   # every run, so they are appended on every run
   cat pkg/types.d.ts.tmp >> "$out/portfolio_margin.d.ts"
 }
+# the page's chart library (npm uplot, pinned in package.json) is served from the page's own origin:
+# copied into www/vendor/ (gitignored), only when it differs
+mkdir -p www/vendor
+for f in uPlot.esm.js uPlot.min.css; do
+  cmp -s "node_modules/uplot/dist/$f" "www/vendor/$f" || cp "node_modules/uplot/dist/$f" "www/vendor/$f"
+done
+
 log "generating TypeScript types from the Rust types"
 mkdir -p pkg
 cargo run --quiet --features typescript --example gen_types > pkg/types.d.ts.tmp

@@ -6,12 +6,13 @@
 // Worker with the package's full build: a Monte Carlo run takes tenths of a second to seconds.
 import init, { computeReport, defaultMarket, samplePositions, listModels, version, RiskSession } from "/pkg/portfolio_margin.js";
 import { createRiskWorker } from "/pkg/worker-client.js";
-import { $, h, append, clear } from "./dom.js";
+import { $, h, append, clear, patch } from "./dom.js";
 import { DASH, NBSP, TINY, amount, fmtFix2, fmtPct1, isUsdLike, money, move, sig, usd } from "./format.js";
 import { createRiskPanel } from "./risk.js";
 import { createInputs } from "./inputs.js";
 import { renderAccount, renderMethod, renderOrderImpact, attachCellDetail, worstInWords, crossBlock } from "./views.js";
 import { createComparePanel } from "./compare.js";
+import { createOptimizePanel } from "./optimize.js";
 
 const app = $("app");
 const textarea = $("positions");
@@ -111,6 +112,7 @@ let lastGood = null;
 let revision = 0;
 let risk = null; // the Risk section (risk.js): runs in a worker whenever the book changes
 let compare = null; // "Compare models" (compare.js): compareModels in a worker, on request
+let optimize = null; // "Optimise the hedge" (optimize.js): the hedge build, loaded on request
 /** The full build in a worker of its own for the page's tools (the Deribit import, compareModels),
  * started on first use. */
 let toolsWorker = null;
@@ -157,6 +159,8 @@ function recompute() {
   } catch (e) {
     error = e;
   }
+  // the engine's share of the page timer (the rest is rendering)
+  app.dataset.engineMs = (performance.now() - t0).toFixed(2);
   show(request, text, report, error, t0);
 }
 function runInWorker() {
@@ -188,6 +192,7 @@ function show(request, text, report, error, t0) {
     app.dataset.result = "ok";
     risk?.setBook(riskBase(request));
     compare?.setRequest(compareBase(request));
+    optimize?.update(request);
   } else {
     renderIssues(error);
     renderWarnings([]);
@@ -195,6 +200,7 @@ function show(request, text, report, error, t0) {
     app.dataset.result = "error";
     risk?.setBook(null);
     compare?.setRequest(null);
+    optimize?.update(null);
   }
   renderGutter(text, report ? [] : issuesOf(error), report?.warnings ?? []);
   inputs?.markPath(error?.path ?? null);
@@ -421,9 +427,10 @@ function renderSummary(report) {
   const isStandard = report.model?.params?.kind === "standard";
   const saving = total.saving ?? (total.standardInitial - total.initial);
   const savingPct = total.standardInitial > 0 ? (saving / total.standardInitial) * 100 : null;
-  clear(box);
+  // built detached, then patched in: only the figures that changed are touched
+  const next = h("div");
   // dom.js's append skips null parts (the cross block, the hedges); Element.append would print "null"
-  append(box, [
+  append(next, [
     h("div", { class: "tiles" },
       tile("Initial margin", money(total.initial), `model ${modelName}`, "primary", "total-initial-usd", total.initial),
       tile("Maintenance margin", money(total.maintenance), `${fmtPct1.format(total.initial > 0 ? (total.maintenance / total.initial) * 100 : 0)}${NBSP}% of initial`, null, "total-maintenance-usd", total.maintenance),
@@ -438,6 +445,7 @@ function renderSummary(report) {
       " · index ",
       Object.entries(report.market?.index ?? {}).map(([u, px], i) => [i ? ", " : "", `${u} ${usd(px)}`])),
     hedgeSummary(report)]);
+  patch(box, next);
   $("market-line").textContent = `all figures in USD unless a currency is shown`;
 }
 
@@ -455,8 +463,8 @@ const GREEK_COLUMNS = [
 function renderGreeks(report) {
   const table = $("greeks");
   const byExpiry = $("by-expiry").checked;
-  clear(table);
-  table.append(h("thead", {}, h("tr", {},
+  const next = h("table");
+  next.append(h("thead", {}, h("tr", {},
     h("th", { scope: "col", class: "text" }, "Underlying"),
     GREEK_COLUMNS.map(([, name, unit]) => h("th", { scope: "col" }, name, h("span", { class: "unit" }, unit))))));
   const body = h("tbody");
@@ -474,7 +482,8 @@ function renderGreeks(report) {
       }
     }
   }
-  table.append(body);
+  next.append(body);
+  patch(table, next);
 }
 const expiryLabel = (e) => (e === "PERPETUAL" ? "perpetual" : e === "SPOT" ? "spot" : e);
 
@@ -487,14 +496,27 @@ function numCell(x, fmt, extra = {}) {
 
 function renderPools(report) {
   const box = $("pools");
-  clear(box);
   const pools = report.margin?.pools ?? [];
   $("pools-note").textContent = pools.some((p) => p.riskMatrix || p.scenarios)
     ? "scenario P&L of each pool in its currency, after the gains haircut: red losses, blue gains, worst cell outlined"
     : "standard margin is position by position: no scenarios";
-  if (!pools.length) { box.append(h("p", { class: "empty" }, "No positions")); return; }
+  if (!pools.length) { patch(box, h("div", {}, h("p", { class: "empty" }, "No positions"))); return; }
   const isStandard = report.model?.params?.kind === "standard";
-  for (const pool of pools) box.append(poolCard(pool, isStandard));
+  // a card is rebuilt only when its pool's figures changed, and then patched in (built detached): the
+  // card, its cells and the figures that did not change keep their elements
+  const fingerprint = (p) => `${isStandard}|${JSON.stringify(p)}|${JSON.stringify(attributionRows(p))}`;
+  const cards = [...box.children];
+  if (cards.length === pools.length && cards.every((c, i) => c.dataset.pool === pools[i].pool)) {
+    pools.forEach((p, i) => {
+      const fp = fingerprint(p);
+      if (cardPrints.get(cards[i]) === fp) return;
+      patch(cards[i], poolCard(p, isStandard));
+      cardPrints.set(cards[i], fp);
+    });
+  } else {
+    patch(box, h("div", {}, pools.map((p) => poolCard(p, isStandard))));
+    [...box.children].forEach((c, i) => cardPrints.set(c, fingerprint(pools[i])));
+  }
   // on a narrow screen the matrix scrolls sideways: bring each worst cell into view
   if (narrow.matches) requestAnimationFrame(() => {
     for (const td of box.querySelectorAll("td.worst")) {
@@ -504,6 +526,7 @@ function renderPools(report) {
   });
 }
 const narrow = matchMedia("(max-width: 900px)");
+const cardPrints = new WeakMap(); // pool card → the fingerprint of what it shows
 
 function figure(label, value, note, cls, testid, raw) {
   return h("div", { class: ["fig", cls] }, h("dt", {}, label),
@@ -564,8 +587,8 @@ function addLines(lines) {
 function hedgeSummary(report) {
   const pools = (report.margin?.pools ?? []).filter((p) => hedgeLine(p));
   if (!pools.length || report.model?.params?.kind !== "risk-matrix" || report.model?.params?.mode === "cross") return null;
-  const button = h("button", { type: "button", class: "link-button", "data-testid": "hedge-suggest" }, pools.length > 1 ? "Add them to the book" : "Add it to the book");
-  button.addEventListener("click", () => addLines(pools.map(hedgeLine)));
+  const button = h("button", { type: "button", class: "link-button", "data-testid": "hedge-suggest", "data-lines": pools.map(hedgeLine).join("\n") },
+    pools.length > 1 ? "Add them to the book" : "Add it to the book");
   return h("p", { class: "meta hedges" }, "Suggested hedge", pools.length > 1 ? "s" : "", ": ",
     pools.map((p, i) => [i ? "; " : "", h("strong", { class: "nowrap" }, hedgeLine(p).replace(/USD$/, " USD")),
       ` saves ${amount(p.hedge.saving, p.currency)} ${p.currency} of IM`]), ". ", button);
@@ -577,19 +600,22 @@ function hedgeBox(p) {
   if (!line) return null;
   const ccy = p.currency;
   const qty = hg.quantityUnit === "usd" ? `${usd(hg.quantity)} USD` : `${sig(hg.quantity)} ${p.underlying ?? ""}`.trim();
-  const button = h("button", { type: "button", class: "link-button", "data-testid": `hedge-suggest-${p.pool}`, "data-line": line }, "Add to book");
-  button.addEventListener("click", () => addLines([line]));
+  const button = h("button", { type: "button", class: "link-button", "data-testid": `hedge-suggest-${p.pool}`, "data-lines": line }, "Add to book");
   return h("p", { class: "hedge" }, "Suggested hedge: ", h("strong", { class: "nowrap" }, `${hg.instrument} ${qty}`),
     ` takes IM from ${amount(hg.initialBefore, ccy)} to ${amount(hg.initialAfter, ccy)} ${ccy} (saves ${amount(hg.saving, ccy)}). `, button);
 }
 
 /** The positions that make up the worst case (report's per-position attribution), largest first. */
-function attributionList(p) {
+/** The largest contributions to a pool's worst case (at most 5), and how many positions contribute. */
+function attributionRows(p) {
   const rows = (lastGood?.positions ?? []).filter((x) => x.pool === p.pool && x.attribution && Math.abs(x.attribution.worstCaseContribution ?? 0) > TINY);
-  if (!rows.length) return null;
   rows.sort((a, b) => Math.abs(b.attribution.worstCaseContribution) - Math.abs(a.attribution.worstCaseContribution));
-  const top = rows.slice(0, 5);
-  return h("details", { class: "attribution" }, h("summary", {}, `What makes the worst case (${top.length} of ${rows.length})`),
+  return { count: rows.length, top: rows.slice(0, 5).map((x) => ({ line: x.line, instrument: x.instrument, attribution: x.attribution })) };
+}
+function attributionList(p) {
+  const { count, top } = attributionRows(p);
+  if (!count) return null;
+  return h("details", { class: "attribution" }, h("summary", {}, `What makes the worst case (${top.length} of ${count})`),
     h("ul", {}, top.map((x) => h("li", { "data-line": x.line },
       h("span", { class: "instrument" }, x.instrument), ` line ${x.line}: ${amount(x.attribution.worstCaseContribution, p.currency)} ${p.currency}`,
       h("span", { class: "aside" }, ` standalone IM ${amount(x.attribution.standaloneInitial, p.currency)}`)))));
@@ -697,9 +723,56 @@ const POSITION_COLUMNS = ["#", "Instrument", "Qty", "Mark", "IV", ["Value", "USD
   ["In worst case", "pool ccy, of the pool's"]];
 
 /** The positions table, updated in place: a row is built once and only the cells whose text, class
- * or title changed are touched (a 2 000-line book recomputes on every key). */
+ * or title changed are touched (a 2 000-line book recomputes on every key). A book of more than
+ * VIRTUAL_ROWS positions is virtualised: the table scrolls in a box of its own, and only the rows in
+ * view (and a few either side) are in the DOM, between two spacer rows of the others' height; the box is
+ * a tab stop, so the keyboard scrolls it (arrows, Page Up/Down, Home/End). */
+const VIRTUAL_ROWS = 100;
+const ROW_HEIGHT = 28; // px, fixed in the virtual table (style.css: #positions-table.virtual tbody tr)
+const OVERSCAN = 12;
 let positionsBody = null;
-let positionsMore = null;
+let positionsRows = []; // the row elements of the data rows, in DOM order
+let positionsMode = "";
+const positionsView = { box: null, top: 0, height: 600, frame: 0, spacers: null };
+
+function positionCells(p, poolCcy) {
+  const g = p.greeks ?? {};
+  const ccy = poolCcy[p.pool] ?? (p.settlement === "inverse" ? p.underlying : "USD");
+  const coinMark = p.settlement === "inverse" && p.kind === "option";
+  const neg = (x) => (typeof x === "number" && x < -TINY ? "neg" : "");
+  // [text, class, title] per cell
+  return [
+    [String(p.line ?? ""), "line", ""],
+    [p.instrument, "text instrument", `${p.kind ?? ""} · ${p.settlement ?? ""} · pool ${p.pool ?? ""}`],
+    [p.quantityUnit === "usd" ? `${usd(p.quantity)} USD` : sig(p.quantity), neg(p.quantity), ""],
+    [coinMark ? `${sig(p.mark)} ${p.underlying}` : usd(p.mark), "", coinMark ? money(p.markUsd) : ""],
+    [typeof p.iv === "number" ? `${fmtFix2.format(p.iv * 100)}${NBSP}%` : DASH, "", p.ivSource ? `from the ${p.ivSource}` : ""],
+    [usd(p.valueUsd), neg(p.valueUsd), ""],
+    [sig(g.delta), neg(g.delta), ""],
+    [usd(g.vega), neg(g.vega), ""],
+    [usd(g.theta), neg(g.theta), ""],
+    [p.standardMargin ? `${amount(p.standardMargin.initial, ccy)} ${ccy}` : DASH, "",
+      p.standardMargin ? `maintenance ${amount(p.standardMargin.maintenance, ccy)} ${ccy}` : ""],
+    // attribution: the position's loss in its pool's worst cell (positive: it adds to the worst case)
+    [p.attribution ? amount(p.attribution.worstCaseContribution, ccy) : DASH, neg(p.attribution?.worstCaseContribution),
+      p.attribution ? `P&L in the worst cell ${amount(p.attribution.worstCellPnl, ccy)} ${ccy}; standalone IM ${amount(p.attribution.standaloneInitial, ccy)} ${ccy}` : ""],
+  ];
+}
+/** Write a position into a row, touching only what changed. */
+function fillRow(tr, p, poolCcy, rowIndex) {
+  const line = String(p.line ?? "");
+  if (tr.dataset.line !== line) tr.dataset.line = line;
+  if (rowIndex != null && tr.getAttribute("aria-rowindex") !== String(rowIndex)) tr.setAttribute("aria-rowindex", String(rowIndex));
+  const tds = tr.children;
+  positionCells(p, poolCcy).forEach(([text, cls, title], j) => {
+    const td = tds[j];
+    if (td.textContent !== text) td.textContent = text;
+    if ((td.getAttribute("class") ?? "") !== cls) { if (cls) td.setAttribute("class", cls); else td.removeAttribute("class"); }
+    if ((td.getAttribute("title") ?? "") !== title) { if (title) td.setAttribute("title", title); else td.removeAttribute("title"); }
+  });
+}
+const newRow = () => h("tr", {}, POSITION_COLUMNS.map(() => h("td")));
+
 function renderPositions(report) {
   const table = $("positions-table");
   if (!positionsBody) {
@@ -708,66 +781,69 @@ function renderPositions(report) {
       h("th", { scope: "col", class: i === 1 ? "text" : null }, Array.isArray(c) ? [c[0], h("span", { class: "unit" }, c[1])] : c)))));
     positionsBody = h("tbody");
     table.append(positionsBody);
+    const box = table.closest(".scroll");
+    positionsView.box = box;
+    box.addEventListener("scroll", () => {
+      positionsView.top = box.scrollTop;
+      if (positionsMode === "virtual" && !positionsView.frame) {
+        positionsView.frame = requestAnimationFrame(() => { positionsView.frame = 0; if (lastGood) renderPositions(lastGood); });
+      }
+    }, { passive: true });
+    // the box's height, kept here so that rendering never reads layout
+    new ResizeObserver(([entry]) => {
+      const height = entry.contentRect.height;
+      if (Math.abs(height - positionsView.height) < 1) return;
+      positionsView.height = height;
+      if (positionsMode === "virtual" && lastGood) renderPositions(lastGood);
+    }).observe(box);
   }
   const body = positionsBody;
   const poolCcy = Object.fromEntries((report.margin?.pools ?? []).map((p) => [p.pool, p.currency]));
   const positions = report.positions ?? [];
-  positionsMore?.remove();
-  positionsMore = null;
-  for (const tr of body.querySelectorAll("tr.empty")) tr.remove();
-  if (!positions.length) {
+  const mode = !positions.length ? "empty" : positions.length > VIRTUAL_ROWS ? "virtual" : "all";
+  if (mode !== positionsMode) {
+    positionsMode = mode;
+    body.replaceChildren();
+    positionsRows = [];
+    positionsView.spacers = null;
+    table.classList.toggle("virtual", mode === "virtual");
+    positionsView.box.classList.toggle("virtual-scroll", mode === "virtual");
+    if (mode !== "virtual") { table.removeAttribute("aria-rowcount"); positionsView.top = 0; }
+  }
+  if (mode === "empty") {
     body.replaceChildren(h("tr", { class: "empty" }, h("td", { colspan: POSITION_COLUMNS.length }, "No positions")));
     return;
   }
-  // a big book shows its first rows: re-creating 20 000 cells on every key froze typing
-  const shown = showAllPositions ? positions : positions.slice(0, POSITION_ROWS);
-  const rows = body.children;
-  const neg = (x) => (typeof x === "number" && x < -TINY ? "neg" : "");
-  shown.forEach((p, i) => {
-    const g = p.greeks ?? {};
-    const ccy = poolCcy[p.pool] ?? (p.settlement === "inverse" ? p.underlying : "USD");
-    const coinMark = p.settlement === "inverse" && p.kind === "option";
-    // [text, class, title] per cell
-    const cells = [
-      [String(p.line ?? ""), "line", ""],
-      [p.instrument, "text instrument", `${p.kind ?? ""} · ${p.settlement ?? ""} · pool ${p.pool ?? ""}`],
-      [p.quantityUnit === "usd" ? `${usd(p.quantity)} USD` : sig(p.quantity), neg(p.quantity), ""],
-      [coinMark ? `${sig(p.mark)} ${p.underlying}` : usd(p.mark), "", coinMark ? money(p.markUsd) : ""],
-      [typeof p.iv === "number" ? `${fmtFix2.format(p.iv * 100)}${NBSP}%` : DASH, "", p.ivSource ? `from the ${p.ivSource}` : ""],
-      [usd(p.valueUsd), neg(p.valueUsd), ""],
-      [sig(g.delta), neg(g.delta), ""],
-      [usd(g.vega), neg(g.vega), ""],
-      [usd(g.theta), neg(g.theta), ""],
-      [p.standardMargin ? `${amount(p.standardMargin.initial, ccy)} ${ccy}` : DASH, "",
-        p.standardMargin ? `maintenance ${amount(p.standardMargin.maintenance, ccy)} ${ccy}` : ""],
-      // attribution: the position's loss in its pool's worst cell (positive: it adds to the worst case)
-      [p.attribution ? amount(p.attribution.worstCaseContribution, ccy) : DASH, neg(p.attribution?.worstCaseContribution),
-        p.attribution ? `P&L in the worst cell ${amount(p.attribution.worstCellPnl, ccy)} ${ccy}; standalone IM ${amount(p.attribution.standaloneInitial, ccy)} ${ccy}` : ""],
-    ];
-    let tr = rows[i];
-    if (!tr) {
-      tr = h("tr", {}, cells.map(() => h("td")));
-      body.append(tr);
+  let first = 0;
+  let last = positions.length;
+  if (mode === "virtual") {
+    first = Math.max(0, Math.floor(positionsView.top / ROW_HEIGHT) - OVERSCAN);
+    last = Math.min(positions.length, Math.ceil((positionsView.top + positionsView.height) / ROW_HEIGHT) + OVERSCAN);
+    first = Math.min(first, Math.max(0, last - 1));
+    if (!positionsView.spacers) {
+      const spacer = () => h("tr", { class: "spacer", "aria-hidden": "true" }, h("td", { colspan: POSITION_COLUMNS.length }));
+      positionsView.spacers = [spacer(), spacer()];
+      body.replaceChildren(positionsView.spacers[0], positionsView.spacers[1]);
     }
-    const line = String(p.line ?? "");
-    if (tr.dataset.line !== line) tr.dataset.line = line;
-    const tds = tr.children;
-    cells.forEach(([text, cls, title], j) => {
-      const td = tds[j];
-      if (td.textContent !== text) td.textContent = text;
-      if ((td.getAttribute("class") ?? "") !== cls) { if (cls) td.setAttribute("class", cls); else td.removeAttribute("class"); }
-      if ((td.getAttribute("title") ?? "") !== title) { if (title) td.setAttribute("title", title); else td.removeAttribute("title"); }
-    });
-  });
-  while (rows.length > shown.length) rows[rows.length - 1].remove();
-  if (shown.length < positions.length) {
-    const more = h("button", { type: "button", class: "link-button", id: "show-all-positions" },
-      `Show all ${positions.length.toLocaleString("en-US")} positions`);
-    more.addEventListener("click", () => { showAllPositions = true; if (lastGood) renderPositions(lastGood); });
-    positionsMore = h("tr", { class: "more" }, h("td", { colspan: POSITION_COLUMNS.length },
-      `The first ${shown.length} of ${positions.length.toLocaleString("en-US")} positions. `, more));
-    body.append(positionsMore);
+    const [above, below] = positionsView.spacers;
+    const hAbove = `${first * ROW_HEIGHT}px`;
+    const hBelow = `${(positions.length - last) * ROW_HEIGHT}px`;
+    if (above.firstChild.style.height !== hAbove) above.firstChild.style.height = hAbove;
+    if (below.firstChild.style.height !== hBelow) below.firstChild.style.height = hBelow;
+    above.hidden = first === 0;
+    below.hidden = last === positions.length;
+    const count = String(positions.length + 1);
+    if (table.getAttribute("aria-rowcount") !== count) table.setAttribute("aria-rowcount", count);
   }
+  const want = last - first;
+  // the rows in view, reused in place (a scroll or an edit rewrites only the cells that changed)
+  while (positionsRows.length < want) {
+    const tr = newRow();
+    if (mode === "virtual") body.insertBefore(tr, positionsView.spacers[1]); else body.append(tr);
+    positionsRows.push(tr);
+  }
+  while (positionsRows.length > want) positionsRows.pop().remove();
+  for (let i = 0; i < want; i++) fillRow(positionsRows[i], positions[first + i], poolCcy, mode === "virtual" ? first + i + 2 : null);
 }
 /** The report's positions as CSV, one row per position, the report's numbers unrounded. */
 const CSV_COLUMNS = [["line", (p) => p.line], ["instrument", (p) => p.instrument], ["pool", (p) => p.pool], ["quantity", (p) => p.quantity],
@@ -790,9 +866,6 @@ function download(name, type, text) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** Rows of the positions table until "Show all" is asked for. */
-const POSITION_ROWS = 200;
-let showAllPositions = false;
 
 // ───────────────────────────── start ─────────────────────────────
 
@@ -823,6 +896,14 @@ async function main() {
   risk = createRiskPanel();
   compare = createComparePanel({ compare: (request, { signal }) => tools().call("compareModels", [request, null, null], { signal }) });
 
+  optimize = createOptimizePanel({
+    request: currentRequest,
+    report: () => lastGood,
+    addLines,
+    totalAfter: (positions) => {
+      try { return computeReport({ ...currentRequest(), positions }).margin?.totalUsd?.initial ?? null; } catch { return null; }
+    },
+  });
   textarea.addEventListener("input", () => { scheduleSave(); schedule(); });
   let orderFrame = 0;
   orderBox.addEventListener("input", () => {
@@ -830,6 +911,11 @@ async function main() {
     if (!orderFrame) orderFrame = requestAnimationFrame(() => { orderFrame = 0; updateOrder(); });
   });
   attachCellDetail($("pools"));
+  // the suggested hedges' buttons (summary and pool cards), by their lines at click time
+  for (const id of ["summary", "pools"]) $(id).addEventListener("click", (e) => {
+    const button = e.target.closest?.("button[data-lines]");
+    if (button) addLines(button.dataset.lines.split("\n").filter(Boolean));
+  });
   textarea.addEventListener("scroll", syncGutter, { passive: true });
   modelSelect.addEventListener("change", () => { paramEdits = {}; paramsShownFor = ""; save(); schedule(); });
   $("model-cross").addEventListener("change", (e) => { crossMode = e.target.checked; save(); schedule(); });

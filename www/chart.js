@@ -1,105 +1,112 @@
-// The payoff chart, drawn by hand in SVG (the project has no chart library): P&L at a date and today
-// against the index price, with the breakevens and today's index marked. Drawing only: every number
-// plotted comes from the report.
-import { s } from "./dom.js";
+// The payoff chart, drawn with uPlot (www/vendor/, copied from the npm package by scripts/build.sh and
+// served from the page's own origin): P&L at the date and today against the index price. The index and
+// the breakevens are DOM marks over the plot (text, readable in both themes, and reachable by tests and
+// screen readers through the caption). Drawing only: every number plotted comes from the report.
+import { h } from "./dom.js";
 import { compact, usd } from "./format.js";
 
-/** Round tick values covering [lo, hi], about `count` of them. */
-function ticks(lo, hi, count) {
-  const raw = (hi - lo) / Math.max(1, count);
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const norm = raw / magnitude;
-  const step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * magnitude;
-  const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return out;
+/** uPlot, imported on first use (the Risk section's first payoff). */
+let lib = null;
+export function loadChartLibrary() {
+  lib ??= import("./vendor/uPlot.esm.js").then((m) => m.default).catch((e) => { lib = null; throw e; });
+  return lib;
 }
 
-const finite = (xs) => xs.filter((v) => typeof v === "number" && Number.isFinite(v));
+const css = (name, fallback) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 
 /**
- * The chart of one underlying's payoff (`report.payoff[underlying]`), `width` CSS pixels wide.
- * `labelledBy`: the id of the text that describes it (the figure caption).
+ * One underlying's payoff (`report.payoff[underlying]`) in `box`, `width` CSS pixels wide; returns the
+ * uPlot instance (destroy it before drawing again). `labelledBy`: the id of the caption.
  */
-export function payoffChart(p, underlying, width, labelledBy) {
+export function payoffChart(uPlot, box, p, underlying, width, labelledBy) {
   const W = Math.max(260, Math.round(width));
   const H = W < 440 ? 230 : 270;
-  const m = { top: 22, right: 14, bottom: 42, left: 54 };
   const prices = p.prices ?? [];
-  const at = p.pnlAtUsd ?? [];
-  const today = p.pnlTodayUsd ?? [];
-  const svg = s("svg", { class: "payoff-chart", width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": labelledBy });
-  if (prices.length < 2) return svg;
+  const num = (xs) => prices.map((_, i) => (Number.isFinite(xs?.[i]) ? xs[i] : null));
+  const ink = css("--ink", "#1b1f24");
+  const muted = css("--muted", "#5f6b7a");
+  const line = css("--line", "#e2e5ea");
+  const axis = (label) => ({
+    label, stroke: muted, labelSize: 18, labelFont: "11px system-ui, sans-serif", font: "10.5px system-ui, sans-serif",
+    grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1, size: 4 },
+  });
+  const opts = {
+    width: W,
+    height: H,
+    padding: [22, 14, 0, 0],
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false }, points: { show: false } },
+    scales: { x: { time: false }, y: { range: (u, lo, hi) => padRange(Math.min(0, lo ?? 0), Math.max(0, hi ?? 0)) } },
+    axes: [
+      { ...axis(`${underlying} index price (USD)`), values: (u, vals) => vals.map(compact), space: 60, size: 30, labelGap: 0 },
+      { ...axis("P&L (USD)"), values: (u, vals) => vals.map(compact), size: 50, space: 36 },
+    ],
+    series: [
+      { label: "index price" },
+      { label: "today", stroke: css("--payoff-today", "#8a94a3"), width: 1.5, dash: [5, 4], points: { show: false } },
+      { label: `at ${p.at ?? ""}`, stroke: css("--accent", "#1f5fbf"), width: 2, points: { show: false } },
+    ],
+    hooks: {
+      // the zero line, stronger than the grid
+      drawAxes: [(u) => {
+        const y = u.valToPos(0, "y", true);
+        const { ctx } = u;
+        ctx.save();
+        ctx.strokeStyle = css("--payoff-zero", "#9aa3b0");
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        ctx.moveTo(u.bbox.left, Math.round(y) + 0.5);
+        ctx.lineTo(u.bbox.left + u.bbox.width, Math.round(y) + 0.5);
+        ctx.stroke();
+        ctx.restore();
+      }],
+      draw: [(u) => placeMarks(u, p)],
+    },
+  };
+  const chart = new uPlot(opts, [prices, num(p.pnlTodayUsd), num(p.pnlAtUsd)], box);
+  const root = chart.root;
+  root.classList.add("payoff-chart");
+  root.setAttribute("role", "img");
+  root.setAttribute("aria-labelledby", labelledBy);
+  root.dataset.underlying = underlying;
+  chart.over.append(h("div", { class: "payoff-marks" }));
+  placeMarks(chart, p);
+  return chart;
+}
 
-  const ys = finite([...at, ...today]);
-  let lo = Math.min(0, ...ys);
-  let hi = Math.max(0, ...ys);
+function padRange(lo, hi) {
   if (!(hi - lo > 1e-9)) { lo -= 1; hi += 1; }
   const pad = (hi - lo) * 0.06;
-  lo -= pad;
-  hi += pad;
+  return [lo - pad, hi + pad];
+}
+
+/** The index line and the breakeven dots (with labels), placed over the plot at their prices. */
+function placeMarks(u, p) {
+  const layer = u.over.querySelector(".payoff-marks");
+  if (!layer) return;
+  const prices = p.prices ?? [];
   const x0 = prices[0];
   const x1 = prices[prices.length - 1];
-  const plotW = W - m.left - m.right;
-  const plotH = H - m.top - m.bottom;
-  const X = (v) => m.left + ((v - x0) / (x1 - x0)) * plotW;
-  const Y = (v) => m.top + ((hi - v) / (hi - lo)) * plotH;
-  const r1 = (v) => Math.round(v * 10) / 10;
-
-  // grid and y axis
-  const grid = s("g", { class: "grid" });
-  for (const t of ticks(lo, hi, Math.max(3, Math.round(plotH / 45)))) {
-    const y = r1(Y(t));
-    grid.append(
-      s("line", { x1: m.left, x2: W - m.right, y1: y, y2: y, class: t === 0 ? "zero" : null }),
-      s("text", { x: m.left - 6, y, dy: "0.32em", "text-anchor": "end", class: "tick" }, compact(t)));
-  }
-  // x axis
-  const xAxis = s("g", { class: "x-axis" },
-    s("line", { x1: m.left, x2: W - m.right, y1: m.top + plotH, y2: m.top + plotH, class: "axis" }));
-  for (const t of ticks(x0, x1, Math.max(2, Math.floor(plotW / 70)))) {
-    const x = r1(X(t));
-    xAxis.append(
-      s("line", { x1: x, x2: x, y1: m.top + plotH, y2: m.top + plotH + 4, class: "axis" }),
-      s("text", { x, y: m.top + plotH + 16, "text-anchor": "middle", class: "tick" }, compact(t)));
-  }
-  const titles = s("g", { class: "axis-title" },
-    s("text", { x: m.left + plotW / 2, y: H - 6, "text-anchor": "middle" }, `${underlying} index price (USD)`),
-    s("text", { x: 12, y: m.top + plotH / 2, "text-anchor": "middle", transform: `rotate(-90 12 ${r1(m.top + plotH / 2)})` }, "P&L (USD)"));
-
-  // today's index
-  const marks = s("g", { class: "marks" });
+  const marks = [];
+  const zero = u.valToPos(0, "y");
+  const height = u.over.clientHeight || u.bbox.height / devicePixelRatio;
+  const width = u.over.clientWidth || u.bbox.width / devicePixelRatio;
   if (typeof p.index === "number" && p.index >= x0 && p.index <= x1) {
-    const x = r1(X(p.index));
-    const anchor = x < m.left + 40 ? "start" : x > W - m.right - 40 ? "end" : "middle";
-    marks.append(
-      s("line", { x1: x, x2: x, y1: m.top, y2: m.top + plotH, class: "index" }),
-      s("text", { x, y: m.top - 7, "text-anchor": anchor, class: "index-label" }, `index ${usd(p.index)}`));
+    const x = u.valToPos(p.index, "x");
+    const label = h("span", { class: "index-label" }, `index ${usd(p.index)}`);
+    if (x < 40) label.classList.add("start"); else if (x > width - 40) label.classList.add("end");
+    const mark = h("div", { class: "mark index", "data-price": p.index, style: { left: `${x}px` } }, label);
+    marks.push(mark);
   }
-
-  // the two curves
-  const line = (values, cls) => {
-    const pts = [];
-    prices.forEach((px, i) => { if (Number.isFinite(values[i])) pts.push(`${r1(X(px))},${r1(Y(values[i]))}`); });
-    return s("polyline", { points: pts.join(" "), class: cls, fill: "none" });
-  };
-  const curves = s("g", { class: "curves" }, line(today, "today"), line(at, "at"));
-
-  // breakevens (of the curve at the date) on the zero line
-  const be = s("g", { class: "breakevens" });
   let lastLabelX = -Infinity;
-  for (const b of finite(p.breakevens ?? [])) {
+  for (const b of (p.breakevens ?? []).filter((v) => typeof v === "number" && Number.isFinite(v))) {
     if (b < x0 || b > x1) continue;
-    const x = r1(X(b));
-    const y = r1(Y(0));
-    be.append(s("circle", { cx: x, cy: y, r: 4, class: "breakeven" }, s("title", {}, `breakeven ${usd(b)} USD`)));
-    if (x - lastLabelX > 52) {
-      const ly = y + 15 < m.top + plotH - 2 ? y + 15 : y - 8; // below the zero line, unless the axis is there
-      be.append(s("text", { x, y: ly, "text-anchor": "middle", class: "breakeven-label" }, usd(b)));
-      lastLabelX = x;
-    }
+    const x = u.valToPos(b, "x");
+    const showLabel = x - lastLabelX > 52;
+    if (showLabel) lastLabelX = x;
+    const below = zero + 18 < height;
+    marks.push(h("div", { class: "mark breakeven", "data-price": b, title: `breakeven ${usd(b)} USD`, style: { left: `${x}px`, top: `${zero}px` } },
+      showLabel ? h("span", { class: ["breakeven-label", below ? null : "above"] }, usd(b)) : null));
   }
-
-  svg.append(s("title", {}, `${underlying} payoff`), grid, xAxis, titles, marks, curves, be);
-  return svg;
+  layer.replaceChildren(...marks);
 }

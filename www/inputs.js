@@ -26,6 +26,8 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
   let collateral = {}; // ccy → text
   let indexEdits = {}; // underlying → text
   let volEdits = {}; // underlying → text (percent)
+  let futuresEdits = {}; // underlying → expiry date → text (USD)
+  let skewEdits = {}; // underlying → text (vol points per 10 % lower strike)
   let added = {}; // underlying → { index, vol } as text
   let shift = { spot: 0, vol: 0 }; // the sliders, in percent
   let composed; // cached request market (undefined: the embedded default)
@@ -80,7 +82,7 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       h("th", { scope: "col", class: "text" }, "Underlying"),
       h("th", { scope: "col" }, "Index", h("span", { class: "unit" }, "USD")),
       h("th", { scope: "col" }, "Vol", h("span", { class: "unit" }, "flat, %")),
-      h("th", { scope: "col", class: "text" }, "Vol now", h("span", { class: "unit" }, "as the market holds it")))));
+      h("th", { scope: "col" }, "Skew", h("span", { class: "unit" }, "pts, −10 %")))));
     const body = h("tbody");
     for (const u of names) {
       const indexInput = h("input", { id: `market-index-${u}`, "data-testid": `market-index-${u}`, inputmode: "decimal", autocomplete: "off", size: "9",
@@ -99,9 +101,39 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
         else if (volInput.value.trim() === "") delete volEdits[u]; else volEdits[u] = volInput.value;
         changed();
       });
+      const skewInput = h("input", { id: `market-skew-${u}`, "data-testid": `market-skew-${u}`, inputmode: "decimal", autocomplete: "off", size: "4",
+        "aria-label": `${u} skew: vol points added for a strike 10 % below the index (negative: calls richer)`, "aria-describedby": "skew-help" });
+      skewInput.value = skewEdits[u] ?? "";
+      skewInput.disabled = Boolean(added[u]);
+      skewInput.addEventListener("input", () => {
+        if (skewInput.value.trim() === "") delete skewEdits[u]; else skewEdits[u] = skewInput.value;
+        changed();
+      });
       body.append(h("tr", { "data-underlying": u },
         h("th", { scope: "row", class: "text" }, u, added[u] ? h("span", { class: "tag" }, "added") : null),
-        h("td", {}, indexInput), h("td", {}, volInput), h("td", { class: "text vol-now", id: `market-volnow-${u}` }, DASH)));
+        h("td", {}, indexInput), h("td", {}, volInput), h("td", {}, skewInput)));
+      // under the row: the vol as the market holds it now, and the futures marks per expiry (folded)
+      const dates = Object.keys(marketUnderlyings()[u]?.futures ?? {});
+      const volNow = h("p", { class: "vol-now", id: `market-volnow-${u}` }, DASH);
+      let details = null;
+      if (dates.length && !added[u]) {
+        const fields = dates.map((date) => {
+          const id = `market-future-${u}-${date}`;
+          const input = h("input", { id, "data-testid": id, inputmode: "decimal", autocomplete: "off", size: "9", "data-underlying": u, "data-date": date,
+            "aria-label": `${u} futures mark for ${date}, USD` });
+          input.value = futuresEdits[u]?.[date] ?? "";
+          input.addEventListener("input", () => {
+            if (input.value.trim() === "") { delete futuresEdits[u]?.[date]; if (futuresEdits[u] && !Object.keys(futuresEdits[u]).length) delete futuresEdits[u]; }
+            else (futuresEdits[u] ??= {})[date] = input.value;
+            changed();
+          });
+          return h("label", { class: "field", for: id }, h("span", { class: "date" }, date), input);
+        });
+        details = h("details", { class: "futures", "data-underlying": u },
+          h("summary", { "data-testid": `market-futures-${u}` }, `futures marks (${dates.length} expiries, USD)`), h("div", { class: "futures-fields" }, fields));
+        if (futuresEdits[u]) details.open = true;
+      }
+      body.append(h("tr", { class: "futures-row", "data-underlying": u }, h("td", { colspan: "4", class: "text" }, volNow, details)));
     }
     table.append(body);
   }
@@ -112,13 +144,22 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       const input = $(`market-index-${u}`);
       if (input) input.placeholder = usd(px).replace(/\u2212/g, "-");
     }
+    const now = market() ?? m; // what the request holds (edits and shifts applied)
+    for (const input of table.querySelectorAll("input[data-date]")) {
+      const f = now.underlyings?.[input.dataset.underlying]?.futures?.[input.dataset.date];
+      input.placeholder = typeof f === "number" ? usd(f).replace(/\u2212/g, "-") : "";
+    }
     for (const u of Object.keys(marketUnderlyings())) {
       const cell = $(`market-volnow-${u}`);
       if (!cell) continue;
       const src = m.underlyings?.[u];
       const flat = typedNumber(volEdits[u] ?? added[u]?.vol);
-      cell.textContent = flat != null && Number.isFinite(flat) ? `flat ${flat}${NBSP}%`
-        : src?.smiles ? `smile, ${Object.keys(src.smiles).length} expiries` : typeof src?.iv === "number" ? `flat ${Math.round(src.iv * 1000) / 10}${NBSP}%` : DASH;
+      const skew = typedNumber(skewEdits[u]);
+      const skewText = skew != null && Number.isFinite(skew) && skew !== 0 ? `, skew ${skew > 0 ? "+" : ""}${skew}` : "";
+      const tilted = skewText && now.underlyings?.[u]?.smiles;
+      cell.textContent = "vol now: " + (tilted ? `smile${skewText}, ${Object.keys(now.underlyings[u].smiles).length} expiries`
+        : flat != null && Number.isFinite(flat) ? `flat ${flat}${NBSP}%`
+        : src?.smiles ? `smile, ${Object.keys(src.smiles).length} expiries` : typeof src?.iv === "number" ? `flat ${Math.round(src.iv * 1000) / 10}${NBSP}%` : DASH);
     }
     const source = $("market-source");
     source.textContent = imported ? `imported: ${imported.market.asOf}` : "embedded snapshot; edit to override";
@@ -129,7 +170,8 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
   function market() {
     if (!dirty) return composed;
     dirty = false;
-    const edited = Object.keys(indexEdits).length || Object.keys(volEdits).length || Object.keys(added).length;
+    const edited = Object.keys(indexEdits).length || Object.keys(volEdits).length || Object.keys(added).length
+      || Object.keys(futuresEdits).length || Object.keys(skewEdits).length;
     const shifted = shift.spot !== 0 || shift.vol !== 0;
     if (!imported && !edited && !shifted) { composed = undefined; return composed; }
     const numbers = (texts, f = (x) => x) => Object.fromEntries(Object.entries(texts).map(([u, t]) => [u, f(typedNumber(t))]));
@@ -139,7 +181,10 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       const vol = typedNumber(a.vol);
       if (vol !== null) add[u].iv = percentOf(vol);
     }
-    composed = editMarket(imported?.market ?? base, { index: numbers(indexEdits), iv: numbers(volEdits, percentOf), add });
+    const futures = Object.fromEntries(Object.entries(futuresEdits).map(([u, marks]) => [u, numbers(marks)]));
+    // the page's skew, vol points for a strike 10 % down, as the package's tilt of ln(K/S): −pts/100/0.1
+    const skew = numbers(skewEdits, (x) => (x === null ? null : -x / 10));
+    composed = editMarket(imported?.market ?? base, { index: numbers(indexEdits), iv: numbers(volEdits, percentOf), add, futures, skew });
     if (shifted) composed = shiftMarket(composed, { spot: shift.spot / 100, vol: shift.vol / 100 });
     return composed;
   }
@@ -191,6 +236,8 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       imported = { market: mergeInto(m) };
       indexEdits = {};
       volEdits = {};
+      futuresEdits = {};
+      skewEdits = {};
       const names = Object.keys(m.underlyings ?? {});
       importStatus(`Imported ${names.join(", ")} at ${m.asOf}: ${m.description}`);
       $("import-box").dataset.imported = names.join(" ");
@@ -227,6 +274,8 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
     imported = null;
     indexEdits = {};
     volEdits = {};
+    futuresEdits = {};
+    skewEdits = {};
     added = {};
     delete $("import-box").dataset.imported;
     importStatus("Back to the embedded snapshot.");
@@ -268,6 +317,8 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
       imported = { market: mergeInto(m) };
       indexEdits = {};
       volEdits = {};
+      futuresEdits = {};
+      skewEdits = {};
       liveStatus.textContent = `Live: Deribit data of ${m.asOf} (${Object.keys(m.underlyings).join(", ")}); next in ${LIVE_EVERY_MS / 1000}${NBSP}s.`;
       liveStatus.classList.remove("bad");
       liveStatus.dataset.asOf = m.asOf;
@@ -302,13 +353,19 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
     market,
     showCurrent,
     /** What is kept in this browser and in a copied link (as typed; an import is not kept). */
-    state: () => ({ collateral, indexEdits, volEdits, added, ...(shift.spot || shift.vol ? { shift } : {}) }),
+    state: () => ({ collateral, indexEdits, volEdits, added, ...(Object.keys(futuresEdits).length ? { futuresEdits } : {}),
+      ...(Object.keys(skewEdits).length ? { skewEdits } : {}), ...(shift.spot || shift.vol ? { shift } : {}) }),
     restore(state) {
       const obj = (x) => (x && typeof x === "object" && !Array.isArray(x) ? x : {});
       const texts = (x) => Object.fromEntries(Object.entries(obj(x)).filter(([k, v]) => UNDERLYING_NAME.test(k) && typeof v === "string"));
       collateral = texts(state?.collateral);
       indexEdits = texts(state?.indexEdits);
       volEdits = texts(state?.volEdits);
+      skewEdits = texts(state?.skewEdits);
+      const DATE = /^\d{4}-\d{2}-\d{2}$/;
+      futuresEdits = Object.fromEntries(Object.entries(obj(state?.futuresEdits)).filter(([k]) => UNDERLYING_NAME.test(k))
+        .map(([k, v]) => [k, Object.fromEntries(Object.entries(obj(v)).filter(([d, t]) => DATE.test(d) && typeof t === "string"))])
+        .filter(([, v]) => Object.keys(v).length));
       added = Object.fromEntries(Object.entries(obj(state?.added)).filter(([k, v]) => UNDERLYING_NAME.test(k) && v && typeof v === "object")
         .map(([k, v]) => [k, { index: String(v.index ?? ""), vol: String(v.vol ?? "") }]));
       const sh = obj(state?.shift);
@@ -319,11 +376,13 @@ export function createInputs({ defaultMarket, importMarket, onChange }) {
     },
     /** Mark the input a request path names (`account.collateral.BTC`, `market.underlyings.BTC.index`). */
     markPath(path) {
-      for (const el of document.querySelectorAll("#collateral-fields input, #market-table input")) el.removeAttribute("aria-invalid");
+      for (const el of document.querySelectorAll("#collateral-fields input, #market-table input")) if (el.hasAttribute("aria-invalid")) el.removeAttribute("aria-invalid");
       const m = /^account\.collateral\.([A-Z0-9]+)$/.exec(path ?? "") ?? null;
       if (m) { $(`collateral-${m[1]}`)?.setAttribute("aria-invalid", "true"); return; }
-      const u = /^market\.underlyings\.([A-Z0-9]+)\.(index|iv)/.exec(path ?? "");
-      if (u) $(`market-${u[2] === "index" ? "index" : "vol"}-${u[1]}`)?.setAttribute("aria-invalid", "true");
+      const f = /^market\.underlyings\.([A-Z0-9]+)\.futures\.(\d{4}-\d{2}-\d{2})/.exec(path ?? "");
+      if (f) { $(`market-future-${f[1]}-${f[2]}`)?.setAttribute("aria-invalid", "true"); return; }
+      const u = /^market\.underlyings\.([A-Z0-9]+)\.(index|iv|smiles)/.exec(path ?? "");
+      if (u) $(`market-${u[2] === "index" ? "index" : u[2] === "smiles" ? "skew" : "vol"}-${u[1]}`)?.setAttribute("aria-invalid", "true");
     },
   };
 }

@@ -5,7 +5,7 @@
 import { createRiskWorker } from "/pkg/worker-client.js";
 import { $, h, append, clear } from "./dom.js";
 import { DASH, MINUS, NBSP, TINY, count, money, move, percent, sig, usd } from "./format.js";
-import { payoffChart } from "./chart.js";
+import { loadChartLibrary, payoffChart } from "./chart.js";
 
 const DEBOUNCE_MS = 400;
 const TOP_CONTRIBUTIONS = 10;
@@ -405,17 +405,32 @@ export function createRiskPanel() {
     }
     drawPayoff();
   }
+  const charts = new Map(); // chart box → uPlot instance
+  let uPlot = null;
   function drawPayoff() {
+    for (const [box, chart] of charts) if (!box.isConnected) { chart.destroy(); charts.delete(box); }
+    if (!uPlot) {
+      if (payoffBox.querySelector("figure.payoff")) loadChartLibrary().then((lib) => { uPlot = lib; drawPayoff(); }, (e) => {
+        for (const box of payoffBox.querySelectorAll(".chart-box")) box.replaceChildren(h("p", { class: "empty" }, `The chart library did not load: ${String(e?.message ?? e)}`));
+      });
+      return;
+    }
     for (const fig of payoffBox.querySelectorAll("figure.payoff")) {
       const u = fig.dataset.underlying;
       const box = fig.querySelector(".chart-box");
       const width = box.clientWidth;
       if (!payoffData?.[u] || width <= 0) continue;
-      if (Number(box.dataset.width) === width && box.firstChild) continue;
+      if (Number(box.dataset.width) === width && box.dataset.scheme === dark.matches.toString() && charts.has(box)) continue;
       box.dataset.width = String(width);
-      box.replaceChildren(payoffChart(payoffData[u], u, width, fig.dataset.captionId));
+      box.dataset.scheme = dark.matches.toString();
+      charts.get(box)?.destroy();
+      box.replaceChildren();
+      charts.set(box, payoffChart(uPlot, box, payoffData[u], u, width, fig.dataset.captionId));
     }
   }
+  // the canvas takes its colours from the theme: drawn again when it changes
+  const dark = matchMedia("(prefers-color-scheme: dark)");
+  dark.addEventListener("change", () => drawPayoff());
   let resizeFrame = 0;
   new ResizeObserver(() => {
     if (!resizeFrame) resizeFrame = requestAnimationFrame(() => { resizeFrame = 0; drawPayoff(); });

@@ -525,56 +525,56 @@ describe("the Risk section", () => {
     }
   });
 
-  test("the payoff chart renders for BTC: both curves on the price grid, the breakevens and the index marked, axes in USD", async () => {
+  test("the payoff chart renders for BTC with uPlot: a canvas on the price grid, the breakevens and the index marked, axes in USD", async () => {
     const { page } = await openPage();
     try {
       const payoff = packageRisk(pm.samplePositions()).payoff;
       assert.deepEqual(await page.$$eval("figure.payoff", (fs) => fs.map((f) => f.dataset.underlying)), Object.keys(payoff));
       const btc = payoff.BTC;
+      await page.waitForSelector('figure.payoff[data-underlying="BTC"] .uplot canvas');
       const chart = await page.$eval('figure.payoff[data-underlying="BTC"]', (fig) => {
-        const svg = fig.querySelector("svg");
-        const pts = (cls) => svg.querySelector(`polyline.${cls}`).getAttribute("points").trim().split(/\s+/).map((p) => p.split(",").map(Number));
+        const root = fig.querySelector(".uplot");
+        const canvas = root.querySelector("canvas");
+        const over = root.querySelector(".u-over").getBoundingClientRect();
+        const mark = (el) => ({ price: Number(el.dataset.price), x: el.getBoundingClientRect().left + el.getBoundingClientRect().width / 2 - over.left,
+          y: el.getBoundingClientRect().top + el.getBoundingClientRect().height / 2 - over.top });
         return {
-          width: svg.getBoundingClientRect().width,
-          height: svg.getBoundingClientRect().height,
-          role: svg.getAttribute("role"),
-          labelledBy: svg.getAttribute("aria-labelledby"),
+          width: root.getBoundingClientRect().width,
+          height: root.getBoundingClientRect().height,
+          canvas: canvas ? [canvas.width, canvas.height] : null,
+          overWidth: over.width,
+          role: root.getAttribute("role"),
+          labelledBy: root.getAttribute("aria-labelledby"),
           captionId: fig.querySelector("figcaption").id,
           caption: fig.querySelector("figcaption").textContent,
-          at: pts("at"),
-          today: pts("today"),
-          axisTitles: [...svg.querySelectorAll(".axis-title text")].map((t) => t.textContent),
-          index: svg.querySelector("line.index") ? Number(svg.querySelector("line.index").getAttribute("x1")) : null,
-          indexLabel: svg.querySelector(".index-label")?.textContent,
-          breakevens: [...svg.querySelectorAll("circle.breakeven")].map((c) => Number(c.getAttribute("cx"))),
-          zeroY: Number(svg.querySelector(".grid line.zero")?.getAttribute("y1")),
-          circleY: [...svg.querySelectorAll("circle.breakeven")].map((c) => Number(c.getAttribute("cy"))),
+          index: [...root.querySelectorAll(".mark.index")].map((el) => ({ price: Number(el.dataset.price), x: el.getBoundingClientRect().left - over.left })),
+          indexLabel: root.querySelector(".index-label")?.textContent,
+          breakevens: [...root.querySelectorAll(".mark.breakeven")].map(mark),
         };
       });
       assert.ok(chart.width > 300 && chart.height > 150, `drawn ${chart.width}×${chart.height}`);
+      assert.ok(chart.canvas && chart.canvas[0] > 300, "a canvas");
       assert.equal(chart.role, "img");
       assert.equal(chart.labelledBy, chart.captionId);
       assert.equal(btc.prices.length, 201);
-      assert.equal(chart.at.length, btc.prices.length);
-      assert.equal(chart.today.length, btc.prices.length);
-      for (const curve of [chart.at, chart.today]) {
-        assert.ok(curve.every(([x, y], i) => Number.isFinite(x) && Number.isFinite(y) && (i === 0 || x > curve[i - 1][0])), "x increases along the grid");
-      }
-      assert.deepEqual(chart.axisTitles, ["BTC index price (USD)", "P&L (USD)"]);
-      // the index line sits where the index is on the price axis
-      const xOf = (price) => {
-        const [[xa], [xb]] = [chart.at[0], chart.at[chart.at.length - 1]];
-        return xa + ((price - btc.prices[0]) / (btc.prices[btc.prices.length - 1] - btc.prices[0])) * (xb - xa);
-      };
-      assert.ok(Math.abs(chart.index - xOf(btc.index)) < 1, `index line at ${chart.index}`);
+      // uPlot draws the axes and their titles on the canvas; the caption says what they are
+      assert.match(chart.caption, /^BTC P&L in USD against the index price/);
+      // marks sit where their price is on the plot's price axis (the grid's first and last price at its edges)
+      const xOf = (price) => ((price - btc.prices[0]) / (btc.prices.at(-1) - btc.prices[0])) * chart.overWidth;
+      assert.equal(chart.index.length, 1);
+      assert.equal(chart.index[0].price, btc.index);
+      assert.ok(Math.abs(chart.index[0].x - xOf(btc.index)) < 1.5, `index line at ${chart.index[0].x}`);
       assert.match(chart.indexLabel, /94,250/);
       const inRange = btc.breakevens.filter((b) => b >= btc.prices[0] && b <= btc.prices.at(-1));
       assert.ok(inRange.length >= 1);
-      assert.equal(chart.breakevens.length, inRange.length);
-      chart.breakevens.forEach((x, i) => assert.ok(Math.abs(x - xOf(inRange[i])) < 1, `breakeven ${inRange[i]} at x ${x}`));
-      chart.circleY.forEach((y) => assert.ok(Math.abs(y - chart.zeroY) < 0.11, "breakevens sit on the zero line"));
+      assert.deepEqual(chart.breakevens.map((m) => m.price), inRange);
+      chart.breakevens.forEach((m, i) => assert.ok(Math.abs(m.x - xOf(inRange[i])) < 1.5, `breakeven ${inRange[i]} at x ${m.x}`));
+      const ys = chart.breakevens.map((m) => m.y);
+      assert.ok(ys.every((y) => Math.abs(y - ys[0]) < 0.6), "breakevens sit on one (the zero) line");
       assert.match(chart.caption, /Breakevens at 2026-12-25: 103,136 USD/);
       assert.match(chart.caption, /max loss unbounded as the price rises/);
+      // the chart library comes from the page's own origin
+      assert.ok(requests.some((u) => u.endsWith("/vendor/uPlot.esm.js")));
     } finally {
       await page.close();
     }
@@ -665,22 +665,24 @@ describe("the Risk section", () => {
     const { page, problems } = await openPage("", { viewport: { width: 390, height: 844 } });
     try {
       assert.equal(await riskState(page), "done");
+      await page.waitForSelector("figure.payoff .uplot canvas");
       const report = await page.evaluate(() => {
         const vw = document.documentElement.clientWidth;
         const out = { vw, pageWidth: document.documentElement.scrollWidth, outside: [], clipped: [] };
         const risk = document.getElementById("risk");
-        for (const el of risk.querySelectorAll(".tile-label, .tile-value, .tile-note, td, th, input, select, button, progress, figcaption, svg, .explain, .note, h2, h3, h4")) {
+        for (const el of risk.querySelectorAll(".tile-label, .tile-value, .tile-note, td, th, input, select, button, progress, figcaption, .uplot, .payoff-marks span, .explain, .note, h2, h3, h4")) {
           const r = el.getBoundingClientRect();
           if (r.width === 0) continue;
           // in a scroll box, an element may lie beyond the screen (it scrolls into view); elsewhere it may not
           if (!el.closest(".scroll") && (r.left < -0.5 || r.right > vw + 0.5)) out.outside.push(`${el.tagName}.${el.getAttribute("class")} ${r.left}–${r.right}`);
           // its text fits its own box (nothing hidden behind an ellipsis or an overflow)
-          if (!(el instanceof SVGElement) && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) out.clipped.push(`${el.tagName}.${el.getAttribute("class")} "${el.textContent.slice(0, 40)}" ${el.scrollWidth}>${el.clientWidth}`);
+          if (!el.classList.contains("uplot") && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) out.clipped.push(`${el.tagName}.${el.getAttribute("class")} "${el.textContent.slice(0, 40)}" ${el.scrollWidth}>${el.clientWidth}`);
         }
         // the scenario's total P&L is visible without scrolling sideways
         const total = document.querySelector("#stress-table tbody td.total").getBoundingClientRect();
         out.totalRight = total.right;
-        out.chartWidth = document.querySelector("figure.payoff svg").getBoundingClientRect().width;
+        out.chartWidth = document.querySelector("figure.payoff .uplot").getBoundingClientRect().width;
+        out.canvasWidth = document.querySelector("figure.payoff .uplot canvas").getBoundingClientRect().width;
         out.figureWidth = document.querySelector("figure.payoff").getBoundingClientRect().width;
         return out;
       });
@@ -690,6 +692,7 @@ describe("the Risk section", () => {
       assert.deepEqual(report.clipped, [], "clipped text");
       assert.ok(report.totalRight <= 390, `stress P&L column at ${report.totalRight}`);
       assert.ok(report.chartWidth <= report.figureWidth && report.chartWidth >= 260, `chart ${report.chartWidth} in ${report.figureWidth}`);
+      assert.ok(report.canvasWidth >= 260 && report.canvasWidth <= report.figureWidth, `canvas ${report.canvasWidth}`);
       const v = packageRisk(pm.samplePositions()).var;
       assertShown(await figure(page, "var"), v.varUsd, "VaR on a phone");
       mkdirSync(new URL("tmp/", root), { recursive: true });

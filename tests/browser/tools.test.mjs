@@ -421,8 +421,10 @@ describe("offline", () => {
       const initial = await valueOf(page, "total-initial-usd");
       // the message with the loaded files has been handled once every one is in the cache
       await page.waitForFunction(async () => {
-        const cache = await caches.open("portfolio-margin-v1");
+        const cache = await caches.open("portfolio-margin-v2");
         const urls = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.startsWith(location.origin));
+        // the hedge build and the chart library, kept at install for the optimiser and the payoff offline
+        urls.push(...["/pkg/hedge/portfolio_margin.js", "/pkg/hedge/portfolio_margin_bg.wasm", "/vendor/uPlot.esm.js", "/vendor/uPlot.min.css"].map((u) => location.origin + u));
         return (await Promise.all(urls.map((u) => cache.match(u)))).every(Boolean);
       }, null, { timeout: 20000, polling: 200 });
       await b.context.setOffline(true);

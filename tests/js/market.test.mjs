@@ -55,3 +55,37 @@ test("market-edit.js: an edited index keeps each basis; shifts and merges are ma
   assert.deepEqual(Object.keys(merged.underlyings).sort(), ["BTC", "ETH", "SOL"]);
   assert.equal(pm.computeReport({ positions: pm.samplePositions(), market: merged }).market.index.BTC, 91523.47);
 });
+
+test("market-edit.js: futures marks and a skew edit give a market the engine accepts, and move the figures", () => {
+  const base = pm.defaultMarket();
+  const positions = "BTC-26MAR27 -150000\nBTC-25DEC26-80000-P -10\nBTC-25DEC26-120000-C -10\nETH-25DEC26-3000-P -20";
+  const before = pm.computeReport({ positions, market: base });
+  // a futures mark: that expiry only (the others keep the snapshot's), and the book's future is valued on it
+  const edited = editMarket(base, { futures: { BTC: { "2027-03-26": 99000 } } });
+  assert.equal(edited.underlyings.BTC.futures["2027-03-26"], 99000);
+  assert.equal(edited.underlyings.BTC.futures["2026-12-25"], base.underlyings.BTC.futures["2026-12-25"]);
+  const withFuture = pm.computeReport({ positions, market: edited });
+  const mark = (r, name) => r.positions.find((p) => p.instrument === name).mark;
+  assert.ok(Math.abs(mark(withFuture, "BTC-26MAR27") - 99000) < 1e-6, "the future is marked at the edit");
+  assert.notEqual(withFuture.margin.totalUsd.initial, before.margin.totalUsd.initial);
+  // a skew tilts every smile point by skew·ln(K/S): puts richer, calls cheaper for a negative skew
+  const skewed = editMarket(base, { skew: { BTC: -0.3 } });
+  const [k0, v0] = base.underlyings.BTC.smiles["2026-12-25"][0];
+  assert.ok(Math.abs(skewed.underlyings.BTC.smiles["2026-12-25"][0][1] - (v0 - 0.3 * Math.log(k0 / base.underlyings.BTC.index))) < 1e-12);
+  const r = pm.computeReport({ positions, market: skewed });
+  const iv = (rep, name) => rep.positions.find((p) => p.instrument === name).iv;
+  assert.ok(iv(r, "BTC-25DEC26-80000-P") > iv(before, "BTC-25DEC26-80000-P"), "the put's vol rises");
+  assert.ok(iv(r, "BTC-25DEC26-120000-C") < iv(before, "BTC-25DEC26-120000-C"), "the call's vol falls");
+  // a flat vol with a skew becomes a smile at each futures expiry (keys the engine reads, nothing else)
+  const flat = editMarket(base, { iv: { ETH: 0.6 }, skew: { ETH: -0.2 } });
+  const eth = flat.underlyings.ETH;
+  assert.equal(eth.iv, undefined);
+  assert.deepEqual(Object.keys(eth.smiles), Object.keys(eth.futures));
+  assert.deepEqual(Object.keys(eth).sort(), ["futures", "index", "smiles"]);
+  assert.ok(eth.smiles["2026-12-25"].every(([k, v]) => Math.abs(v - (0.6 - 0.2 * Math.log(k / eth.index))) < 1e-9 || v === 0.01));
+  const rf = pm.computeReport({ positions, market: flat });
+  assert.ok(iv(rf, "ETH-25DEC26-3000-P") > 0.6);
+  // a mark the engine refuses is refused at its path
+  assert.throws(() => pm.computeReport({ positions, market: editMarket(base, { futures: { BTC: { "2027-03-26": -1 } } }) }),
+    (e) => e.path === "market.underlyings.BTC.futures.2027-03-26");
+});
