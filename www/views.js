@@ -2,7 +2,7 @@
 // available funds, liquidation prices), the what-if order's impact, "how this margin is computed"
 // (written from the model's parameters in the report), and the risk matrix's cell detail on tap,
 // focus and hover. Formatting only: every number shown is the package's.
-import { $, h, clear } from "./dom.js";
+import { $, h, clear, patch } from "./dom.js";
 import { DASH, NBSP, TINY, amount, isUsdLike, money, move, sig, usd } from "./format.js";
 
 const VOL_LABEL = { up: "vol up", unchanged: "vol unchanged", down: "vol down" };
@@ -15,13 +15,15 @@ const ratio = (x) => (typeof x === "number" && Number.isFinite(x) ? `${(Math.rou
 export function renderAccount(report) {
   const box = $("account");
   const note = $("account-note");
-  clear(box);
+  // built detached and patched in: an edit touches only the figures that changed
+  const out = h("div");
   const account = report.account;
   const accounts = account?.accounts ?? [];
   const funded = accounts.some((a) => Math.abs(a.collateral ?? 0) > TINY || Math.abs(a.equity ?? 0) > TINY);
   if (!account || !accounts.length) {
     note.textContent = "";
-    box.append(h("p", { class: "empty" }, "Enter collateral (left) to see equity, margin ratio, available funds and liquidation prices."));
+    out.append(h("p", { class: "empty" }, "Enter collateral (left) to see equity, margin ratio, available funds and liquidation prices."));
+    patch(box, out);
     return;
   }
   note.textContent = account.mode === "cross" ? "cross margin: one USD account" : "segregated: one account per currency, never summed as if fungible";
@@ -57,12 +59,13 @@ export function renderAccount(report) {
         }))
         : h("p", { class: "note" }, notSearched && a.pools?.length ? "Liquidation prices not searched: " + notSearched.message : a.pools?.length ? "" : "No positions in this account: it cannot be liquidated.")));
   }
-  box.append(grid);
+  out.append(grid);
   const first = account.liquidatesFirst;
   if (first && funded) {
-    box.append(h("p", { class: "meta", id: "liquidates-first" }, "Nearest liquidation: the ", h("strong", {}, `${first.currency} account`),
+    out.append(h("p", { class: "meta", id: "liquidates-first" }, "Nearest liquidation: the ", h("strong", {}, `${first.currency} account`),
       ` if ${first.underlying} moves ${move(first.moveFrac)} to ${usd(first.price)} USD (${first.direction}).`));
   }
+  patch(box, out);
 }
 
 function fig(label, value, note, testid, raw, cls) {
@@ -110,14 +113,14 @@ const num = (x) => (typeof x === "number" ? sig(x) : DASH);
 
 export function renderMethod(report) {
   const box = $("method");
-  clear(box);
+  const out = h("div");
   const model = report.model ?? {};
   const p = model.params ?? {};
   const pools = report.margin?.pools ?? [];
   const underlyings = [...new Set(pools.map((x) => x.underlying).filter(Boolean))];
   const paramsOf = (u) => p.underlyings?.[u] ?? p.underlyings?.default ?? {};
   const items = [];
-  box.dataset.kind = p.kind ?? "";
+  if (box.dataset.kind !== (p.kind ?? "")) box.dataset.kind = p.kind ?? "";
   if (p.kind === "risk-matrix") {
     items.push(
       h("li", {}, `Each pool (one per settlement coin; one per underlying for linear ${DASH} USDC ${DASH} contracts) is revalued in full in ${p.pricePoints ?? 9} price moves × 3 vol states. `,
@@ -145,8 +148,9 @@ export function renderMethod(report) {
     items.push(h("li", {}, "Expected shortfall of the whole account's USD P&L over joint Monte Carlo paths of every underlying (the market's correlations), plus the roll shock."));
   }
   if (!items.length) items.push(h("li", {}, model.name ?? DASH));
-  box.append(h("p", { class: "note" }, "Model ", h("strong", {}, model.name ?? DASH), p.description ? `: ${p.description}` : ""), h("ul", { class: "method" }, items));
-  if (p.figuresAsOf) box.append(h("p", { class: "note source" }, `Sources: ${p.figuresAsOf}`));
+  out.append(h("p", { class: "note" }, "Model ", h("strong", {}, model.name ?? DASH), p.description ? `: ${p.description}` : ""), h("ul", { class: "method" }, items));
+  if (p.figuresAsOf) out.append(h("p", { class: "note source" }, `Sources: ${p.figuresAsOf}`));
+  patch(box, out);
 }
 
 /** "(BTC 0 %, ETH 60 %)" for the currencies of the book's pools. */

@@ -224,4 +224,41 @@ describe("the payoff chart (uPlot)", () => {
       }
     });
   }
+
+  test("the account block and the method panel are patched, not rebuilt: an edit keeps their elements", async () => {
+    const { page, problems } = await openPage();
+    try {
+      await setBook(page, BOOK);
+      await fillAndWait(page, '[data-testid="collateral-BTC"]', "20");
+      await page.evaluate(() => {
+        window.__acct = {
+          article: document.querySelector('#account article[data-currency="BTC"]'),
+          equity: document.querySelector('[data-testid="equity-BTC"]'),
+          method: document.querySelector("#method ul.method"),
+        };
+        window.__methodMutations = 0;
+        new MutationObserver((ms) => { window.__methodMutations += ms.length; })
+          .observe(document.querySelector("#method"), { subtree: true, childList: true, attributes: true, characterData: true });
+      });
+      const before = await valueOf(page, "equity-BTC");
+      const text = BOOK.replace("BTC-25DEC26-80000-P -10", "BTC-25DEC26-80000-P -12");
+      await setBook(page, text);
+      const expected = pm.computeReport({ positions: text, model: "deribit-pm", account: { collateral: { BTC: 20 } } });
+      const account = expected.account.accounts.find((a) => a.currency === "BTC");
+      assert.ok(closeRel(await valueOf(page, "equity-BTC"), account.equity), "equity is the package's");
+      assert.notEqual(await valueOf(page, "equity-BTC"), before);
+      const kept = await page.evaluate(() => ({
+        article: window.__acct.article === document.querySelector('#account article[data-currency="BTC"]'),
+        equity: window.__acct.equity === document.querySelector('[data-testid="equity-BTC"]'),
+        method: window.__acct.method === document.querySelector("#method ul.method"),
+        methodMutations: window.__methodMutations,
+      }));
+      assert.ok(kept.article && kept.equity, "the account's elements are kept");
+      assert.ok(kept.method, "the method list is kept");
+      assert.equal(kept.methodMutations, 0, "the method panel did not change: same model, same parameters");
+      assert.deepEqual(errorsOf(problems), []);
+    } finally {
+      await page.close();
+    }
+  });
 });
