@@ -511,3 +511,61 @@ fn venue_models_with_default_candidates() {
         }
     }
 }
+
+/// Degenerate inputs answer or fail with a code, never panic (a panic would trap the WebAssembly
+/// module): candidates without effect (all-zero or near-zero scenario vectors), the same candidate
+/// twice, bounds of zero width, under a risk matrix, SPAN, okx-pm and bybit-pm.
+#[test]
+fn degenerate_inputs_never_panic() {
+    let book = "BTC-25DEC26-100000-C -5\nBTC-25DEC26-80000-P 3\nBTC-26MAR27 -20000";
+    let zero = json!({ "min": 0, "max": 0 });
+    let far = ["BTC-4DEC26-900000-C", "BTC-4DEC26-1000-P"];
+    let options: Vec<Value> = vec![
+        // no effect at all: far out-of-the-money options a few days from expiry
+        json!({ "candidates": far }),
+        json!({ "candidates": far, "budget": 0 }),
+        json!({ "candidates": [far[0], far[1], "BTC-PERPETUAL"] }),
+        // the same candidate twice, and a future beside it
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-PERPETUAL", "BTC-25DEC26"] }),
+        json!({ "candidates": ["BTC-25DEC26-110000-C", "BTC-25DEC26-110000-C"], "budget": 0.01 }),
+        // bounds of zero width: every candidate, all but one, all but two
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-25DEC26"],
+                "bounds": { "BTC-PERPETUAL": zero, "BTC-25DEC26": zero } }),
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-25DEC26", "BTC-26MAR27-90000-P"],
+                "bounds": { "BTC-PERPETUAL": zero, "BTC-25DEC26": zero } }),
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-25DEC26", "BTC-26MAR27-90000-P"],
+                "bounds": { "BTC-PERPETUAL": zero } }),
+        // a bound of zero width on one side
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-26MAR27-90000-P"],
+                "bounds": { "BTC-PERPETUAL": { "min": 0 }, "BTC-26MAR27-90000-P": { "max": 0, "lot": 0 } } }),
+    ];
+    for model in ["deribit-pm", "span", "okx-pm", "bybit-pm"] {
+        let request = json!({ "positions": book, "model": model });
+        let req = api::parse_request(&request.to_string()).unwrap();
+        for o in &options {
+            let result = std::panic::catch_unwind(|| api::optimize_hedge(&req, Some(o)));
+            let result = result.unwrap_or_else(|_| panic!("{model} {o}: panicked"));
+            let p = match result {
+                Ok(p) => p,
+                Err(e) => {
+                    assert!(!e.code.as_str().is_empty(), "{model} {o}: {}", e.to_json());
+                    continue;
+                }
+            };
+            let p: Value = serde_json::from_str(&api::to_json(&p).unwrap()).unwrap();
+            let (after, before) = (num(&p["initialAfter"]), num(&p["initialBefore"]));
+            assert!(after.is_finite() && after <= before, "{model} {o}: {p:#}");
+            let orders = p["orders"].as_str().unwrap();
+            if !orders.is_empty() {
+                let full = full_report_initial(&request, orders, p["pool"].as_str().unwrap());
+                assert!(
+                    (after - full).abs() <= 1e-9 * full.abs().max(1e-9),
+                    "{model} {o}: after {after} vs full report {full}\n{p:#}"
+                );
+            }
+            if let Some(b) = p["budget"].as_f64() {
+                assert!(num(&p["premium"]) <= b + 1e-12, "{model} {o}: {p:#}");
+            }
+        }
+    }
+}

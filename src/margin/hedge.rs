@@ -31,11 +31,13 @@ use crate::error::{Error, ErrorCode};
 use crate::input::instrument::{Instrument, Kind, QuantityUnit, Settlement};
 use crate::input::positions::PositionInput;
 use crate::margin::book::PoolBook;
-use crate::margin::grid::{cash_delta, rate_of, RiskUnits};
+use crate::margin::grid::cash_delta;
+#[cfg(feature = "optimize")]
+use crate::margin::grid::{rate_of, MinimumCharge, RiskUnits};
 use crate::margin::layout::PoolLayout;
 use crate::margin::risk_matrix::{
-    adjusted_cell, dampener_amounts, delta_shock, expiry_bucket, pool_delta, Contingency,
-    CurrencyParams, UnderlyingShock,
+    adjusted_cell, dampener_amounts, delta_shock, pool_delta, Contingency, CurrencyParams,
+    UnderlyingShock,
 };
 use crate::pricing::valuation::ValuedPosition;
 use crate::time::Date;
@@ -88,7 +90,10 @@ pub struct Bucket {
     pub rate: f64,
 }
 
-/// A scenario grid's terms besides the cells (`src/margin/grid.rs`, `grid_risk`).
+/// A scenario grid's terms besides the cells (`src/margin/grid.rs`, `grid_risk`). Compiled where a
+/// grid pool can be hedged, the hedge build (cargo feature `optimize`): the report hedges risk-matrix
+/// pools only, and the margin path's size budget has no room for terms it never reaches.
+#[cfg(feature = "optimize")]
 pub struct GridTerms {
     pub initial_factor: f64,
     pub spread_rate: f64,
@@ -98,7 +103,7 @@ pub struct GridTerms {
     /// USD terms (basis, minimum charge) to the pool's currency.
     pub usd_to_pool: f64,
     /// The minimum charge: its rate of the gross cash delta and its tiers.
-    pub minimum: Option<(f64, Vec<(f64, f64)>)>,
+    pub minimum: Option<(f64, MinimumCharge)>,
     /// The book's gross cash delta, USD.
     pub gross_cash0: f64,
     pub short_option_charge: f64,
@@ -109,21 +114,13 @@ pub struct GridTerms {
     pub delta_one0: f64,
 }
 
+#[cfg(feature = "optimize")]
 impl GridTerms {
-    /// The tiered minimum charge of a gross cash delta, USD.
+    /// The tiered minimum charge of a gross cash delta, USD (`MinimumCharge::tiered`).
     pub fn minimum_at(&self, gross: f64) -> f64 {
-        match &self.minimum {
-            None => 0.0,
-            Some((rate, tiers)) => {
-                let raw = rate * gross;
-                let mut total = 0.0;
-                for (i, (from, mult)) in tiers.iter().enumerate() {
-                    let to = tiers.get(i + 1).map_or(f64::INFINITY, |t| t.0);
-                    total += mult * (raw.min(to) - from).max(0.0);
-                }
-                total
-            }
-        }
+        self.minimum
+            .as_ref()
+            .map_or(0.0, |(rate, m)| m.tiered(rate * gross))
     }
 }
 
@@ -138,6 +135,7 @@ pub enum Terms {
         /// Whether the delta shock can be non-zero at all.
         delta_active: bool,
     },
+    #[cfg(feature = "optimize")]
     Grid(GridTerms),
 }
 
@@ -155,6 +153,18 @@ pub struct HedgeModel {
     /// The pool's money scale (margin and largest cell).
     pub scale: f64,
 }
+
+/// What [`HedgeModel::new`] takes from a pool's layout: terms, buckets and their expiries, per-cell
+/// dampeners, the gains haircut, the pool-currency factor, what a candidate adds to its bucket.
+type Parts = (
+    Terms,
+    Vec<Bucket>,
+    Vec<Option<Date>>,
+    Vec<f64>,
+    f64,
+    f64,
+    fn(&ValuedPosition) -> f64,
+);
 
 /// What a solve found: continuous solutions (each valued by the model afterwards), a lower bound
 /// of every hedge, and whether the optimum is proven.
@@ -175,7 +185,8 @@ impl HedgeModel {
         let width = pool.width();
         let mut all: Vec<&ValuedPosition> = members.to_vec();
         all.extend(candidates.iter().map(|c| &c.0));
-        let (terms, buckets, keys, offsets, pnl_offset, to_pool) = match &pool.layout {
+        let (terms, buckets, keys, offsets, pnl_offset, to_pool, net_of): Parts = match &pool.layout
+        {
             PoolLayout::Matrix(m) => {
                 // roll buckets: the book's and the candidates' futures expiries
                 let everything = Contingency::of(all.iter().copied(), &m.currency);
@@ -212,6 +223,7 @@ impl HedgeModel {
                     delta_active: increment > 0.0 && m.currency.max_delta_shock > 0.0,
                 };
                 let to_pool = if m.scen.inverse { 1.0 } else { pool.index };
+                let net_of: fn(&ValuedPosition) -> f64 = |p| p.quantity_coin;
                 (
                     terms,
                     buckets,
@@ -219,91 +231,13 @@ impl HedgeModel {
                     offsets,
                     m.currency.pnl_offset,
                     to_pool,
+                    net_of,
                 )
             }
-            PoolLayout::Grid(g) => {
-                let p = &g.params;
-                let unit = p.risk_units == RiskUnits::Underlying;
-                let inverse = pool.settlement == Settlement::Inverse;
-                let basis = p.basis_risk.as_ref().map(|b| {
-                    (
-                        rate_of(&b.annualised_move, &pool.underlying),
-                        rate_of(&b.floor, &pool.underlying),
-                    )
-                });
-                // per expiry bucket (grid_risk's): the book's net delta and cash delta; the first
-                // position's years to expiry set the basis rate
-                let mut keys: Vec<(bool, Option<Date>)> = Vec::new();
-                let mut buckets: Vec<Bucket> = Vec::new();
-                for (i, p) in all.iter().enumerate().filter(|(_, p)| !p.expired) {
-                    if !matches!(p.input.instrument.kind, Kind::Future | Kind::Perpetual) {
-                        continue;
-                    }
-                    let key = expiry_bucket(p.input.instrument.expiry);
-                    let b = match keys.iter().position(|k| *k == key) {
-                        Some(b) => b,
-                        None => {
-                            keys.push(key);
-                            let rate = basis.map_or(0.0, |(a, floor)| {
-                                floor.max(libm::exp(a * p.t_years.max(0.0)) - 1.0)
-                            });
-                            buckets.push(Bucket {
-                                net: 0.0,
-                                cash: 0.0,
-                                rate,
-                            });
-                            buckets.len() - 1
-                        }
-                    };
-                    if i < members.len() {
-                        buckets[b].net += if unit { p.greeks.delta } else { pool_delta(p) };
-                        buckets[b].cash += cash_delta(p);
-                    }
-                }
-                let mut terms = GridTerms {
-                    initial_factor: p.initial_factor.unwrap_or(1.0),
-                    spread_rate: p.intra_spread_rate,
-                    som_rate: p.short_option_minimum,
-                    short_options0: 0.0,
-                    usd_to_pool: if inverse { 1.0 / pool.index } else { 1.0 },
-                    minimum: p
-                        .minimum_charge
-                        .as_ref()
-                        .map(|m| (rate_of(&m.rates, &pool.underlying), m.tiers.clone())),
-                    gross_cash0: 0.0,
-                    short_option_charge: p.short_option_charge,
-                    net_options0: 0.0,
-                    delta_one_charge: p.delta_one_charge,
-                    delta_one0: 0.0,
-                };
-                for p in members.iter().filter(|p| !p.expired) {
-                    terms.gross_cash0 += cash_delta(p).abs();
-                    match p.input.instrument.kind {
-                        Kind::Future | Kind::Perpetual => terms.delta_one0 += p.quantity_coin.abs(),
-                        Kind::Option => {
-                            terms.net_options0 += p.quantity_coin;
-                            if p.quantity < 0.0 {
-                                terms.short_options0 += p.quantity_coin.abs();
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let keys = keys.into_iter().map(|k| k.1).collect();
-                let to_pool = if inverse { 1.0 } else { pool.index };
-                (
-                    Terms::Grid(terms),
-                    buckets,
-                    keys,
-                    vec![0.0; width],
-                    1.0,
-                    to_pool,
-                )
-            }
+            #[cfg(feature = "optimize")]
+            PoolLayout::Grid(g) => grid_parts(pool, g, members, &all),
             _ => return None,
         };
-        let unit = matches!(&pool.layout, PoolLayout::Grid(g) if g.params.risk_units == RiskUnits::Underlying);
-        let grid = matches!(terms, Terms::Grid(_));
         let candidates: Vec<Candidate> = candidates
             .into_iter()
             .map(|(p, min, max, lot)| {
@@ -322,11 +256,7 @@ impl HedgeModel {
                     lot,
                     premium: p.value_pool,
                     delta,
-                    net: match (grid, unit) {
-                        (false, _) => p.quantity_coin,
-                        (true, true) => p.greeks.delta,
-                        (true, false) => delta,
-                    },
+                    net: net_of(&p),
                     coin: p.quantity_coin,
                     cash: cash_delta(&p),
                     bucket,
@@ -399,10 +329,19 @@ impl HedgeModel {
         nets
     }
 
+    /// `Σ_b rate_b·|net_b|`: the roll shock (matrix) or basis risk (grid) of bucket nets.
+    fn charged(&self, nets: &[f64]) -> f64 {
+        nets.iter()
+            .zip(&self.buckets)
+            .map(|(n, b)| n.abs() * b.rate)
+            .sum()
+    }
+
     /// The net delta of the book and the trades (the delta shock's).
     pub fn delta_at(&self, q: &[f64]) -> f64 {
         let d0 = match &self.terms {
             Terms::Matrix { delta0, .. } => *delta0,
+            #[cfg(feature = "optimize")]
             Terms::Grid(_) => 0.0,
         };
         d0 + self
@@ -423,6 +362,7 @@ impl HedgeModel {
                 shock,
                 ..
             } => delta_shock(self.delta_at(q), *index, currency, shock, *inverse),
+            #[cfg(feature = "optimize")]
             Terms::Grid(_) => 0.0,
         }
     }
@@ -437,15 +377,10 @@ impl HedgeModel {
         let worst = self.worst_of(cells);
         match &self.terms {
             Terms::Matrix { .. } => {
-                let nets = self.bucket_nets(q, |b| b.net, |c| c.coin);
-                let roll: f64 = nets
-                    .iter()
-                    .zip(&self.buckets)
-                    .map(|(n, b)| n.abs() * b.rate)
-                    .sum::<f64>()
-                    * self.to_pool;
+                let roll = self.charged(&self.bucket_nets(q, |b| b.net, |c| c.coin)) * self.to_pool;
                 worst + roll + self.delta_shock_at(q)
             }
+            #[cfg(feature = "optimize")]
             Terms::Grid(g) => {
                 let nets = self.bucket_nets(q, |b| b.net, |c| c.net);
                 let long: f64 = nets.iter().filter(|n| **n > 0.0).sum();
@@ -462,13 +397,8 @@ impl HedgeModel {
                     }
                 }
                 let som = g.som_rate * (g.short_options0 + shorts) * self.to_pool;
-                let cash = self.bucket_nets(q, |b| b.cash, |c| c.cash);
-                let basis: f64 = cash
-                    .iter()
-                    .zip(&self.buckets)
-                    .map(|(n, b)| n.abs() * b.rate)
-                    .sum::<f64>()
-                    * g.usd_to_pool;
+                let basis =
+                    self.charged(&self.bucket_nets(q, |b| b.cash, |c| c.cash)) * g.usd_to_pool;
                 let minimum = g.minimum_at(g.gross_cash0 + gross) * g.usd_to_pool;
                 let charges = (g.short_option_charge * (-(g.net_options0 + options)).max(0.0)
                     + g.delta_one_charge * (g.delta_one0 + delta_one))
@@ -583,6 +513,7 @@ impl HedgeModel {
                     }
                 }
             }
+            #[cfg(feature = "optimize")]
             Terms::Grid(g) => {
                 if let Some(b) = bucket {
                     if c.net != 0.0 {
@@ -598,9 +529,9 @@ impl HedgeModel {
                 if c.is_option && c.coin != 0.0 {
                     points.push(-g.net_options0 / c.coin);
                 }
-                if let Some((rate, tiers)) = &g.minimum {
+                if let Some((rate, m)) = &g.minimum {
                     if *rate > 0.0 && c.cash != 0.0 {
-                        for (from, _) in tiers {
+                        for (from, _) in &m.tiers {
                             let h = (from / rate - g.gross_cash0) / c.cash.abs();
                             points.push(h);
                             points.push(-h);
@@ -684,6 +615,96 @@ impl HedgeModel {
         }
         best
     }
+}
+
+/// The parts of a grid pool's hedge problem ([`HedgeModel::new`]).
+#[cfg(feature = "optimize")]
+fn grid_parts(
+    pool: &PoolBook,
+    g: &crate::margin::layout::GridLayout,
+    members: &[&ValuedPosition],
+    all: &[&ValuedPosition],
+) -> Parts {
+    use crate::margin::risk_matrix::expiry_bucket;
+    let p = &g.params;
+    let unit = p.risk_units == RiskUnits::Underlying;
+    let inverse = pool.settlement == Settlement::Inverse;
+    let basis = p.basis_risk.as_ref().map(|b| {
+        (
+            rate_of(&b.annualised_move, &pool.underlying),
+            rate_of(&b.floor, &pool.underlying),
+        )
+    });
+    // per expiry bucket (grid_risk's): the book's net delta and cash delta; the first
+    // position's years to expiry set the basis rate
+    let mut keys: Vec<(bool, Option<Date>)> = Vec::new();
+    let mut buckets: Vec<Bucket> = Vec::new();
+    for (i, p) in all.iter().enumerate().filter(|(_, p)| !p.expired) {
+        if !matches!(p.input.instrument.kind, Kind::Future | Kind::Perpetual) {
+            continue;
+        }
+        let key = expiry_bucket(p.input.instrument.expiry);
+        let b = match keys.iter().position(|k| *k == key) {
+            Some(b) => b,
+            None => {
+                keys.push(key);
+                let rate = basis.map_or(0.0, |(a, floor)| {
+                    floor.max(libm::exp(a * p.t_years.max(0.0)) - 1.0)
+                });
+                buckets.push(Bucket {
+                    net: 0.0,
+                    cash: 0.0,
+                    rate,
+                });
+                buckets.len() - 1
+            }
+        };
+        if i < members.len() {
+            buckets[b].net += if unit { p.greeks.delta } else { pool_delta(p) };
+            buckets[b].cash += cash_delta(p);
+        }
+    }
+    let mut terms = GridTerms {
+        initial_factor: p.initial_factor.unwrap_or(1.0),
+        spread_rate: p.intra_spread_rate,
+        som_rate: p.short_option_minimum,
+        short_options0: 0.0,
+        usd_to_pool: if inverse { 1.0 / pool.index } else { 1.0 },
+        minimum: p
+            .minimum_charge
+            .as_ref()
+            .map(|m| (rate_of(&m.rates, &pool.underlying), m.clone())),
+        gross_cash0: 0.0,
+        short_option_charge: p.short_option_charge,
+        net_options0: 0.0,
+        delta_one_charge: p.delta_one_charge,
+        delta_one0: 0.0,
+    };
+    for p in members.iter().filter(|p| !p.expired) {
+        terms.gross_cash0 += cash_delta(p).abs();
+        match p.input.instrument.kind {
+            Kind::Future | Kind::Perpetual => terms.delta_one0 += p.quantity_coin.abs(),
+            Kind::Option => {
+                terms.net_options0 += p.quantity_coin;
+                if p.quantity < 0.0 {
+                    terms.short_options0 += p.quantity_coin.abs();
+                }
+            }
+            _ => {}
+        }
+    }
+    let keys = keys.into_iter().map(|k| k.1).collect();
+    let to_pool = if inverse { 1.0 } else { pool.index };
+    let net_of: fn(&ValuedPosition) -> f64 = if unit { |p| p.greeks.delta } else { pool_delta };
+    (
+        Terms::Grid(terms),
+        buckets,
+        keys,
+        vec![0.0; pool.width()],
+        1.0,
+        to_pool,
+        net_of,
+    )
 }
 
 /// Minimum of a convex function on [a, b] to machine precision.

@@ -137,8 +137,8 @@ pub fn solve_lp(model: &HedgeModel, budget: Option<f64>) -> Result<Solution> {
         Terms::Matrix { .. } => vec![Variant::Matrix(false)],
         Terms::Grid(g) => {
             // the tiers as a maximum of affine pieces: convex when the multipliers never fall
-            if let Some((_, tiers)) = &g.minimum {
-                if tiers.windows(2).any(|w| w[1].1 < w[0].1) {
+            if let Some((_, m)) = &g.minimum {
+                if m.tiers.windows(2).any(|w| w[1].1 < w[0].1) {
                     return Err(Error::at_path(
                         ErrorCode::BadModel,
                         "model.minimumCharge.tiers",
@@ -279,6 +279,17 @@ impl HedgeModel {
                 })
                 .collect()
         };
+        // `k ×` a per-unit figure of the candidates in bucket `b`, as row terms
+        let bucket_row = |b: usize, k: f64, per_unit: &dyn Fn(&Candidate) -> f64| {
+            row_of(&|j| {
+                let c = &self.candidates[j];
+                if c.bucket == Some(b) {
+                    k * per_unit(c)
+                } else {
+                    0.0
+                }
+            })
+        };
         let grid = matches!(variant, Variant::Grid(_));
         // worst case (objective directly for the matrix; through z for grids)
         let t = lp.add_var(if grid { 0.0 } else { 1.0 }, (0.0, f64::INFINITY));
@@ -343,14 +354,7 @@ impl HedgeModel {
                 let nets = self.bucket_nets(base, |b| b.net, |c| c.coin);
                 for (b, (n, bucket)) in nets.iter().zip(&self.buckets).enumerate() {
                     let k = bucket.rate * self.to_pool;
-                    let row = row_of(&|j| {
-                        let c = &self.candidates[j];
-                        if c.bucket == Some(b) {
-                            k * c.coin
-                        } else {
-                            0.0
-                        }
-                    });
+                    let row = bucket_row(b, k, &|c| c.coin);
                     let fixed = k * n / m0;
                     if abs_var(&mut lp, 1.0, row, fixed).is_none() {
                         constant += fixed.abs();
@@ -393,14 +397,7 @@ impl HedgeModel {
                     for (b, n) in nets.iter().enumerate() {
                         let u = lp.add_var(0.0, (0.0, f64::INFINITY));
                         let mut row = vec![(u, 1.0)];
-                        for (x, kj) in row_of(&|j| {
-                            let c = &self.candidates[j];
-                            if c.bucket == Some(b) {
-                                k * c.net
-                            } else {
-                                0.0
-                            }
-                        }) {
+                        for (x, kj) in bucket_row(b, k, &|c| c.net) {
                             row.push((x, -sign * kj));
                         }
                         lp.add_constraint(row.as_slice(), ComparisonOp::Ge, sign * k * n / m0);
@@ -414,14 +411,7 @@ impl HedgeModel {
                         continue;
                     }
                     let k = bucket.rate * g.usd_to_pool;
-                    let row = row_of(&|j| {
-                        let c = &self.candidates[j];
-                        if c.bucket == Some(b) {
-                            k * c.cash
-                        } else {
-                            0.0
-                        }
-                    });
+                    let row = bucket_row(b, k, &|c| c.cash);
                     match abs_var(&mut lp, 0.0, row, k * n / m0) {
                         Some(r) => first.push((r, -1.0)),
                         None => first_rhs += (k * n / m0).abs(),
@@ -508,7 +498,8 @@ impl HedgeModel {
                     g.som_rate * g.short_options0 * self.to_pool / m0,
                 );
                 // z ≥ the minimum charge (MR7): every tier's affine piece of the gross cash delta
-                if let Some((rate, tiers)) = &g.minimum {
+                if let Some((rate, m)) = &g.minimum {
+                    let tiers = &m.tiers;
                     let mut gross0 = g.gross_cash0;
                     for (j, c) in self.candidates.iter().enumerate() {
                         if !magnitudes.iter().any(|(i, _)| *i == j) {
