@@ -84,6 +84,22 @@ fn full_report_initial(request: &Value, orders: &str, pool: &str) -> f64 {
     num(&p["initial"])
 }
 
+/// The plan's margin after equals a full report of the book plus its orders, to 1e-9 (the margin
+/// before where it trades nothing).
+fn assert_is_the_full_report(request: &Value, p: &Value, what: &str) {
+    let orders = p["orders"].as_str().unwrap();
+    let after = num(&p["initialAfter"]);
+    let full = if orders.is_empty() {
+        num(&p["initialBefore"])
+    } else {
+        full_report_initial(request, orders, p["pool"].as_str().unwrap())
+    };
+    assert!(
+        (after - full).abs() <= 1e-9 * full.abs().max(1e-9),
+        "{what}: after {after} vs full report {full}\n{p:#}"
+    );
+}
+
 fn span() -> Value {
     json!("span")
 }
@@ -251,18 +267,8 @@ fn margin_after_is_a_full_report_of_the_book_plus_the_trades() {
     ));
     for (request, options) in cases {
         let p = plan(&request, options);
-        let orders = p["orders"].as_str().unwrap();
-        let pool = p["pool"].as_str().unwrap();
+        assert_is_the_full_report(&request, &p, "the plan");
         let after = num(&p["initialAfter"]);
-        let full = if orders.is_empty() {
-            num(&p["initialBefore"])
-        } else {
-            full_report_initial(&request, orders, pool)
-        };
-        assert!(
-            (after - full).abs() <= 1e-9 * full.abs().max(1e-9),
-            "after {after} vs full report {full}\n{p:#}"
-        );
         assert!(after <= num(&p["initialBefore"]));
         assert!(num(&p["lowerBound"]) <= num(&p["lpBound"]) + 1e-12);
         // every trade is a whole number of lots
@@ -467,16 +473,7 @@ fn venue_models_lp_is_never_beaten_and_is_the_full_report() {
             a.0,
             b.0
         );
-        let orders = p["orders"].as_str().unwrap();
-        let full = if orders.is_empty() {
-            before
-        } else {
-            full_report_initial(request, orders, pool)
-        };
-        assert!(
-            (lp - full).abs() <= 1e-9 * full.abs().max(1e-9),
-            "case {n}: after {lp} vs full report {full}\n{p:#}"
-        );
+        assert_is_the_full_report(request, &p, &format!("case {n}"));
         assert!(
             p["exact"].as_bool().unwrap(),
             "case {n}: a grid's LP is exact"
@@ -501,14 +498,7 @@ fn venue_models_with_default_candidates() {
         let (after, before) = (num(&p["initialAfter"]), num(&p["initialBefore"]));
         assert!(after <= before, "{model}: {p:#}");
         assert!(num(&p["premium"]) <= 500.0 + 1e-9, "{model}: {p:#}");
-        let orders = p["orders"].as_str().unwrap();
-        if !orders.is_empty() {
-            let full = full_report_initial(&request, orders, p["pool"].as_str().unwrap());
-            assert!(
-                (after - full).abs() <= 1e-9 * full.abs().max(1e-9),
-                "{model}: after {after} vs full report {full}\n{p:#}"
-            );
-        }
+        assert_is_the_full_report(&request, &p, model);
     }
 }
 
@@ -555,14 +545,7 @@ fn degenerate_inputs_never_panic() {
             let p: Value = serde_json::from_str(&api::to_json(&p).unwrap()).unwrap();
             let (after, before) = (num(&p["initialAfter"]), num(&p["initialBefore"]));
             assert!(after.is_finite() && after <= before, "{model} {o}: {p:#}");
-            let orders = p["orders"].as_str().unwrap();
-            if !orders.is_empty() {
-                let full = full_report_initial(&request, orders, p["pool"].as_str().unwrap());
-                assert!(
-                    (after - full).abs() <= 1e-9 * full.abs().max(1e-9),
-                    "{model} {o}: after {after} vs full report {full}\n{p:#}"
-                );
-            }
+            assert_is_the_full_report(&request, &p, &format!("{model} {o}"));
             if let Some(b) = p["budget"].as_f64() {
                 assert!(num(&p["premium"]) <= b + 1e-12, "{model} {o}: {p:#}");
             }

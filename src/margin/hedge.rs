@@ -15,7 +15,7 @@
 //!
 //! [`HedgeModel::solve`] dispatches by the number of free candidates (bounds of non-zero width):
 //! one is solved exactly along its line (below), more by the LP of `src/margin/optimize.rs` (cargo
-//! feature `optimize`, which alone brings the solver in).
+//! feature `optimize`, which alone brings the solver in), which its caller passes in.
 //!
 //! Along one candidate every term is piecewise convex in `h`, with breakpoints where a cell
 //! crosses 0 or ±dampener, a bucket's net (coin, delta or cash) or the net short options cross 0,
@@ -25,9 +25,7 @@
 //! minimum we golden-section search the convex piece to machine precision; so the delta shock is
 //! handled exactly, non-convex as it is.
 
-use crate::error::Result;
-#[cfg(not(feature = "optimize"))]
-use crate::error::{Error, ErrorCode};
+use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::{Instrument, Kind, QuantityUnit, Settlement};
 use crate::input::positions::PositionInput;
 use crate::margin::book::PoolBook;
@@ -165,6 +163,9 @@ type Parts = (
     f64,
     fn(&ValuedPosition) -> f64,
 );
+
+/// A solver of the problem over more than one free candidate: the LP of the hedge build.
+pub type ManySolver = fn(&HedgeModel, Option<f64>) -> Result<Solution>;
 
 /// What a solve found: continuous solutions (each valued by the model afterwards), a lower bound
 /// of every hedge, and whether the optimum is proven.
@@ -423,18 +424,27 @@ impl HedgeModel {
         }
     }
 
-    /// The margin-minimising trades within the budget and the bounds. One free candidate (bounds
-    /// of non-zero width): exact, along its line; none: no trade; more: the LP (cargo feature
-    /// `optimize`; `BAD_MODEL` without it).
-    pub fn solve(&self, budget: Option<f64>) -> Result<Solution> {
+    /// The margin-minimising trades within the budget and the bounds: the one entry point of the
+    /// report's perpetual hedge and of `optimizeHedge`. One free candidate (bounds of non-zero
+    /// width): exact, along its line; none: no trade; more: `many`, the LP
+    /// (`margin::optimize::solve_lp`, hedge build), passed in so that the solver stays out of the
+    /// builds without it (`BAD_MODEL` when there is none).
+    pub fn solve(&self, budget: Option<f64>, many: Option<ManySolver>) -> Result<Solution> {
         let free: Vec<usize> = (0..self.candidates.len())
             .filter(|j| self.candidates[*j].min < self.candidates[*j].max)
             .collect();
         let mut q = vec![0.0; self.candidates.len()];
-        match free.as_slice() {
-            [] => {}
-            [j] => q[*j] = self.solve_line(*j, budget).0,
-            _ => return self.solve_many(budget),
+        match (free.as_slice(), many) {
+            ([], _) => {}
+            ([j], _) => q[*j] = self.solve_line(*j, budget).0,
+            (_, Some(lp)) => return lp(self, budget),
+            (_, None) => {
+                return Err(Error::at_path(
+                    ErrorCode::BadModel,
+                    "hedge.candidates",
+                    "more than one free candidate needs the LP (the hedge build)",
+                ))
+            }
         }
         let margin = self.margin_at(&q);
         Ok(Solution {
@@ -442,20 +452,6 @@ impl HedgeModel {
             lower_bound: margin,
             exact: true,
         })
-    }
-
-    #[cfg(feature = "optimize")]
-    fn solve_many(&self, budget: Option<f64>) -> Result<Solution> {
-        crate::margin::optimize::solve_lp(self, budget)
-    }
-
-    #[cfg(not(feature = "optimize"))]
-    fn solve_many(&self, _budget: Option<f64>) -> Result<Solution> {
-        Err(Error::at_path(
-            ErrorCode::BadModel,
-            "hedge.candidates",
-            "a hedge over more than one candidate needs the LP (the hedge build, cargo feature `optimize`)",
-        ))
     }
 
     /// The margin with candidate `j` at `h` and no other trade.
@@ -791,7 +787,7 @@ pub fn suggest(pool: &PoolBook, members: &[&ValuedPosition]) -> Option<HedgeSugg
         members,
         vec![(perp, f64::NEG_INFINITY, f64::INFINITY, 0.0)],
     )?;
-    let q = model.solve(None).ok()?.solutions.pop()?;
+    let q = model.solve(None, None).ok()?.solutions.pop()?;
     let (h, after) = (q[0], model.margin_at(&q));
     // the pool's margin as reported (a long-options-only pool is capped at its value, which any
     // hedge would end: then no trade is the best)

@@ -933,7 +933,7 @@ pub fn optimize_hedge(
     let budget = input.budget;
     // the same entry point as the report's perpetual hedge: exact along one free candidate, the LP
     // over more
-    let solved = model.solve(budget)?;
+    let solved = model.solve(budget, Some(solve_lp))?;
     // each continuous solution rounded to lots and valued by the model; the best one
     let mut best: Option<(f64, Vec<f64>, Vec<f64>, f64, &'static str)> = None;
     for lp_q in &solved.solutions {
