@@ -1,7 +1,8 @@
 //! Issue 14: the margin-minimising hedge over any set of instruments, by law.
 //! - the LP is never beaten by a 200 × 200 grid over two candidates, on random books (risk matrix
 //!   and a scenario grid);
-//! - with the perpetual alone it is today's exact perpetual hedge (`margin.pools[].hedge`);
+//! - with the perpetual alone it returns exactly the report's hedge (`margin.pools[].hedge`): one
+//!   code path;
 //! - budget 0 with option candidates only pays no premium;
 //! - the margin after equals a full report of the book plus the trades, to 1e-9;
 //! - bad options fail with their code and path.
@@ -83,8 +84,56 @@ fn full_report_initial(request: &Value, orders: &str, pool: &str) -> f64 {
     num(&p["initial"])
 }
 
+/// The plan's margin after equals a full report of the book plus its orders, to 1e-9 (the margin
+/// before where it trades nothing).
+fn assert_is_the_full_report(request: &Value, p: &Value, what: &str) {
+    let orders = p["orders"].as_str().unwrap();
+    let after = num(&p["initialAfter"]);
+    let full = if orders.is_empty() {
+        num(&p["initialBefore"])
+    } else {
+        full_report_initial(request, orders, p["pool"].as_str().unwrap())
+    };
+    assert!(
+        (after - full).abs() <= 1e-9 * full.abs().max(1e-9),
+        "{what}: after {after} vs full report {full}\n{p:#}"
+    );
+}
+
 fn span() -> Value {
     json!("span")
+}
+
+/// The least initial margin of `pool` over a 200 × 200 grid of the two candidates' quantities
+/// (each in `[-range, range]`; `before`, the book alone, if none is lower), and where.
+fn brute_force(
+    request: &Value,
+    pool: &str,
+    before: f64,
+    a: (&str, f64),
+    b: (&str, f64),
+) -> (f64, f64, f64) {
+    let req = api::parse_request(&request.to_string()).unwrap();
+    let session = api::session(&req).unwrap();
+    let (mut grid_min, mut at_a, mut at_b) = (before, 0.0, 0.0);
+    for i in 0..200 {
+        let qa = -a.1 + 2.0 * a.1 * i as f64 / 199.0;
+        for j in 0..200 {
+            let qb = -b.1 + 2.0 * b.1 * j as f64 / 199.0;
+            let orders = json!(format!("{} {qa}\n{} {qb}", a.0, b.0));
+            let impact = api::impact(&session, &orders).unwrap();
+            let im = impact
+                .pools
+                .iter()
+                .find(|x| x.pool == pool)
+                .unwrap()
+                .initial_after;
+            if im < grid_min {
+                (grid_min, at_a, at_b) = (im, qa, qb);
+            }
+        }
+    }
+    (grid_min, at_a, at_b)
 }
 
 #[test]
@@ -112,29 +161,8 @@ fn lp_is_never_beaten_by_a_200_by_200_grid_over_two_candidates() {
         });
         let p = plan(&request, json!({ "candidates": [a, b], "bounds": bounds }));
         let lp = num(&p["initialAfter"]);
-        let req = api::parse_request(&request.to_string()).unwrap();
-        let session = api::session(&req).unwrap();
         let before = num(&p["initialBefore"]);
-        let mut grid_min = before;
-        let (mut at_a, mut at_b) = (0.0, 0.0);
-        for i in 0..200 {
-            let qa = -ra + 2.0 * ra * i as f64 / 199.0;
-            for j in 0..200 {
-                let qb = -rb + 2.0 * rb * j as f64 / 199.0;
-                let orders = json!(format!("{a} {qa}\n{b} {qb}"));
-                let impact = api::impact(&session, &orders).unwrap();
-                let im = impact
-                    .pools
-                    .iter()
-                    .find(|x| x.pool == "BTC")
-                    .unwrap()
-                    .initial_after;
-                if im < grid_min {
-                    grid_min = im;
-                    (at_a, at_b) = (qa, qb);
-                }
-            }
-        }
+        let (grid_min, at_a, at_b) = brute_force(&request, "BTC", before, (a, ra), (b, rb));
         assert!(
             lp <= grid_min + 1e-9 * before.max(1.0),
             "seed {seed} ({model}): LP {lp} is beaten by the grid {grid_min} at {a} {at_a}, {b} {at_b}\n{book}\n{p:#}"
@@ -144,8 +172,11 @@ fn lp_is_never_beaten_by_a_200_by_200_grid_over_two_candidates() {
     assert_eq!(checked, 8);
 }
 
+/// One code path: `optimizeHedge` with the pool's perpetual as its one candidate is the report's
+/// `margin.pools[].hedge` (both call `HedgeModel::solve`, exact along one candidate): the same
+/// quantity to the bit, and the model's re-valued margin to 1e-9.
 #[test]
-fn one_perpetual_candidate_is_todays_exact_perpetual_hedge() {
+fn one_perpetual_candidate_returns_exactly_the_reports_hedge() {
     for seed in 0..24u64 {
         let mut rng = Rng::new(100 + seed);
         let linear = seed % 3 == 2;
@@ -165,18 +196,17 @@ fn one_perpetual_candidate_is_todays_exact_perpetual_hedge() {
             .unwrap()
             .first()
             .map_or(0.0, |t| num(&t["quantity"]));
+        assert_eq!(
+            q, h,
+            "seed {seed}: the plan's quantity is the report's hedge\n{book}"
+        );
         let lp_after = num(&p["initialAfter"]);
         let scale = num(&pool["initial"]).max(1e-12);
         assert!(
             (lp_after - after).abs() <= 1e-9 * scale,
-            "seed {seed}: LP margin {lp_after} vs exact perpetual hedge {after}\n{book}"
+            "seed {seed}: plan margin {lp_after} vs the report's hedge {after}\n{book}"
         );
-        // the same hedge: the quantity to 1e-9 of the pool's size in the perpetual's unit
-        let unit = if linear { 1.0 } else { 94250.0 };
-        assert!(
-            (q - h).abs() <= 1e-9 * (h.abs().max(unit)),
-            "seed {seed}: LP hedge {q} vs exact perpetual hedge {h}\n{book}"
-        );
+        assert_eq!(num(&p["initialBefore"]), num(&hedge["initialBefore"]));
         assert!(
             p["exact"].as_bool().unwrap(),
             "seed {seed}: not proven exact"
@@ -237,18 +267,8 @@ fn margin_after_is_a_full_report_of_the_book_plus_the_trades() {
     ));
     for (request, options) in cases {
         let p = plan(&request, options);
-        let orders = p["orders"].as_str().unwrap();
-        let pool = p["pool"].as_str().unwrap();
+        assert_is_the_full_report(&request, &p, "the plan");
         let after = num(&p["initialAfter"]);
-        let full = if orders.is_empty() {
-            num(&p["initialBefore"])
-        } else {
-            full_report_initial(&request, orders, pool)
-        };
-        assert!(
-            (after - full).abs() <= 1e-9 * full.abs().max(1e-9),
-            "after {after} vs full report {full}\n{p:#}"
-        );
         assert!(after <= num(&p["initialBefore"]));
         assert!(num(&p["lowerBound"]) <= num(&p["lpBound"]) + 1e-12);
         // every trade is a whole number of lots
@@ -387,6 +407,148 @@ fn random_candidate_sets_always_answer() {
         );
         if let Some(b) = p["budget"].as_f64() {
             assert!(num(&p["premium"]) <= b, "seed {seed}: {p:#}");
+        }
+    }
+}
+
+/// okx-pm (MR1/MR6 scan, MR4 basis risk per expiry, MR7 tiered minimum charge, IMR = 1.3 MMR) and
+/// bybit-pm (scan plus the short option and delta-one charges) in the LP: never beaten by a
+/// 200 × 200 grid over two candidates, on OKX's position-builder book and on random books; the
+/// margin after is a full report of the book plus the trades, to 1e-9.
+#[test]
+fn venue_models_lp_is_never_beaten_and_is_the_full_report() {
+    let fx = common::load("tests/fixtures/okx-position-builder-2025.json");
+    let mut cases: Vec<(Value, (&str, f64), (&str, f64))> = vec![
+        // OKX's example: short 0.1 BTC of the USDT swap; a dated future and a put beside the swap
+        (
+            fx["request"].clone(),
+            ("BTC-USDT-SWAP", 40.0),
+            ("BTC_USDT-28MAR25-95000-P", 1.0),
+        ),
+        (
+            fx["request"].clone(),
+            ("BTC_USDT-28MAR25", 1.0),
+            ("BTC_USDT-27JUN25", 1.0),
+        ),
+    ];
+    let pairs: [((&str, f64), (&str, f64)); 4] = [
+        (
+            ("BTC_USDT-PERPETUAL", 20.0),
+            ("BTC_USDT-25DEC26-100000-C", 20.0),
+        ),
+        (
+            ("BTC_USDT-25DEC26-90000-P", 20.0),
+            ("BTC_USDT-25DEC26-110000-C", 20.0),
+        ),
+        (("BTC_USDT-25DEC26", 20.0), ("BTC_USDT-26MAR27", 20.0)),
+        (
+            ("BTC_USDT-PERPETUAL", 20.0),
+            ("BTC_USDT-26MAR27-105000-C", 20.0),
+        ),
+    ];
+    for seed in 0..8u64 {
+        let mut rng = Rng::new(900 + seed);
+        let book = random_book(&mut rng, seed % 3 == 1);
+        let model = if seed % 2 == 0 { "okx-pm" } else { "bybit-pm" };
+        let (a, b) = pairs[seed as usize % pairs.len()];
+        cases.push((json!({ "positions": book, "model": model }), a, b));
+    }
+    for (n, (request, a, b)) in cases.iter().enumerate() {
+        let bounds = json!({
+            a.0: { "min": -a.1, "max": a.1, "lot": 0 },
+            b.0: { "min": -b.1, "max": b.1, "lot": 0 },
+        });
+        let p = plan(
+            request,
+            json!({ "candidates": [a.0, b.0], "bounds": bounds }),
+        );
+        let pool = p["pool"].as_str().unwrap();
+        assert_eq!(pool, "BTC", "case {n}: the BTC risk unit");
+        let (lp, before) = (num(&p["initialAfter"]), num(&p["initialBefore"]));
+        let (grid_min, at_a, at_b) = brute_force(request, pool, before, *a, *b);
+        assert!(
+            lp <= grid_min + 1e-9 * before.max(1.0),
+            "case {n} ({}): LP {lp} is beaten by the grid {grid_min} at {} {at_a}, {} {at_b}\n{p:#}",
+            request["model"],
+            a.0,
+            b.0
+        );
+        assert_is_the_full_report(request, &p, &format!("case {n}"));
+        assert!(
+            p["exact"].as_bool().unwrap(),
+            "case {n}: a grid's LP is exact"
+        );
+    }
+}
+
+/// The venue models under many candidates (default ones, a budget, lots): the plan is the model's
+/// own figure, within the budget, never above the book's margin.
+#[test]
+fn venue_models_with_default_candidates() {
+    for (seed, model) in [
+        (0u64, "okx-pm"),
+        (1, "bybit-pm"),
+        (2, "okx-pm"),
+        (3, "bybit-pm"),
+    ] {
+        let mut rng = Rng::new(1200 + seed);
+        let book = random_book(&mut rng, seed >= 2);
+        let request = json!({ "positions": book, "model": model });
+        let p = plan(&request, json!({ "budget": 500.0 }));
+        let (after, before) = (num(&p["initialAfter"]), num(&p["initialBefore"]));
+        assert!(after <= before, "{model}: {p:#}");
+        assert!(num(&p["premium"]) <= 500.0 + 1e-9, "{model}: {p:#}");
+        assert_is_the_full_report(&request, &p, model);
+    }
+}
+
+/// Degenerate inputs answer or fail with a code, never panic (a panic would trap the WebAssembly
+/// module): candidates without effect (all-zero or near-zero scenario vectors), the same candidate
+/// twice, bounds of zero width, under a risk matrix, SPAN, okx-pm and bybit-pm.
+#[test]
+fn degenerate_inputs_never_panic() {
+    let book = "BTC-25DEC26-100000-C -5\nBTC-25DEC26-80000-P 3\nBTC-26MAR27 -20000";
+    let zero = json!({ "min": 0, "max": 0 });
+    let far = ["BTC-4DEC26-900000-C", "BTC-4DEC26-1000-P"];
+    let options: Vec<Value> = vec![
+        // no effect at all: far out-of-the-money options a few days from expiry
+        json!({ "candidates": far }),
+        json!({ "candidates": far, "budget": 0 }),
+        json!({ "candidates": [far[0], far[1], "BTC-PERPETUAL"] }),
+        // the same candidate twice, and a future beside it
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-PERPETUAL", "BTC-25DEC26"] }),
+        json!({ "candidates": ["BTC-25DEC26-110000-C", "BTC-25DEC26-110000-C"], "budget": 0.01 }),
+        // bounds of zero width: every candidate, all but one, all but two
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-25DEC26"],
+                "bounds": { "BTC-PERPETUAL": zero, "BTC-25DEC26": zero } }),
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-25DEC26", "BTC-26MAR27-90000-P"],
+                "bounds": { "BTC-PERPETUAL": zero, "BTC-25DEC26": zero } }),
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-25DEC26", "BTC-26MAR27-90000-P"],
+                "bounds": { "BTC-PERPETUAL": zero } }),
+        // a bound of zero width on one side
+        json!({ "candidates": ["BTC-PERPETUAL", "BTC-26MAR27-90000-P"],
+                "bounds": { "BTC-PERPETUAL": { "min": 0 }, "BTC-26MAR27-90000-P": { "max": 0, "lot": 0 } } }),
+    ];
+    for model in ["deribit-pm", "span", "okx-pm", "bybit-pm"] {
+        let request = json!({ "positions": book, "model": model });
+        let req = api::parse_request(&request.to_string()).unwrap();
+        for o in &options {
+            let result = std::panic::catch_unwind(|| api::optimize_hedge(&req, Some(o)));
+            let result = result.unwrap_or_else(|_| panic!("{model} {o}: panicked"));
+            let p = match result {
+                Ok(p) => p,
+                Err(e) => {
+                    assert!(!e.code.as_str().is_empty(), "{model} {o}: {}", e.to_json());
+                    continue;
+                }
+            };
+            let p: Value = serde_json::from_str(&api::to_json(&p).unwrap()).unwrap();
+            let (after, before) = (num(&p["initialAfter"]), num(&p["initialBefore"]));
+            assert!(after.is_finite() && after <= before, "{model} {o}: {p:#}");
+            assert_is_the_full_report(&request, &p, &format!("{model} {o}"));
+            if let Some(b) = p["budget"].as_f64() {
+                assert!(num(&p["premium"]) <= b + 1e-12, "{model} {o}: {p:#}");
+            }
         }
     }
 }

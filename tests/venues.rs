@@ -438,19 +438,3 @@ fn inverse_books_in_cross_mode_convert_at_the_shocked_coin_price() {
         );
     }
 }
-
-/// The hedge optimiser's LP does not hold okx-pm's MR4/MR7 or bybit-pm's contingencies: refused
-/// with `BAD_MODEL`, not optimised against part of the model.
-#[test]
-fn the_hedge_optimiser_refuses_the_venue_terms_it_does_not_model() {
-    for model in ["okx-pm", "bybit-pm"] {
-        let request = json!({ "positions": "BTC-25DEC26-110000-C -5\nBTC-25DEC26-80000-P -5",
-            "model": model, "hedge": { "candidates": ["BTC-USDT-SWAP"] } });
-        let e = portfolio_margin::api::optimize_hedge_json(&request.to_string()).unwrap_err();
-        assert_eq!(
-            (e.code.as_str(), e.path.as_deref()),
-            ("BAD_MODEL", Some("model")),
-            "{model}"
-        );
-    }
-}

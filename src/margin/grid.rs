@@ -104,7 +104,7 @@ pub enum RiskUnits {
 }
 
 /// Rates per underlying, with a `default` row.
-fn rate_of(map: &BTreeMap<String, f64>, underlying: &str) -> f64 {
+pub fn rate_of(map: &BTreeMap<String, f64>, underlying: &str) -> f64 {
     map.get(underlying)
         .or_else(|| map.get("default"))
         .copied()
@@ -539,7 +539,7 @@ const MIN_MOVE: f64 = -0.999;
 
 /// A position's cash delta (USD): `deltaForward × F`, the venues' delta of the instrument's own
 /// price (a swap's quantity × its mark), else `delta × S`.
-fn cash_delta(p: &ValuedPosition) -> f64 {
+pub fn cash_delta(p: &ValuedPosition) -> f64 {
     match p.greeks.delta_forward {
         Some(d) => d * p.forward,
         None => p.greeks.delta_usd,

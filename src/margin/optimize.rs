@@ -1,8 +1,9 @@
 //! The margin-minimising hedge over any set of instruments, within a premium budget (issue 14;
-//! docs/CONVENTIONS.md, "Hedge optimisation"). Full build only (cargo feature `optimize`).
+//! docs/CONVENTIONS.md, "Hedge optimisation"). Hedge build only (cargo feature `optimize`).
 //!
-//! Every candidate's scenario P&L is linear in its quantity, so each aggregated cell of the pool is
-//! affine in the trade vector `q`: `x_c = A_c + Σ_j q_j v_jc`. The model's pieces are then:
+//! The problem is [`HedgeModel`] (`src/margin/hedge.rs`, every build): each aggregated cell is
+//! affine in the trade vector `q`, `x_c = A_c + Σ_j q_j v_jc`. One free candidate is solved exactly
+//! there; more by the LP here, whose rows are the model's convex pieces:
 //! - worst case `max(0, max_c (−x_c − d_c))` (`d_c` the dampener of an extended cell, 0 for a
 //!   standard one; the gains haircut only scales positive cells, which never set a segregated
 //!   worst case): an epigraph variable `t ≥ 0`, `t ≥ −x_c − d_c`;
@@ -10,9 +11,12 @@
 //! - delta shock: zero while `|D(q)|·S ≤ threshold`, not convex beyond. It is handled exactly where
 //!   it is zero: one LP keeps `D(q)` inside that band, a second drops the term (a lower bound of
 //!   every hedge), and each solution is then valued with the full formula;
-//! - scenario grids: scan risk as above, the short option minimum as a sum of positive parts, and
-//!   the spread charge `rate·min(long, short)`, the minimum of two convex functions: one LP with
-//!   `long` and one with `short`, the better of the two is the exact optimum;
+//! - scenario grids: scan risk as above, the short option minimum as a sum of positive parts, basis
+//!   risk (okx-pm's MR4) as two rows per expiry bucket, the short option charge (bybit-pm) as a
+//!   positive part, the delta-one charge and the tiered minimum charge (MR7) on `|q_j|` (two rows
+//!   per candidate; the tiers, with non-decreasing multipliers, as the maximum of their affine
+//!   pieces), and the spread charge `rate·min(long, short)`, the minimum of two convex functions:
+//!   one LP with `long` and one with `short`, the better of the two is the exact optimum;
 //! - the premium budget `Σ q_j·premium_j ≤ B` and the bounds are linear.
 //!
 //! The LP is solved by `minilp` (pure Rust, builds for wasm32; microlp, its maintained fork, costs 151 KB gzipped of WebAssembly against minilp's few, docs/CONVENTIONS.md). The LP solution is rounded to lot
@@ -28,13 +32,11 @@ use crate::input::instrument::{Instrument, Kind, QuantityUnit, Settlement};
 use crate::input::market::MarketInput;
 use crate::input::positions::PositionInput;
 use crate::margin::book::PoolBook;
+use crate::margin::hedge::{Candidate, HedgeModel, Solution, Terms};
 use crate::margin::layout::PoolLayout;
-use crate::margin::risk_matrix::{
-    dampener_amounts, delta_shock, expiry_bucket, pool_delta, Contingency, CurrencyParams,
-    ScenarioTable, UnderlyingShock, VOL_STATES,
-};
+use crate::margin::risk_matrix::{ScenarioTable, VOL_STATES};
 use crate::margin::session::Session;
-use crate::pricing::valuation::{value_positions, ValuedPosition};
+use crate::pricing::valuation::value_positions;
 use crate::time::{year_fraction, Date};
 use minilp::{ComparisonOp, OptimizationDirection, Problem, Variable};
 use serde::Serialize;
@@ -44,7 +46,6 @@ pub const MAX_ENUMERATED: usize = 10;
 /// Default candidates: this many listed strikes below the forward (puts) and at or above it (calls),
 /// per expiry.
 pub const STRIKES_EACH_SIDE: usize = 2;
-
 /// One trade of the hedge.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 #[derive(Debug, Clone, Serialize)]
@@ -117,53 +118,6 @@ pub struct HedgePlan {
     pub rounding: &'static str,
 }
 
-/// One candidate, valued at quantity 1 in its own unit.
-struct Candidate {
-    position: ValuedPosition,
-    vector: Vec<f64>,
-    min: f64,
-    max: f64,
-    lot: f64,
-    premium: f64,
-    delta: f64,
-    coin: f64,
-    /// Index of its roll (and spread) bucket, futures and perpetuals only.
-    bucket: Option<usize>,
-    is_option: bool,
-}
-
-/// The model's terms besides the scenario cells.
-enum Terms {
-    Matrix {
-        delta0: f64,
-        index: f64,
-        inverse: bool,
-        currency: CurrencyParams,
-        shock: UnderlyingShock,
-        /// Whether the delta shock can be non-zero at all.
-        delta_active: bool,
-    },
-    Grid {
-        initial_factor: f64,
-        spread_rate: f64,
-        som_rate: f64,
-        short_options0: f64,
-    },
-}
-
-/// A pool's initial margin as a function of the trade vector.
-struct HedgeModel {
-    aggregated: Vec<f64>,
-    /// Per cell the dampener (extended cells), 0 elsewhere.
-    offsets: Vec<f64>,
-    candidates: Vec<Candidate>,
-    /// Per roll bucket: (net coin of the book, rate); grids: (net delta of the book, unused).
-    buckets: Vec<(f64, f64)>,
-    to_pool: f64,
-    terms: Terms,
-    scale: f64,
-}
-
 /// Which LP to solve.
 #[derive(Clone, Copy, PartialEq)]
 enum Variant {
@@ -173,51 +127,61 @@ enum Variant {
     Grid(bool),
 }
 
+/// The LPs of a model with more than one free candidate ([`HedgeModel::solve`] dispatches here):
+/// each LP's solution refined and polished, the lower bound, whether the optimum is proven.
+pub fn solve_lp(model: &HedgeModel, budget: Option<f64>) -> Result<Solution> {
+    let variants: Vec<Variant> = match &model.terms {
+        Terms::Matrix { delta_active, .. } if *delta_active => {
+            vec![Variant::Matrix(true), Variant::Matrix(false)]
+        }
+        Terms::Matrix { .. } => vec![Variant::Matrix(false)],
+        Terms::Grid(g) => {
+            // the tiers as a maximum of affine pieces: convex when the multipliers never fall
+            if let Some((_, m)) = &g.minimum {
+                if m.tiers.windows(2).any(|w| w[1].1 < w[0].1) {
+                    return Err(Error::at_path(
+                        ErrorCode::BadModel,
+                        "model.minimumCharge.tiers",
+                        "model.minimumCharge.tiers: the hedge optimisation over several candidates needs multipliers that never fall from tier to tier (a convex minimum charge)",
+                    ));
+                }
+            }
+            if g.spread_rate > 0.0 {
+                vec![Variant::Grid(true), Variant::Grid(false)]
+            } else {
+                vec![Variant::Grid(true)]
+            }
+        }
+    };
+    let solved: Vec<(Variant, Vec<f64>, f64)> = variants
+        .iter()
+        .filter_map(|v| model.solve_refined(*v, budget).map(|(q, m)| (*v, q, m)))
+        .collect();
+    // the lower bound: the delta-free matrix LP, or the better grid side (exact)
+    let lower_bound = solved
+        .iter()
+        .filter(|(v, _, _)| *v != Variant::Matrix(true))
+        .map(|(_, _, m)| *m)
+        .fold(f64::INFINITY, f64::min);
+    // proven: a grid's sides are solved exactly; for a matrix, the delta-free LP (a relaxation)
+    // landed where the delta shock is zero
+    let mut exact = matches!(model.terms, Terms::Grid(_));
+    let mut solutions = Vec::with_capacity(solved.len());
+    for (variant, mut q, _) in solved {
+        model.polish(&mut q, budget);
+        if variant == Variant::Matrix(false) {
+            exact = model.delta_shock_at(&q) == 0.0;
+        }
+        solutions.push(q);
+    }
+    Ok(Solution {
+        solutions,
+        lower_bound,
+        exact,
+    })
+}
+
 impl HedgeModel {
-    fn cells_at(&self, q: &[f64]) -> Vec<f64> {
-        let mut x = self.aggregated.clone();
-        for (c, qj) in self.candidates.iter().zip(q) {
-            if *qj != 0.0 {
-                for (xi, v) in x.iter_mut().zip(&c.vector) {
-                    *xi += qj * v;
-                }
-            }
-        }
-        x
-    }
-
-    fn worst_of(&self, x: &[f64]) -> f64 {
-        x.iter()
-            .zip(&self.offsets)
-            .fold(0.0f64, |w, (xi, d)| w.max(-xi - d))
-    }
-
-    fn premium_at(&self, q: &[f64]) -> f64 {
-        self.candidates
-            .iter()
-            .zip(q)
-            .map(|(c, qj)| qj * c.premium)
-            .sum()
-    }
-
-    fn bucket_nets(&self, q: &[f64], per_unit: impl Fn(&Candidate) -> f64) -> Vec<f64> {
-        let mut nets: Vec<f64> = self.buckets.iter().map(|b| b.0).collect();
-        for (c, qj) in self.candidates.iter().zip(q) {
-            if let Some(b) = c.bucket {
-                if let Some(n) = nets.get_mut(b) {
-                    *n += qj * per_unit(c);
-                }
-            }
-        }
-        nets
-    }
-
-    /// The model's margin at `q` (long-option cap and the 1e-12 cleaning aside; the reported
-    /// figure is the model's own).
-    fn margin_at(&self, q: &[f64]) -> f64 {
-        self.margin_with(q, &self.cells_at(q))
-    }
-
     /// Polish an LP solution to machine precision: along each traded candidate in turn, a golden
     /// section over ±0.1 % of its quantity (the margin is convex along it inside the delta band),
     /// kept where the model's margin falls and the budget holds. The LP's tolerance (1e-8 of its
@@ -255,95 +219,6 @@ impl HedgeModel {
         }
     }
 
-    /// The delta shock at `q` (0 for scenario grids).
-    fn delta_shock_at(&self, q: &[f64]) -> f64 {
-        match &self.terms {
-            Terms::Matrix {
-                delta0,
-                index,
-                inverse,
-                currency,
-                shock,
-                ..
-            } => {
-                let d = delta0
-                    + self
-                        .candidates
-                        .iter()
-                        .zip(q)
-                        .map(|(c, qj)| qj * c.delta)
-                        .sum::<f64>();
-                delta_shock(d, *index, currency, shock, *inverse)
-            }
-            Terms::Grid { .. } => 0.0,
-        }
-    }
-
-    fn margin_with(&self, q: &[f64], cells: &[f64]) -> f64 {
-        let worst = self.worst_of(cells);
-        match &self.terms {
-            Terms::Matrix {
-                delta0,
-                index,
-                inverse,
-                currency,
-                shock,
-                ..
-            } => {
-                let nets = self.bucket_nets(q, |c| c.coin);
-                let roll: f64 = nets
-                    .iter()
-                    .zip(&self.buckets)
-                    .map(|(n, b)| n.abs() * b.1)
-                    .sum::<f64>()
-                    * self.to_pool;
-                let d = delta0
-                    + self
-                        .candidates
-                        .iter()
-                        .zip(q)
-                        .map(|(c, qj)| qj * c.delta)
-                        .sum::<f64>();
-                worst + roll + delta_shock(d, *index, currency, shock, *inverse)
-            }
-            Terms::Grid {
-                initial_factor,
-                spread_rate,
-                som_rate,
-                short_options0,
-            } => {
-                let nets = self.bucket_nets(q, |c| c.delta);
-                let long: f64 = nets.iter().filter(|n| **n > 0.0).sum();
-                let short: f64 = -nets.iter().filter(|n| **n < 0.0).sum::<f64>();
-                let spread = spread_rate * long.min(short) * self.to_pool;
-                let shorts: f64 = self
-                    .candidates
-                    .iter()
-                    .zip(q)
-                    .filter(|(c, _)| c.is_option)
-                    .map(|(c, qj)| (-qj).max(0.0) * c.coin)
-                    .sum();
-                let som = som_rate * (short_options0 + shorts) * self.to_pool;
-                initial_factor * (worst + spread).max(som)
-            }
-        }
-    }
-
-    fn within_budget(&self, q: &[f64], budget: Option<f64>) -> bool {
-        match budget {
-            None => true,
-            Some(b) => {
-                let gross: f64 = self
-                    .candidates
-                    .iter()
-                    .zip(q)
-                    .map(|(c, qj)| (qj * c.premium).abs())
-                    .sum();
-                self.premium_at(q) <= b + 1e-12 * gross
-            }
-        }
-    }
-
     /// Money per unit of each candidate: the largest of its cell P&L and premium sizes.
     fn unit_size(c: &Candidate) -> f64 {
         c.vector.iter().fold(c.premium.abs(), |m, v| m.max(v.abs()))
@@ -352,7 +227,7 @@ impl HedgeModel {
     /// Solve one LP, then once more centred on its solution (iterative refinement: the second
     /// solve finds a small step, so its rounding error is small against the trades); the trades
     /// and the LP's margin, None when infeasible (or the solver failed).
-    fn solve(&self, variant: Variant, budget: Option<f64>) -> Option<(Vec<f64>, f64)> {
+    fn solve_refined(&self, variant: Variant, budget: Option<f64>) -> Option<(Vec<f64>, f64)> {
         let zero = vec![0.0; self.candidates.len()];
         let mut best = self.solve_at(variant, budget, &zero, self.scale)?;
         let mut best_margin = self.margin_at(&best.0);
@@ -381,7 +256,7 @@ impl HedgeModel {
         let m0 = unit;
         let at_base = self.cells_at(base);
         let mut lp = Problem::new(OptimizationDirection::Minimize);
-        // q_j = x_j · m0 / size_j: every column's coefficients in [−1, 1]
+        // q_j = base_j + x_j · m0 / size_j: every column's coefficients in [−1, 1]
         let sizes: Vec<f64> = self.candidates.iter().map(Self::unit_size).collect();
         let xs: Vec<Option<Variable>> = self
             .candidates
@@ -389,10 +264,32 @@ impl HedgeModel {
             .zip(&sizes)
             .zip(base)
             .map(|((c, s), b)| {
-                (*s > 0.0).then(|| lp.add_var(0.0, ((c.min - b) * s / m0, (c.max - b) * s / m0)))
+                (*s > 0.0 && c.min < c.max)
+                    .then(|| lp.add_var(0.0, ((c.min - b) * s / m0, (c.max - b) * s / m0)))
             })
             .collect();
         let per_x = |j: usize| m0 / sizes[j];
+        // an affine function of q with slope `slope(j)` per unit of q_j, as row terms in units of m0
+        let row_of = |slope: &dyn Fn(usize) -> f64| -> Vec<(Variable, f64)> {
+            xs.iter()
+                .enumerate()
+                .filter_map(|(j, x)| {
+                    let k = slope(j) / sizes[j];
+                    x.filter(|_| k != 0.0 && k.is_finite()).map(|x| (x, k))
+                })
+                .collect()
+        };
+        // `k ×` a per-unit figure of the candidates in bucket `b`, as row terms
+        let bucket_row = |b: usize, k: f64, per_unit: &dyn Fn(&Candidate) -> f64| {
+            row_of(&|j| {
+                let c = &self.candidates[j];
+                if c.bucket == Some(b) {
+                    k * per_unit(c)
+                } else {
+                    0.0
+                }
+            })
+        };
         let grid = matches!(variant, Variant::Grid(_));
         // worst case (objective directly for the matrix; through z for grids)
         let t = lp.add_var(if grid { 0.0 } else { 1.0 }, (0.0, f64::INFINITY));
@@ -424,10 +321,29 @@ impl HedgeModel {
                 );
             }
         }
+        // `r ≥ |value + row|` (value at base, units of m0): r's variable, or None with the row empty
+        let abs_var = |lp: &mut Problem,
+                       cost: f64,
+                       row: Vec<(Variable, f64)>,
+                       value: f64|
+         -> Option<Variable> {
+            if row.is_empty() {
+                return None;
+            }
+            let r = lp.add_var(cost, (0.0, f64::INFINITY));
+            let mut up = vec![(r, 1.0)];
+            let mut down = vec![(r, 1.0)];
+            for (x, k) in &row {
+                up.push((*x, -k));
+                down.push((*x, *k));
+            }
+            lp.add_constraint(up.as_slice(), ComparisonOp::Ge, value);
+            lp.add_constraint(down.as_slice(), ComparisonOp::Ge, -value);
+            Some(r)
+        };
         match (&self.terms, variant) {
             (
                 Terms::Matrix {
-                    delta0,
                     index,
                     currency,
                     delta_active,
@@ -435,38 +351,16 @@ impl HedgeModel {
                 },
                 Variant::Matrix(zone),
             ) => {
-                let nets = self.bucket_nets(base, |c| c.coin);
-                for (b, (n, (_, rate))) in nets.iter().zip(&self.buckets).enumerate() {
-                    let members: Vec<(Variable, f64)> = xs
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, _)| self.candidates[*j].bucket == Some(b))
-                        .filter_map(|(j, x)| {
-                            x.map(|x| (x, rate * self.to_pool * self.candidates[j].coin / sizes[j]))
-                        })
-                        .collect();
-                    let fixed = rate * self.to_pool * n / m0;
-                    if members.is_empty() {
+                let nets = self.bucket_nets(base, |b| b.net, |c| c.coin);
+                for (b, (n, bucket)) in nets.iter().zip(&self.buckets).enumerate() {
+                    let k = bucket.rate * self.to_pool;
+                    let row = bucket_row(b, k, &|c| c.coin);
+                    let fixed = k * n / m0;
+                    if abs_var(&mut lp, 1.0, row, fixed).is_none() {
                         constant += fixed.abs();
-                        continue;
                     }
-                    let r = lp.add_var(1.0, (0.0, f64::INFINITY));
-                    let mut up = vec![(r, 1.0)];
-                    let mut down = vec![(r, 1.0)];
-                    for (x, k) in &members {
-                        up.push((*x, -k));
-                        down.push((*x, *k));
-                    }
-                    lp.add_constraint(up.as_slice(), ComparisonOp::Ge, fixed);
-                    lp.add_constraint(down.as_slice(), ComparisonOp::Ge, -fixed);
                 }
-                let delta0 = delta0
-                    + self
-                        .candidates
-                        .iter()
-                        .zip(base)
-                        .map(|(c, b)| b * c.delta)
-                        .sum::<f64>();
+                let delta0 = self.delta_at(base);
                 if zone && *delta_active {
                     let band = currency.delta_total_liq_shock_threshold / index;
                     let row =
@@ -491,44 +385,106 @@ impl HedgeModel {
                     }
                 }
             }
-            (
-                Terms::Grid {
-                    initial_factor,
-                    spread_rate,
-                    som_rate,
-                    short_options0,
-                },
-                Variant::Grid(long_side),
-            ) => {
-                let z = lp.add_var(*initial_factor, (0.0, f64::INFINITY));
-                // z ≥ t + spread
+            (Terms::Grid(g), Variant::Grid(long_side)) => {
+                let z = lp.add_var(g.initial_factor, (0.0, f64::INFINITY));
+                // z ≥ t + spread + basis + charges
                 let mut first = vec![(z, 1.0), (t, -1.0)];
-                if *spread_rate > 0.0 {
+                let mut first_rhs = 0.0;
+                if g.spread_rate > 0.0 {
                     let sign = if long_side { 1.0 } else { -1.0 };
-                    let nets = self.bucket_nets(base, |c| c.delta);
+                    let k = g.spread_rate * self.to_pool;
+                    let nets = self.bucket_nets(base, |b| b.net, |c| c.net);
                     for (b, n) in nets.iter().enumerate() {
                         let u = lp.add_var(0.0, (0.0, f64::INFINITY));
-                        let k = spread_rate * self.to_pool;
                         let mut row = vec![(u, 1.0)];
-                        for (j, x) in xs.iter().enumerate() {
-                            if let (Some(x), Some(bj)) = (x, self.candidates[j].bucket) {
-                                if bj == b {
-                                    row.push((*x, -sign * k * self.candidates[j].delta / sizes[j]));
-                                }
-                            }
+                        for (x, kj) in bucket_row(b, k, &|c| c.net) {
+                            row.push((x, -sign * kj));
                         }
                         lp.add_constraint(row.as_slice(), ComparisonOp::Ge, sign * k * n / m0);
                         first.push((u, -1.0));
                     }
                 }
-                lp.add_constraint(first.as_slice(), ComparisonOp::Ge, 0.0);
+                // basis risk (MR4): |net cash delta| per expiry bucket
+                let cash = self.bucket_nets(base, |b| b.cash, |c| c.cash);
+                for (b, (n, bucket)) in cash.iter().zip(&self.buckets).enumerate() {
+                    if bucket.rate <= 0.0 {
+                        continue;
+                    }
+                    let k = bucket.rate * g.usd_to_pool;
+                    let row = bucket_row(b, k, &|c| c.cash);
+                    match abs_var(&mut lp, 0.0, row, k * n / m0) {
+                        Some(r) => first.push((r, -1.0)),
+                        None => first_rhs += (k * n / m0).abs(),
+                    }
+                }
+                // the short option charge: the positive part of the net short options
+                if g.short_option_charge > 0.0 {
+                    let k = g.short_option_charge * self.to_pool;
+                    let net: f64 = g.net_options0
+                        + self
+                            .candidates
+                            .iter()
+                            .zip(base)
+                            .filter(|(c, _)| c.is_option)
+                            .map(|(c, b)| b * c.coin)
+                            .sum::<f64>();
+                    let row = row_of(&|j| {
+                        let c = &self.candidates[j];
+                        if c.is_option {
+                            k * c.coin
+                        } else {
+                            0.0
+                        }
+                    });
+                    if row.is_empty() {
+                        first_rhs += (-k * net / m0).max(0.0);
+                    } else {
+                        let s = lp.add_var(0.0, (0.0, f64::INFINITY));
+                        let mut r = vec![(s, 1.0)];
+                        r.extend(row);
+                        lp.add_constraint(r.as_slice(), ComparisonOp::Ge, -k * net / m0);
+                        first.push((s, -1.0));
+                    }
+                }
+                // |q_j| (units of x_j) where the delta-one charge or the minimum charge needs it
+                let rate = g.minimum.as_ref().map_or(0.0, |m| m.0);
+                let mut magnitudes: Vec<(usize, Variable)> = Vec::new();
+                for (j, x) in xs.iter().enumerate() {
+                    let c = &self.candidates[j];
+                    let delta_one = g.delta_one_charge > 0.0 && c.bucket.is_some();
+                    let Some(x) = x else { continue };
+                    if !(delta_one || (rate > 0.0 && c.cash != 0.0)) {
+                        continue;
+                    }
+                    if let Some(a) = abs_var(&mut lp, 0.0, vec![(*x, 1.0)], base[j] / per_x(j)) {
+                        magnitudes.push((j, a));
+                    }
+                }
+                // delta-one charge: Σ|futures| (coin)
+                if g.delta_one_charge > 0.0 {
+                    let k = g.delta_one_charge * self.to_pool;
+                    first_rhs += k * g.delta_one0 / m0;
+                    for (j, a) in &magnitudes {
+                        let c = &self.candidates[*j];
+                        if c.bucket.is_some() {
+                            first.push((*a, -k * c.coin.abs() / sizes[*j]));
+                        }
+                    }
+                    // a fixed candidate's own position counts at its base
+                    for (j, c) in self.candidates.iter().enumerate() {
+                        if c.bucket.is_some() && xs[j].is_none() {
+                            first_rhs += k * (base[j] * c.coin).abs() / m0;
+                        }
+                    }
+                }
+                lp.add_constraint(first.as_slice(), ComparisonOp::Ge, first_rhs);
                 // z ≥ short option minimum
                 let mut second = vec![(z, 1.0)];
-                if *som_rate > 0.0 {
+                if g.som_rate > 0.0 {
                     for (j, x) in xs.iter().enumerate() {
                         let c = &self.candidates[j];
                         if let (Some(x), true) = (x, c.is_option) {
-                            let k = som_rate * self.to_pool * c.coin / sizes[j];
+                            let k = g.som_rate * self.to_pool * c.coin / sizes[j];
                             let w = lp.add_var(0.0, (0.0, f64::INFINITY));
                             let shift = -k * base[j] * sizes[j] / m0;
                             lp.add_constraint([(w, 1.0), (*x, k)], ComparisonOp::Ge, shift);
@@ -539,8 +495,34 @@ impl HedgeModel {
                 lp.add_constraint(
                     second.as_slice(),
                     ComparisonOp::Ge,
-                    som_rate * short_options0 * self.to_pool / m0,
+                    g.som_rate * g.short_options0 * self.to_pool / m0,
                 );
+                // z ≥ the minimum charge (MR7): every tier's affine piece of the gross cash delta
+                if let Some((rate, m)) = &g.minimum {
+                    let tiers = &m.tiers;
+                    let mut gross0 = g.gross_cash0;
+                    for (j, c) in self.candidates.iter().enumerate() {
+                        if !magnitudes.iter().any(|(i, _)| *i == j) {
+                            gross0 += (base[j] * c.cash).abs();
+                        }
+                    }
+                    let mut cumulative = 0.0;
+                    for (i, (from, mult)) in tiers.iter().enumerate() {
+                        let slope = mult * rate * g.usd_to_pool;
+                        let mut row = vec![(z, 1.0)];
+                        for (j, a) in &magnitudes {
+                            let k = slope * self.candidates[*j].cash.abs() * per_x(*j) / m0;
+                            if k != 0.0 {
+                                row.push((*a, -k));
+                            }
+                        }
+                        let value = (cumulative + mult * (rate * gross0 - from)) * g.usd_to_pool;
+                        lp.add_constraint(row.as_slice(), ComparisonOp::Ge, value / m0);
+                        if let Some(next) = tiers.get(i + 1) {
+                            cumulative += mult * (next.0 - from);
+                        }
+                    }
+                }
             }
             _ => return None,
         }
@@ -848,23 +830,7 @@ pub fn optimize_hedge(
         ));
     }
     let pool = pool_to_hedge(session, input)?;
-    // the venue terms of okx-pm and bybit-pm (basis risk, the tiered minimum charge, the additive
-    // contingencies) are not in the LP: refused rather than optimised against part of the model
-    if let PoolLayout::Grid(g) = &pool.layout {
-        let p = &g.params;
-        if p.basis_risk.is_some()
-            || p.minimum_charge.is_some()
-            || p.short_option_charge > 0.0
-            || p.delta_one_charge > 0.0
-        {
-            return Err(Error::at_path(
-                ErrorCode::BadModel,
-                "model",
-                "the hedge optimisation does not model basis risk, a minimum charge or additive contingencies (okx-pm's MR4 and MR7, bybit-pm's contingencies) yet: use deribit-pm, span or a custom grid without them",
-            ));
-        }
-    }
-    if matches!(pool.layout, PoolLayout::Standard) {
+    if !matches!(pool.layout, PoolLayout::Matrix(_) | PoolLayout::Grid(_)) {
         return Err(Error::at_path(
             ErrorCode::BadModel,
             "model",
@@ -907,7 +873,6 @@ pub fn optimize_hedge(
     let gross_coin: f64 = members.iter().map(|p| p.quantity_coin.abs()).sum();
     // default bound: twice the pool's gross size in coin (at least 1 coin), in the unit's terms
     let default_coin = (2.0 * gross_coin).max(1.0);
-    let width = pool.width();
     let mut valued = Vec::with_capacity(instruments.len());
     for (i, inst) in instruments.iter().enumerate() {
         let here = path_of(i);
@@ -950,164 +915,28 @@ pub fn optimize_hedge(
                 format!("{here}: {} has expired", inst.name),
             ));
         }
-        valued.push(p);
+        let bounds = input.bounds.get(&inst.name).copied().unwrap_or_default();
+        // coin per unit: the default bound in the instrument's own unit
+        let limit = default_coin / p.quantity_coin.abs().max(1e-300);
+        let (min, max) = (bounds.min.unwrap_or(-limit), bounds.max.unwrap_or(limit));
+        let lot = bounds.lot.unwrap_or_else(|| default_lot(inst));
+        valued.push((p, min, max, lot));
     }
-    // roll / spread buckets: the book's and the candidates' futures expiries
-    let mut all: Vec<&ValuedPosition> = members.clone();
-    all.extend(valued.iter());
-    let mut candidates = Vec::with_capacity(valued.len());
-    let (terms, buckets, offsets, to_pool) = match &pool.layout {
-        PoolLayout::Matrix(m) => {
-            let everything = Contingency::of(all.iter().copied(), &m.currency);
-            let book = Contingency::of(members.iter().copied(), &m.currency);
-            let buckets: Vec<(f64, f64)> = everything
-                .roll_buckets
-                .iter()
-                .map(|b| {
-                    let n = book
-                        .roll_buckets
-                        .iter()
-                        .find(|x| x.expiry == b.expiry)
-                        .map_or(0.0, |x| x.coin);
-                    (n, b.rate)
-                })
-                .collect();
-            let keys: Vec<_> = everything.roll_buckets.iter().map(|b| b.expiry).collect();
-            let n = 3 * m.scen.price_moves.len();
-            let damp = dampener_amounts(&m.scen, &m.currency, pool.index);
-            let mut offsets = vec![0.0; width];
-            for (o, d) in offsets.iter_mut().skip(n).zip(&damp) {
-                *o = *d;
-            }
-            let increment = m.shock.delta_shock_per_coin / pool.index + m.shock.delta_shock_per_usd;
-            let terms = Terms::Matrix {
-                delta0: book.delta,
-                index: pool.index,
-                inverse: m.scen.inverse,
-                currency: m.currency.clone(),
-                shock: m.shock.clone(),
-                delta_active: increment > 0.0 && m.currency.max_delta_shock > 0.0,
-            };
-            for p in &valued {
-                candidates.push((p, bucket_of(p, &keys)));
-            }
-            let to_pool = if m.scen.inverse { 1.0 } else { pool.index };
-            (terms, buckets, offsets, to_pool)
-        }
-        PoolLayout::Grid(g) => {
-            let mut keys: Vec<(bool, Option<Date>)> = Vec::new();
-            let mut nets: Vec<f64> = Vec::new();
-            let mut short_options0 = 0.0;
-            for p in all.iter().filter(|p| !p.expired) {
-                if matches!(p.input.instrument.kind, Kind::Future | Kind::Perpetual) {
-                    let key = expiry_bucket(p.input.instrument.expiry);
-                    if !keys.contains(&key) {
-                        keys.push(key);
-                        nets.push(0.0);
-                    }
-                }
-            }
-            for p in members.iter().filter(|p| !p.expired) {
-                match p.input.instrument.kind {
-                    Kind::Future | Kind::Perpetual => {
-                        let key = expiry_bucket(p.input.instrument.expiry);
-                        if let Some(i) = keys.iter().position(|k| *k == key) {
-                            nets[i] += pool_delta(p);
-                        }
-                    }
-                    Kind::Option if p.quantity < 0.0 => short_options0 += p.quantity_coin.abs(),
-                    _ => {}
-                }
-            }
-            let expiries: Vec<Option<Date>> = keys.iter().map(|k| k.1).collect();
-            for p in &valued {
-                candidates.push((p, bucket_of(p, &expiries)));
-            }
-            let terms = Terms::Grid {
-                initial_factor: g.params.initial_factor.unwrap_or(1.0),
-                spread_rate: g.params.intra_spread_rate,
-                som_rate: g.params.short_option_minimum,
-                short_options0,
-            };
-            let to_pool = if pool.settlement == Settlement::Inverse {
-                1.0
-            } else {
-                pool.index
-            };
-            let buckets = nets.into_iter().map(|n| (n, 0.0)).collect();
-            (terms, buckets, vec![0.0; width], to_pool)
-        }
-        _ => unreachable_layout()?,
-    };
-    let candidates: Vec<Candidate> = candidates
-        .into_iter()
-        .map(|(p, bucket)| {
-            let inst = &p.input.instrument;
-            let bounds = input.bounds.get(&inst.name).copied().unwrap_or_default();
-            // coin per unit: the default bound in the instrument's own unit
-            let per_unit = p.quantity_coin.abs().max(1e-300);
-            let limit = default_coin / per_unit;
-            let mut vector = vec![0.0; width];
-            pool.layout.position_vector(p, &mut vector);
-            Candidate {
-                vector,
-                min: bounds.min.unwrap_or(-limit),
-                max: bounds.max.unwrap_or(limit),
-                lot: bounds.lot.unwrap_or_else(|| default_lot(inst)),
-                premium: p.value_pool,
-                delta: pool_delta(p),
-                coin: p.quantity_coin,
-                bucket,
-                is_option: inst.kind == Kind::Option,
-                position: (*p).clone(),
-            }
-        })
-        .collect();
+    let model = HedgeModel::new(pool, &members, valued).ok_or_else(|| {
+        Error::at_path(
+            ErrorCode::BadModel,
+            "model",
+            "the hedge optimisation needs a scenario model",
+        )
+    })?;
     let before = pool.margin().initial;
-    let scale = pool
-        .aggregated
-        .iter()
-        .fold(before, |m, a| m.max(a.abs()))
-        .max(1e-300);
-    let model = HedgeModel {
-        aggregated: pool.aggregated.clone(),
-        offsets,
-        candidates,
-        buckets,
-        to_pool,
-        terms,
-        scale,
-    };
     let budget = input.budget;
-    let variants: Vec<Variant> = match &model.terms {
-        Terms::Matrix { delta_active, .. } if *delta_active => {
-            vec![Variant::Matrix(true), Variant::Matrix(false)]
-        }
-        Terms::Matrix { .. } => vec![Variant::Matrix(false)],
-        Terms::Grid { .. } => vec![Variant::Grid(true), Variant::Grid(false)],
-    };
-    let solved: Vec<(Variant, Vec<f64>, f64)> = variants
-        .iter()
-        .filter_map(|v| model.solve(*v, budget).map(|(q, m)| (*v, q, m)))
-        .collect();
-    // the lower bound: the delta-free matrix LP, or the better grid side (exact)
-    let lower_bound = solved
-        .iter()
-        .filter(|(v, _, _)| *v != Variant::Matrix(true))
-        .map(|(_, _, m)| *m)
-        .fold(f64::INFINITY, f64::min);
-    // each LP solution rounded to lots and valued by the model; the best one
+    // the same entry point as the report's perpetual hedge: exact along one free candidate, the LP
+    // over more
+    let solved = model.solve(budget, Some(solve_lp))?;
+    // each continuous solution rounded to lots and valued by the model; the best one
     let mut best: Option<(f64, Vec<f64>, Vec<f64>, f64, &'static str)> = None;
-    // proven: a grid's two sides are solved exactly; for a matrix, the delta-free LP (a relaxation)
-    // landed where the delta shock is zero
-    let mut exact = matches!(model.terms, Terms::Grid { .. });
-    for (variant, lp_q, _) in &solved {
-        let mut lp_q = lp_q.clone();
-        model.polish(&mut lp_q, budget);
-        let lp_q = &lp_q;
-        if *variant == Variant::Matrix(false) {
-            exact = model.delta_shock_at(lp_q) == 0.0;
-        }
+    for lp_q in &solved.solutions {
         let (q, how) = model.round(lp_q, budget);
         let m = model.margin_at(&q);
         if best.as_ref().is_none_or(|b| m < b.0) {
@@ -1115,6 +944,7 @@ pub fn optimize_hedge(
             best = Some((m, q, lp_q.clone(), model.margin_at(lp_q), how));
         }
     }
+    let exact = solved.exact;
     let zero = vec![0.0; model.candidates.len()];
     let (_, mut q, lp_q, lp_bound, rounding) =
         best.unwrap_or((before, zero.clone(), zero.clone(), before, "none"));
@@ -1152,7 +982,7 @@ pub fn optimize_hedge(
         .map(|t| format!("{} {}", t.instrument, t.quantity))
         .collect::<Vec<_>>()
         .join("\n");
-    let lower_bound = lower_bound.min(lp_bound);
+    let lower_bound = solved.lower_bound.min(lp_bound);
     Ok(HedgePlan {
         pool: pool.pool.clone(),
         currency: pool.currency.clone(),
@@ -1176,21 +1006,6 @@ pub fn optimize_hedge(
         binding_scenarios,
         rounding,
     })
-}
-
-fn unreachable_layout<T>() -> Result<T> {
-    Err(Error::at_path(
-        ErrorCode::BadModel,
-        "model",
-        "the hedge optimisation needs a scenario model",
-    ))
-}
-
-fn bucket_of(p: &ValuedPosition, keys: &[Option<Date>]) -> Option<usize> {
-    match p.input.instrument.kind {
-        Kind::Future | Kind::Perpetual => keys.iter().position(|k| *k == p.input.instrument.expiry),
-        _ => None,
-    }
 }
 
 /// The trades as positions (their own unit, at the model's marks).

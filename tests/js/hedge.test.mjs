@@ -1,4 +1,4 @@
-// optimizeHedge (issue 14) in the hedge build (pkg/hedge/: the margin path plus the solver): the plan natively and in WebAssembly carry
+// optimizeHedge (issue 14) in the hedge build (pkg/hedge/: the margin path plus the solver): the plan (risk matrix, SPAN, okx-pm, bybit-pm) natively and in WebAssembly carry
 // the same bits; its margin after is what marginImpact says of the book plus its orders; bad options
 // fail with their code and path under `hedge`; neither the margin path (pkg/) nor the full build
 // (pkg/full/) carries the solver (their size budgets).
@@ -18,6 +18,11 @@ const cases = [
   [{ positions: pm.samplePositions() }, { pool: "ETH" }],
   [{ positions: pm.samplePositions(), model: "span" }, { pool: "BTC_USDC", budget: 500 }],
   [{ positions: "BTC-25DEC26-100000-C -5\nBTC-25DEC26-100000-P -5" }, { candidates: ["BTC-26MAR27-100000-C", "BTC-26MAR27-100000-P"] }],
+  // the venue grids: okx-pm's basis risk and tiered minimum charge, bybit-pm's contingencies, in the LP
+  [{ ...strangle, model: "okx-pm" }, { budget: 500 }],
+  [{ ...strangle, model: "bybit-pm" }, { candidates: ["BTC_USDT-25DEC26-130000-C", "BTC_USDT-25DEC26-70000-P", "BTC_USDT-PERPETUAL"], budget: 500 }],
+  // one candidate: the exact solve along its line
+  [strangle, { candidates: ["BTC-PERPETUAL"] }],
 ];
 
 test("optimizeHedge is in the hedge build only", () => {
