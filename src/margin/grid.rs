@@ -487,6 +487,7 @@ impl GridParams {
         // (V₀ + pnl)·S(1+m) − V₀·S, coin value V₀
         let to_usd = self.risk_units == RiskUnits::Underlying && p.is_inverse();
         let prepared = p.input.instrument.kind == Kind::Option && !p.expired && t_left > 0.0;
+        let inverse = p.is_inverse();
         let (f, k, call, q, base) = (
             p.forward,
             p.strike(),
@@ -515,7 +516,7 @@ impl GridParams {
                 let fm = f * (1.0 + m);
                 let value =
                     black76::price_prepared(fm, k, ln_fk + ln_mult, s * sqrt_t, discount, call);
-                if p.is_inverse() {
+                if inverse {
                     q * (value / fm - base / f)
                 } else {
                     q * (value - base)

@@ -132,6 +132,8 @@ struct Paths<'a, 'b> {
     revalued: Revalued,
     /// Each item's P&L at the horizon, prepared once.
     evals: Vec<ItemPnl>,
+    /// The move at every grid node, per underlying (empty in full revaluation).
+    node_moves: Vec<Vec<Move>>,
 }
 
 /// A move of an underlying: its log-return, `e^x` and the vol multiplier `e^{βx}`.
@@ -220,7 +222,7 @@ impl Sample for Paths<'_, '_> {
                     .iter()
                     .enumerate()
                     .filter(|(_, w)| **w != 0.0)
-                    .map(|(g, w)| w * self.item_pnl_at(i, self.node_x(u, g)))
+                    .map(|(g, w)| w * self.item_pnl_moved(i, &self.node_moves[u][g]))
                     .sum(),
                 None => 0.0,
             })
@@ -252,6 +254,7 @@ fn revalue<'a, 'b>(
                 None => ItemPnl::Zero,
             })
             .collect(),
+        node_moves: Vec::new(),
     };
     // every path's move, per underlying, once (not per item)
     let moves = |out: &Paths| -> Vec<Vec<Move>> {
@@ -290,7 +293,7 @@ fn revalue<'a, 'b>(
             out.grid = Some(grid);
             let mut nodes = vec![vec![0.0; GRID_NODES]; nu];
             let mut exact = vec![vec![0.0; paths]; nu];
-            let node_moves: Vec<Vec<Move>> = (0..nu)
+            out.node_moves = (0..nu)
                 .map(|u| {
                     (0..GRID_NODES)
                         .map(|g| Move::new(out.node_x(u, g), out.beta))
@@ -309,7 +312,7 @@ fn revalue<'a, 'b>(
                         *e += out.item_pnl_moved(i, m);
                     }
                 } else if let Some(u) = item.underlying {
-                    for (node, m) in nodes[u].iter_mut().zip(&node_moves[u]) {
+                    for (node, m) in nodes[u].iter_mut().zip(&out.node_moves[u]) {
                         *node += out.item_pnl_moved(i, m);
                     }
                 }
