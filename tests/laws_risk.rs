@@ -182,6 +182,55 @@ fn the_revaluation_grid_agrees_with_full_revaluation() {
 }
 
 #[test]
+fn positions_split_over_lines_give_the_same_monte_carlo_figures() {
+    // the grid revalues one instrument once for its net quantity; the figures must not depend on
+    // how the quantity is spread over lines (nor on hours-to-expiry options: 4DEC26 is 10 days)
+    for seed in [5u64, 21] {
+        let book = random_book(seed, 40);
+        let split: String = book
+            .lines()
+            .flat_map(|l| {
+                let (ins, q) = l.rsplit_once(' ').unwrap();
+                let q: f64 = q.parse().unwrap();
+                [format!("{ins} {}", q * 0.25), format!("{ins} {}", q * 0.75)]
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        for extra in [
+            json!({}),
+            json!({ "horizonDays": 9.5, "spotVolBeta": -0.8 }),
+        ] {
+            let mut settings = json!({ "paths": 4000, "esConfidence": 0.99 });
+            settings
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let (a, b) = (var_of(&book, settings.clone()), var_of(&split, settings));
+            for key in ["varUsd", "esUsd"] {
+                let (x, y) = (f(&a, key), f(&b, key));
+                assert!(
+                    (x - y).abs() <= 1e-10 * x.abs().max(1.0),
+                    "seed {seed} {key}: {x} vs {y}"
+                );
+            }
+            // each line's contribution is its share of the instrument's
+            let (ca, cb) = (
+                a["contributions"].as_array().unwrap(),
+                b["contributions"].as_array().unwrap(),
+            );
+            for (i, c) in ca.iter().enumerate() {
+                let whole = f(c, "esUsd");
+                let parts = f(&cb[2 * i], "esUsd") + f(&cb[2 * i + 1], "esUsd");
+                assert!(
+                    (whole - parts).abs() <= 1e-9 * f(&a, "esUsd").abs().max(1.0),
+                    "seed {seed} line {i}: {whole} vs {parts}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn a_delta_one_book_has_delta_gamma_var_equal_to_delta_normal() {
     let book = "BTC_USDC-PERPETUAL 2\nETH-PERPETUAL -50000\nSOL_USDC-PERPETUAL 300\nETH 4";
     for h in [1.0, 5.0] {

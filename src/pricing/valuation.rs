@@ -290,6 +290,32 @@ enum HorizonShape {
 pub const FAR_SD: f64 = 10.0;
 
 impl HorizonPnl {
+    /// The same instrument's P&L for another quantity (the P&L is proportional to it).
+    pub fn with_quantity(&self, quantity: f64) -> HorizonPnl {
+        HorizonPnl { quantity, ..*self }
+    }
+
+    pub fn quantity(&self) -> f64 {
+        self.quantity
+    }
+
+    /// What fixes the P&L per unit of quantity, bit for bit: equal for positions in one
+    /// instrument on one market, so that the risk engine revalues them once.
+    pub fn unit_key(&self) -> [u64; 10] {
+        [
+            self.shape as u64,
+            self.index.to_bits(),
+            self.f.to_bits(),
+            self.f_base.to_bits(),
+            self.strike.to_bits(),
+            self.call as u64,
+            self.base.to_bits(),
+            self.ln_fk.to_bits(),
+            self.sd.to_bits(),
+            self.discount.to_bits(),
+        ]
+    }
+
     /// USD P&L when the index moves by `s_mult` (`ln_s_mult = ln(s_mult)`) and σ by `vol_mult`.
     #[inline]
     pub fn pnl_usd(&self, s_mult: f64, ln_s_mult: f64, vol_mult: f64) -> f64 {

@@ -2,11 +2,12 @@
 //! the market's correlations, normal or multivariate Student-t shocks (capped at ±10 standard
 //! deviations), an optional spot–vol link, and every item revalued at `asOf + horizon`.
 //!
-//! Revaluation. Every item's scenario P&L depends on its own underlying's log-return only (the
-//! vol link is a function of it too), so by default each item is revalued exactly on a fine
-//! uniform grid of that log-return spanning the simulated range (`GRID_NODES` nodes), and each
-//! path reads it by Catmull-Rom interpolation. Interpolation is linear in the node values, so the
-//! per-item figures sum exactly to the account's, and the ES contributions sum to the ES.
+//! Revaluation. Every item's scenario P&L depends on its own underlying's move only (the vol link
+//! is a function of it too), so by default each item is revalued exactly on a grid of the index
+//! multiplier `e^x` spanning the simulated range — a base of `GRID_NODES` nodes, or a coarser or
+//! finer level chosen by how sharply the item's P&L bends ([`SPACINGS_PER_SCALE`]) — and each path
+//! reads the sums by interpolation. Every step is linear in the node values, so the per-item
+//! figures sum exactly to the account's, and the ES contributions sum to the ES.
 //! `"revaluation": "full"` revalues every item in every path instead (the check of the grid).
 //!
 //! Random numbers: xoshiro256++ (`rand_xoshiro`), normals by `rand_distr`'s ziggurat, the
@@ -21,12 +22,21 @@ use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// Nodes of the revaluation grid per underlying.
+/// Nodes of the base revaluation grid per underlying: uniform in the index multiplier `e^x` over
+/// the simulated range, so that every delta-one item (linear in the index) is read exactly.
 pub const GRID_NODES: usize = 401;
-/// An option whose remaining standard deviation at the horizon, `σ·sqrt(T − h)`, is below this
-/// many grid spacings (or which expires within the horizon) is revalued in every path instead:
-/// its P&L has a kink (intrinsic value) or nearly one, which the grid would smooth.
-pub const EXACT_BELOW_SPACINGS: f64 = 20.0;
+/// Coarser levels: every 2nd, 4th, 8th and 16th base node, for options whose P&L is smooth on a
+/// wider scale (long-dated); they are refined onto the base grid before the paths read it.
+pub const COARSE_LEVELS: i32 = 4;
+/// Finer levels: 2, 4 and 8 nodes per base spacing, for options nearer a kink (short-dated).
+pub const FINE_LEVELS: i32 = 3;
+const LEVELS: usize = (COARSE_LEVELS + FINE_LEVELS + 1) as usize;
+/// An option sits on the coarsest level whose spacing is at most `1/SPACINGS_PER_SCALE` of the
+/// scale on which its P&L bends: `σ·sqrt(T − h)` in log terms (with the vol link, also `1/|β|`),
+/// times the lowest index multiplier of the range. An option that would need more nodes than
+/// the finest level has, or than there are paths, or which expires within the horizon, is
+/// revalued in every path instead (its P&L has a kink at the strike, which a grid would smooth).
+pub const SPACINGS_PER_SCALE: f64 = 20.0;
 /// Shocks are capped at this many standard deviations (keeps every ES finite under fat tails).
 pub const SHOCK_CAP_SD: f64 = 10.0;
 
@@ -120,6 +130,40 @@ pub fn stencil(t: f64, g: usize) -> [(usize, f64); 4] {
     w
 }
 
+/// Nodes of a grid level (`l` > 0 coarser, `l` < 0 finer than the base).
+fn level_nodes(l: i32) -> usize {
+    if l >= 0 {
+        ((GRID_NODES - 1) >> l) + 1
+    } else {
+        ((GRID_NODES - 1) << -l) + 1
+    }
+}
+
+/// `2^l`, exactly, for the levels' small `l` (no `exp2`: its table would add 4 KB of WebAssembly).
+fn pow2(l: i32) -> f64 {
+    if l >= 0 {
+        (1u64 << l) as f64
+    } else {
+        1.0 / (1u64 << -l) as f64
+    }
+}
+
+/// Slot of level `l` in the per-underlying arrays.
+fn slot(l: i32) -> usize {
+    (l + FINE_LEVELS) as usize
+}
+
+/// Where an item's scenario P&L comes from.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Place {
+    /// It never moves (a stablecoin, uncounted collateral).
+    Skip,
+    /// Revalued in every path.
+    Exact,
+    /// Read from its underlying's grid level.
+    Level(i32),
+}
+
 /// The revalued paths.
 struct Paths<'a, 'b> {
     book: &'a RiskBook<'b>,
@@ -127,13 +171,18 @@ struct Paths<'a, 'b> {
     x: Vec<Vec<f64>>,
     years: f64,
     beta: f64,
-    /// Grid per underlying: (x of node 0, node spacing); `None` in full revaluation.
+    /// Base grid per underlying: (index multiplier of node 0, node spacing); `None` in full
+    /// revaluation.
     grid: Option<Vec<(f64, f64)>>,
     revalued: Revalued,
     /// Each item's P&L at the horizon, prepared once.
     evals: Vec<ItemPnl>,
-    /// The move at every grid node, per underlying (empty in full revaluation).
-    node_moves: Vec<Vec<Move>>,
+    /// Each item's place (all `Exact` in full revaluation).
+    place: Vec<Place>,
+    /// The move at every node of every level in use, per underlying and level slot.
+    node_moves: Vec<Vec<Vec<Move>>>,
+    /// Every path's move, per underlying (grid revaluation).
+    path_moves: Vec<Vec<Move>>,
 }
 
 /// A move of an underlying: its log-return, `e^x` and the vol multiplier `e^{βx}`.
@@ -149,25 +198,89 @@ impl Move {
         Move {
             x,
             s_mult: libm::exp(x),
-            vol_mult: libm::exp(beta * x),
+            vol_mult: vol_mult(beta, x),
+        }
+    }
+
+    /// The move to the index multiplier `s` (a grid node).
+    fn to(s: f64, beta: f64) -> Move {
+        let x = libm::log(s);
+        Move {
+            x,
+            s_mult: s,
+            vol_mult: vol_mult(beta, x),
         }
     }
 }
 
+/// An item's P&L at a move: the one place the Monte Carlo inlines the price kernel (every loop
+/// calls it, so the WebAssembly holds one copy).
+#[inline(never)]
+fn pnl_moved(e: &ItemPnl, m: &Move) -> f64 {
+    e.pnl_usd(m.s_mult, m.x, m.vol_mult)
+}
+
+/// `e^{βx}` (exactly 1 without a spot–vol link).
+#[inline]
+fn vol_mult(beta: f64, x: f64) -> f64 {
+    if beta == 0.0 {
+        1.0
+    } else {
+        libm::exp(beta * x)
+    }
+}
+
 impl Paths<'_, '_> {
-    /// Whether item `i` is read from its underlying's grid (else revalued in every path).
-    fn on_grid(&self, i: usize) -> bool {
-        let (Some(grid), item) = (&self.grid, &self.book.items[i]) else {
-            return false;
+    /// Item `i`'s place on a grid whose base level is `(s0, ds)` (see [`SPACINGS_PER_SCALE`]).
+    fn place_of(&self, i: usize, paths: usize) -> Place {
+        let item = &self.book.items[i];
+        let (Some(u), Some(grid)) = (item.underlying, &self.grid) else {
+            return if item.underlying.is_none() {
+                Place::Skip
+            } else {
+                Place::Exact
+            };
         };
-        let dx = item.underlying.map_or(0.0, |u| grid[u].1);
-        item.position.is_none_or(|p| {
-            let t_left = p.t_years - self.years;
-            p.input.instrument.kind != crate::input::instrument::Kind::Option
-                || p.expired
-                || t_left > 0.0
-                    && p.sigma.unwrap_or(0.0) * t_left.sqrt() >= EXACT_BELOW_SPACINGS * dx
-        })
+        if matches!(self.evals[i], ItemPnl::Zero) {
+            return Place::Skip;
+        }
+        let Some(p) = item.position else {
+            // a coin: linear in the index, exact on any level
+            return Place::Level(COARSE_LEVELS);
+        };
+        if p.input.instrument.kind != crate::input::instrument::Kind::Option || p.expired {
+            // delta-one (linear in the index) or settled
+            return Place::Level(COARSE_LEVELS);
+        }
+        let t_left = p.t_years - self.years;
+        if t_left <= 0.0 {
+            return Place::Exact;
+        }
+        let (s0, ds) = grid[u];
+        let s1 = s0 + ds * (GRID_NODES - 1) as f64;
+        let vol_low =
+            libm::exp(self.beta * libm::log(s0)).min(libm::exp(self.beta * libm::log(s1)));
+        let mut scale = p.sigma.unwrap_or(0.0) * t_left.sqrt() * vol_low;
+        if self.beta != 0.0 {
+            scale = scale.min(1.0 / self.beta.abs());
+        }
+        let ratio = scale * s0 / (SPACINGS_PER_SCALE * ds);
+        if ratio.is_nan() || ratio <= 0.0 {
+            return Place::Exact;
+        }
+        // the largest l with 2^l ≤ ratio (at most the coarsest, at least one finer than the finest)
+        let mut l = 0;
+        while l < COARSE_LEVELS && pow2(l + 1) <= ratio {
+            l += 1;
+        }
+        while l >= -FINE_LEVELS && pow2(l) > ratio {
+            l -= 1;
+        }
+        if l < -FINE_LEVELS || level_nodes(l) >= paths {
+            Place::Exact
+        } else {
+            Place::Level(l)
+        }
     }
 
     #[inline]
@@ -177,13 +290,51 @@ impl Paths<'_, '_> {
 
     #[inline]
     fn item_pnl_moved(&self, item: usize, m: &Move) -> f64 {
-        self.evals[item].pnl_usd(m.s_mult, m.x, m.vol_mult)
+        pnl_moved(&self.evals[item], m)
     }
 
-    fn node_x(&self, u: usize, g: usize) -> f64 {
-        let (x0, dx) = self.grid.as_ref().expect("grid")[u];
-        x0 + dx * g as f64
+    /// (index multiplier of node 0, spacing) of level `l` of underlying `u`.
+    fn level_grid(&self, u: usize, l: i32) -> (f64, f64) {
+        let (s0, ds) = self.grid.as_ref().expect("grid")[u];
+        (s0, ds * pow2(l))
     }
+
+    /// The stencil of path `p` of underlying `u` on level `l`.
+    #[inline]
+    fn path_stencil(&self, u: usize, p: usize, l: i32) -> [(usize, f64); 4] {
+        let (s0, h) = self.level_grid(u, l);
+        stencil(
+            (self.path_moves[u][p].s_mult - s0) * (1.0 / h),
+            level_nodes(l),
+        )
+    }
+}
+
+/// Six-point Lagrange weights of the point `t` (in node units, 0 ≤ t ≤ n − 1) on a uniform grid
+/// of `n` ≥ 6 nodes: the window of the six nodes nearest `t`, shifted inwards at the ends. Exact
+/// for polynomials of degree 5 (so for lines), and at a node it is that node's value exactly.
+pub fn lagrange6(t: f64, n: usize) -> [(usize, f64); 6] {
+    let i0 = ((t.floor() as i64) - 2).clamp(0, n as i64 - 6) as usize;
+    let u = t - i0 as f64;
+    let mut w = [(0, 0.0); 6];
+    for (k, wk) in w.iter_mut().enumerate() {
+        let mut c = 1.0;
+        for j in 0..6 {
+            if j != k {
+                c *= (u - j as f64) / (k as f64 - j as f64);
+            }
+        }
+        *wk = (i0 + k, c);
+    }
+    w
+}
+
+/// The weights that refine coarse level `l` > 0 onto the base grid, one set per base node:
+/// six-point Lagrange, so that a coarse level is as accurate as the base grid for the smooth P&L
+/// of the options it holds (Catmull-Rom there would leave about 10⁻⁶ of each option's scale).
+fn refinement(l: i32) -> impl Iterator<Item = (usize, [(usize, f64); 6])> {
+    let (n, step) = (level_nodes(l), pow2(-l));
+    (0..GRID_NODES).map(move |g| (g, lagrange6(g as f64 * step, n)))
 }
 
 impl Sample for Paths<'_, '_> {
@@ -192,39 +343,60 @@ impl Sample for Paths<'_, '_> {
     }
     fn item_tail_pnl(&self, tail: &[(usize, f64)]) -> Vec<f64> {
         let items = &self.book.items;
-        let Some(grid) = &self.grid else {
-            return (0..items.len())
-                .map(|i| match items[i].underlying {
-                    Some(u) => tail
-                        .iter()
-                        .map(|&(p, w)| w * self.item_pnl_at(i, self.x[u][p]))
-                        .sum(),
-                    None => 0.0,
-                })
-                .collect();
+        let exact = |i: usize, u: usize| -> f64 {
+            tail.iter()
+                .map(|&(p, w)| w * self.item_pnl_at(i, self.x[u][p]))
+                .sum()
         };
-        // the tail's weight on every node of each underlying, then each item at those nodes only
-        let mut node_weight = vec![vec![0.0; GRID_NODES]; grid.len()];
-        for (u, &(x0, dx)) in grid.iter().enumerate() {
+        if self.grid.is_none() {
+            return (0..items.len())
+                .map(|i| items[i].underlying.map_or(0.0, |u| exact(i, u)))
+                .collect();
+        }
+        // the tail's weight on every node of each level in use: the base and finer levels from
+        // the paths' stencils, the coarser ones through the refinement onto the base
+        let mut weight: Vec<Vec<Vec<f64>>> = self
+            .node_moves
+            .iter()
+            .map(|levels| levels.iter().map(|m| vec![0.0; m.len()]).collect())
+            .collect();
+        for (u, levels) in weight.iter_mut().enumerate() {
+            let mut base = vec![0.0; GRID_NODES];
             for &(p, w) in tail {
-                for (g, c) in stencil((self.x[u][p] - x0) / dx, GRID_NODES) {
-                    node_weight[u][g] += w * c;
+                for (g, c) in self.path_stencil(u, p, 0) {
+                    base[g] += w * c;
                 }
+                for l in -FINE_LEVELS..0 {
+                    if !levels[slot(l)].is_empty() {
+                        for (g, c) in self.path_stencil(u, p, l) {
+                            levels[slot(l)][g] += w * c;
+                        }
+                    }
+                }
+            }
+            for l in 1..=COARSE_LEVELS {
+                if !levels[slot(l)].is_empty() {
+                    for (g, st) in refinement(l) {
+                        for (j, c) in st {
+                            levels[slot(l)][j] += base[g] * c;
+                        }
+                    }
+                }
+            }
+            if !levels[slot(0)].is_empty() {
+                levels[slot(0)] = base;
             }
         }
         (0..items.len())
-            .map(|i| match items[i].underlying {
-                Some(u) if !self.on_grid(i) => tail
+            .map(|i| match (self.place[i], items[i].underlying) {
+                (Place::Exact, Some(u)) => exact(i, u),
+                (Place::Level(l), Some(u)) => weight[u][slot(l)]
                     .iter()
-                    .map(|&(p, w)| w * self.item_pnl_at(i, self.x[u][p]))
+                    .zip(&self.node_moves[u][slot(l)])
+                    .filter(|(w, _)| **w != 0.0)
+                    .map(|(w, m)| w * self.item_pnl_moved(i, m))
                     .sum(),
-                Some(u) => node_weight[u]
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, w)| **w != 0.0)
-                    .map(|(g, w)| w * self.item_pnl_moved(i, &self.node_moves[u][g]))
-                    .sum(),
-                None => 0.0,
+                _ => 0.0,
             })
             .collect()
     }
@@ -239,11 +411,12 @@ fn revalue<'a, 'b>(
 ) -> Paths<'a, 'b> {
     let nu = book.underlyings.len();
     let paths = x.first().map_or(0, Vec::len);
+    let beta = var.spot_vol_beta;
     let mut out = Paths {
         book,
         x,
         years: var.horizon_days / 365.0,
-        beta: var.spot_vol_beta,
+        beta,
         grid: None,
         revalued: Revalued::new(nu, paths, None),
         evals: book
@@ -254,85 +427,153 @@ fn revalue<'a, 'b>(
                 None => ItemPnl::Zero,
             })
             .collect(),
+        place: Vec::new(),
         node_moves: Vec::new(),
+        path_moves: Vec::new(),
     };
     // every path's move, per underlying, once (not per item)
-    let moves = |out: &Paths| -> Vec<Vec<Move>> {
-        out.x
-            .iter()
-            .map(|xs| xs.iter().map(|&x| Move::new(x, out.beta)).collect())
-            .collect()
-    };
-    let items = book.items.len().max(1);
-    match var.revaluation {
-        Revaluation::Full => {
-            let moves = moves(&out);
-            for (i, item) in book.items.iter().enumerate() {
-                if let Some(u) = item.underlying {
-                    for (p, m) in moves[u].iter().enumerate() {
-                        let pnl = out.item_pnl_moved(i, m);
-                        out.revalued.by_underlying[u][p] += pnl;
-                    }
-                }
-                if i % 16 == 0 {
-                    progress(0.9 * i as f64 / items as f64);
-                }
-            }
-        }
-        Revaluation::Grid => {
-            let grid: Vec<(f64, f64)> = out
-                .x
+    out.path_moves = out
+        .x
+        .iter()
+        .map(|xs| xs.iter().map(|&x| Move::new(x, beta)).collect())
+        .collect();
+    if var.revaluation == Revaluation::Grid && paths > 0 {
+        out.grid = Some(
+            out.path_moves
                 .iter()
-                .map(|xs| {
-                    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
-                    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let pad = 1e-9 + (hi - lo) * 1e-6;
+                .map(|ms| {
+                    let lo = ms.iter().map(|m| m.s_mult).fold(f64::INFINITY, f64::min);
+                    let hi = ms
+                        .iter()
+                        .map(|m| m.s_mult)
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    let pad = (1e-9 + (hi - lo) * 1e-6).min(0.5 * lo);
                     (lo - pad, (hi - lo + 2.0 * pad) / (GRID_NODES - 1) as f64)
                 })
-                .collect();
-            out.grid = Some(grid);
-            let mut nodes = vec![vec![0.0; GRID_NODES]; nu];
-            let mut exact = vec![vec![0.0; paths]; nu];
-            out.node_moves = (0..nu)
-                .map(|u| {
-                    (0..GRID_NODES)
-                        .map(|g| Move::new(out.node_x(u, g), out.beta))
-                        .collect()
-                })
-                .collect();
-            let any_exact = book
-                .items
-                .iter()
-                .enumerate()
-                .any(|(i, it)| it.underlying.is_some() && !out.on_grid(i));
-            let path_moves = if any_exact { moves(&out) } else { Vec::new() };
-            for (i, item) in book.items.iter().enumerate() {
-                if let Some(u) = item.underlying.filter(|_| !out.on_grid(i)) {
-                    for (e, m) in exact[u].iter_mut().zip(&path_moves[u]) {
-                        *e += out.item_pnl_moved(i, m);
-                    }
-                } else if let Some(u) = item.underlying {
-                    for (node, m) in nodes[u].iter_mut().zip(&out.node_moves[u]) {
-                        *node += out.item_pnl_moved(i, m);
-                    }
-                }
-                if i % 16 == 0 {
-                    progress(0.9 * i as f64 / items as f64);
+                .collect(),
+        );
+    }
+    out.place = (0..book.items.len())
+        .map(|i| out.place_of(i, paths))
+        .collect();
+    // the node moves of every level that holds an item
+    out.node_moves = vec![vec![Vec::new(); LEVELS]; nu];
+    for (i, item) in book.items.iter().enumerate() {
+        if let (Place::Level(l), Some(u)) = (out.place[i], item.underlying) {
+            if out.node_moves[u][slot(l)].is_empty() {
+                let (s0, h) = out.level_grid(u, l);
+                out.node_moves[u][slot(l)] = (0..level_nodes(l))
+                    .map(|j| Move::to(s0 + h * j as f64, beta))
+                    .collect();
+            }
+        }
+    }
+    let mut sums: Vec<Vec<Vec<f64>>> = out
+        .node_moves
+        .iter()
+        .map(|levels| levels.iter().map(|m| vec![0.0; m.len()]).collect())
+        .collect();
+    // positions in one instrument are revalued once on the grid, for their net quantity: an
+    // open-addressing table of `nets` by (underlying, level, per-unit P&L); std's maps would add
+    // 2 KB of WebAssembly for this one key type
+    let mut nets: Vec<(usize, i32, ItemPnl)> = Vec::new();
+    let mut keys: Vec<[u64; 10]> = Vec::new();
+    let mut table = vec![usize::MAX; (2 * book.items.len()).next_power_of_two().max(2)];
+    let mask = table.len() - 1;
+    let items = book.items.len().max(1);
+    let mut by_underlying = std::mem::take(&mut out.revalued.by_underlying);
+    for (i, item) in book.items.iter().enumerate() {
+        match (out.place[i], item.underlying) {
+            (Place::Exact, Some(u)) => {
+                for (total, m) in by_underlying[u].iter_mut().zip(&out.path_moves[u]) {
+                    *total += out.item_pnl_moved(i, m);
                 }
             }
-            let grid = out.grid.as_ref().expect("grid");
-            for u in 0..nu {
-                let (x0, dx) = grid[u];
-                for p in 0..paths {
-                    out.revalued.by_underlying[u][p] = exact[u][p]
-                        + stencil((out.x[u][p] - x0) / dx, GRID_NODES)
-                            .iter()
-                            .map(|&(g, c)| c * nodes[u][g])
-                            .sum::<f64>();
+            (Place::Level(l), Some(u)) => {
+                let mut key = [0; 10];
+                if let ItemPnl::Position(h) = out.evals[i] {
+                    key = h.unit_key();
+                }
+                key[0] |= (u as u64) << 40 | ((l + FINE_LEVELS) as u64) << 32;
+                let mut slot = key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, k| {
+                    (h ^ k).wrapping_mul(0x0000_0100_0000_01b3)
+                }) as usize
+                    & mask;
+                loop {
+                    let n = table[slot];
+                    if n == usize::MAX {
+                        table[slot] = nets.len();
+                        nets.push((u, l, out.evals[i]));
+                        keys.push(key);
+                        break;
+                    }
+                    if let (ItemPnl::Position(net), ItemPnl::Position(h), true) =
+                        (&mut nets[n].2, out.evals[i], keys[n] == key)
+                    {
+                        *net = net.with_quantity(net.quantity() + h.quantity());
+                        break;
+                    }
+                    slot = (slot + 1) & mask;
+                }
+            }
+            _ => {}
+        }
+        if i % 16 == 0 {
+            progress(0.45 * i as f64 / items as f64);
+        }
+    }
+    for (n, &(u, l, net)) in nets.iter().enumerate() {
+        for (v, m) in sums[u][slot(l)].iter_mut().zip(&out.node_moves[u][slot(l)]) {
+            *v += pnl_moved(&net, m);
+        }
+        if n % 16 == 0 {
+            progress(0.45 + 0.45 * n as f64 / nets.len() as f64);
+        }
+    }
+    if out.grid.is_some() {
+        for (u, levels) in sums.iter().enumerate() {
+            // the coarser levels refined onto the base, then every path reads the base and the
+            // finer levels
+            let mut base = if levels[slot(0)].is_empty() {
+                vec![0.0; GRID_NODES]
+            } else {
+                levels[slot(0)].clone()
+            };
+            let mut any_base = !levels[slot(0)].is_empty();
+            for l in 1..=COARSE_LEVELS {
+                let coarse = &levels[slot(l)];
+                if !coarse.is_empty() {
+                    any_base = true;
+                    for (g, st) in refinement(l) {
+                        base[g] += st.iter().map(|&(j, c)| c * coarse[j]).sum::<f64>();
+                    }
+                }
+            }
+            // (node 0, 1 / spacing, nodes) of every level the paths read
+            let mut reads: Vec<(f64, f64, &[f64])> = Vec::new();
+            if any_base {
+                reads.push((0.0, 0.0, &base));
+            }
+            for l in -FINE_LEVELS..0 {
+                if !levels[slot(l)].is_empty() {
+                    reads.push((0.0, l as f64, &levels[slot(l)]));
+                }
+            }
+            for r in reads.iter_mut() {
+                let (s0, h) = out.level_grid(u, r.1 as i32);
+                (r.0, r.1) = (s0, 1.0 / h);
+            }
+            for (total, m) in by_underlying[u].iter_mut().zip(&out.path_moves[u]) {
+                for &(s0, inv_h, nodes) in &reads {
+                    *total += stencil((m.s_mult - s0) * inv_h, nodes.len())
+                        .iter()
+                        .map(|&(g, c)| c * nodes[g])
+                        .sum::<f64>();
                 }
             }
         }
     }
+    out.revalued.by_underlying = by_underlying;
     out.revalued.sum();
     progress(0.95);
     out
@@ -439,6 +680,43 @@ mod tests {
         for t in [0.0, 0.5, 4.2, 10.0] {
             let s: f64 = stencil(t, g).iter().map(|w| w.1).sum();
             assert!((s - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn lagrange6_reproduces_quintics_and_node_values() {
+        let n = 26;
+        let f = |x: f64| 0.01 * x.powi(5) - 0.2 * x.powi(4) + x * x * x - 3.0 * x + 2.0;
+        let nodes: Vec<f64> = (0..n).map(|i| f(i as f64)).collect();
+        for t in [0.0, 0.4, 1.5, 7.25, 12.0, 23.9, 24.5, 25.0] {
+            let w = lagrange6(t, n);
+            let v: f64 = w.iter().map(|&(i, c)| c * nodes[i]).sum();
+            assert!(
+                (v - f(t)).abs() <= 1e-9 * f(t).abs().max(1.0),
+                "{t}: {v} vs {}",
+                f(t)
+            );
+            let s: f64 = w.iter().map(|x| x.1).sum();
+            assert!((s - 1.0).abs() < 1e-12);
+            assert!(w.iter().all(|&(i, _)| i < n));
+        }
+        // at a node: that node's value exactly (what refinement relies on at shared nodes)
+        for g in 0..n {
+            let v: f64 = lagrange6(g as f64, n)
+                .iter()
+                .map(|&(i, c)| c * nodes[i])
+                .sum();
+            assert_eq!(v, nodes[g]);
+        }
+    }
+
+    #[test]
+    fn level_sizes_nest_on_the_base() {
+        for l in 1..=COARSE_LEVELS {
+            assert_eq!((level_nodes(l) - 1) << l, GRID_NODES - 1);
+        }
+        for l in 1..=FINE_LEVELS {
+            assert_eq!(level_nodes(-l) - 1, (GRID_NODES - 1) << l);
         }
     }
 }
