@@ -329,12 +329,21 @@ pub fn lagrange6(t: f64, n: usize) -> [(usize, f64); 6] {
     w
 }
 
-/// The weights that refine coarse level `l` > 0 onto the base grid, one set per base node:
-/// six-point Lagrange, so that a coarse level is as accurate as the base grid for the smooth P&L
-/// of the options it holds (Catmull-Rom there would leave about 10⁻⁶ of each option's scale).
-fn refinement(l: i32) -> impl Iterator<Item = (usize, [(usize, f64); 6])> {
-    let (n, step) = (level_nodes(l), pow2(-l));
-    (0..GRID_NODES).map(move |g| (g, lagrange6(g as f64 * step, n)))
+/// The weights that refine level `l` onto the finer level `f`, one set per node of `f`: six-point
+/// Lagrange, as accurate for the smooth P&L of the options on `l` as a grid of `f`'s spacing
+/// (Catmull-Rom there would leave about 10⁻⁶ of each long-dated option's scale).
+fn refinement(l: i32, f: i32) -> impl Iterator<Item = (usize, [(usize, f64); 6])> {
+    let (n, step) = (level_nodes(l), pow2(f - l));
+    (0..level_nodes(f)).map(move |g| (g, lagrange6(g as f64 * step, n)))
+}
+
+/// The level the paths of underlying `u` read, every other level being refined onto it: the
+/// finest that holds an item, or the base when that is coarser (read by Catmull-Rom, a coarse
+/// level would leave about 10⁻⁵ of an option's scale). `None` when no item is on the grid.
+fn finest(node_moves: &[Vec<Move>]) -> Option<i32> {
+    (-FINE_LEVELS..=COARSE_LEVELS)
+        .find(|&l| !node_moves[slot(l)].is_empty())
+        .map(|l| l.min(0))
 }
 
 impl Sample for Paths<'_, '_> {
@@ -353,39 +362,34 @@ impl Sample for Paths<'_, '_> {
                 .map(|i| items[i].underlying.map_or(0.0, |u| exact(i, u)))
                 .collect();
         }
-        // the tail's weight on every node of each level in use: the base and finer levels from
-        // the paths' stencils, the coarser ones through the refinement onto the base
+        // the tail's weight on every node of each level in use: on the finest from the paths'
+        // stencils, on the others through their refinement onto it
         let mut weight: Vec<Vec<Vec<f64>>> = self
             .node_moves
             .iter()
             .map(|levels| levels.iter().map(|m| vec![0.0; m.len()]).collect())
             .collect();
         for (u, levels) in weight.iter_mut().enumerate() {
-            let mut base = vec![0.0; GRID_NODES];
+            let Some(f) = finest(&self.node_moves[u]) else {
+                continue;
+            };
+            let mut fine = std::mem::take(&mut levels[slot(f)]);
+            fine.resize(level_nodes(f), 0.0);
             for &(p, w) in tail {
-                for (g, c) in self.path_stencil(u, p, 0) {
-                    base[g] += w * c;
-                }
-                for l in -FINE_LEVELS..0 {
-                    if !levels[slot(l)].is_empty() {
-                        for (g, c) in self.path_stencil(u, p, l) {
-                            levels[slot(l)][g] += w * c;
-                        }
-                    }
+                for (g, c) in self.path_stencil(u, p, f) {
+                    fine[g] += w * c;
                 }
             }
-            for l in 1..=COARSE_LEVELS {
+            for l in f + 1..=COARSE_LEVELS {
                 if !levels[slot(l)].is_empty() {
-                    for (g, st) in refinement(l) {
+                    for (g, st) in refinement(l, f) {
                         for (j, c) in st {
-                            levels[slot(l)][j] += base[g] * c;
+                            levels[slot(l)][j] += fine[g] * c;
                         }
                     }
                 }
             }
-            if !levels[slot(0)].is_empty() {
-                levels[slot(0)] = base;
-            }
+            levels[slot(f)] = fine;
         }
         (0..items.len())
             .map(|i| match (self.place[i], items[i].underlying) {
@@ -530,47 +534,28 @@ fn revalue<'a, 'b>(
             progress(0.45 + 0.45 * n as f64 / nets.len() as f64);
         }
     }
-    if out.grid.is_some() {
-        for (u, levels) in sums.iter().enumerate() {
-            // the coarser levels refined onto the base, then every path reads the base and the
-            // finer levels
-            let mut base = if levels[slot(0)].is_empty() {
-                vec![0.0; GRID_NODES]
-            } else {
-                levels[slot(0)].clone()
-            };
-            let mut any_base = !levels[slot(0)].is_empty();
-            for l in 1..=COARSE_LEVELS {
-                let coarse = &levels[slot(l)];
-                if !coarse.is_empty() {
-                    any_base = true;
-                    for (g, st) in refinement(l) {
-                        base[g] += st.iter().map(|&(j, c)| c * coarse[j]).sum::<f64>();
-                    }
+    for (u, levels) in sums.iter_mut().enumerate() {
+        // every level refined onto the finest, which each path reads
+        let Some(f) = finest(&out.node_moves[u]) else {
+            continue;
+        };
+        let mut fine = std::mem::take(&mut levels[slot(f)]);
+        fine.resize(level_nodes(f), 0.0);
+        for l in f + 1..=COARSE_LEVELS {
+            let coarse = &levels[slot(l)];
+            if !coarse.is_empty() {
+                for (g, st) in refinement(l, f) {
+                    fine[g] += st.iter().map(|&(j, c)| c * coarse[j]).sum::<f64>();
                 }
             }
-            // (node 0, 1 / spacing, nodes) of every level the paths read
-            let mut reads: Vec<(f64, f64, &[f64])> = Vec::new();
-            if any_base {
-                reads.push((0.0, 0.0, &base));
-            }
-            for l in -FINE_LEVELS..0 {
-                if !levels[slot(l)].is_empty() {
-                    reads.push((0.0, l as f64, &levels[slot(l)]));
-                }
-            }
-            for r in reads.iter_mut() {
-                let (s0, h) = out.level_grid(u, r.1 as i32);
-                (r.0, r.1) = (s0, 1.0 / h);
-            }
-            for (total, m) in by_underlying[u].iter_mut().zip(&out.path_moves[u]) {
-                for &(s0, inv_h, nodes) in &reads {
-                    *total += stencil((m.s_mult - s0) * inv_h, nodes.len())
-                        .iter()
-                        .map(|&(g, c)| c * nodes[g])
-                        .sum::<f64>();
-                }
-            }
+        }
+        let (s0, h) = out.level_grid(u, f);
+        let inv_h = 1.0 / h;
+        for (total, m) in by_underlying[u].iter_mut().zip(&out.path_moves[u]) {
+            *total += stencil((m.s_mult - s0) * inv_h, fine.len())
+                .iter()
+                .map(|&(g, c)| c * fine[g])
+                .sum::<f64>();
         }
     }
     out.revalued.by_underlying = by_underlying;
