@@ -36,7 +36,7 @@ const LEVELS: usize = (COARSE_LEVELS + FINE_LEVELS + 1) as usize;
 /// times the lowest index multiplier of the range. An option that would need more nodes than
 /// the finest level has, or than there are paths, or which expires within the horizon, is
 /// revalued in every path instead (its P&L has a kink at the strike, which a grid would smooth).
-pub const SPACINGS_PER_SCALE: f64 = 20.0;
+pub const SPACINGS_PER_SCALE: f64 = 10.0;
 /// Shocks are capped at this many standard deviations (keeps every ES finite under fat tails).
 pub const SHOCK_CAP_SD: f64 = 10.0;
 
