@@ -467,7 +467,8 @@ impl GridParams {
     ///
     /// Options are priced by the sweep's prepared kernel: `ln(F/K)`, `√T` and the discount once
     /// per position, the term factors once per position, `ln(1+m)` once per cell of the pool
-    /// (per position only when its basis is held); a cell costs two `erfc` calls.
+    /// (per position only when its basis is held); a cell costs one `exp`
+    /// (`black76::price_prepared`).
     pub fn position_vector(&self, cells: &[GridCell], p: &ValuedPosition, out: &mut [f64]) {
         let t_left = p.t_years - self.time_shift_days / 365.0;
         let sigma = p.sigma.unwrap_or(0.0);

@@ -251,8 +251,8 @@ impl ValuedPosition {
 }
 
 /// A position's USD P&L at one horizon (SPEC §4) as a function of the index move, prepared by
-/// [`ValuedPosition::at_horizon`]: an option costs two `erfc` calls per move, none when the move
-/// leaves it more than [`FAR_SD`] standard deviations from its strike.
+/// [`ValuedPosition::at_horizon`]: an option costs one `exp` per move (`black76::price_prepared`),
+/// none when the move leaves it more than [`FAR_SD`] standard deviations from its strike.
 #[derive(Debug, Clone, Copy)]
 pub struct HorizonPnl {
     shape: HorizonShape,

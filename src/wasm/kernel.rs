@@ -70,8 +70,8 @@ fn spread(i: usize) -> (f64, f64) {
 }
 
 /// The arithmetic limit of one scenario cell: what is left of a revaluation once every shared term
-/// is hoisted (`ln(F/K) + ln(1+m)` and `σ√T` given): `d1`, `d2`, two normal CDFs (the engine's
-/// `erfc`) and the two products. `cells` cells; returns their sum.
+/// is hoisted (`ln(F/K) + ln(1+m)` and `σ√T` given): `d1`, `d2`, two normal CDFs (`black76::norm_cdf`,
+/// one `exp` each beyond |d| = 0.66) and the two products. `cells` cells; returns their sum.
 pub fn arithmetic_limit(cells: usize) -> f64 {
     let (f, k) = (95_000.0, 100_000.0);
     let inputs: Vec<(f64, f64)> = (0..1024).map(spread).collect();
