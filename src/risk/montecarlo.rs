@@ -154,7 +154,7 @@ fn slot(l: i32) -> usize {
 }
 
 /// Where an item's scenario P&L comes from.
-#[derive(Clone, Copy, PartialEq, Debug)]
+#[derive(Clone, Copy, PartialEq)]
 enum Place {
     /// It never moves (a stablecoin, uncounted collateral).
     Skip,
