@@ -284,11 +284,6 @@ impl Paths<'_, '_> {
     }
 
     #[inline]
-    fn item_pnl_at(&self, item: usize, x: f64) -> f64 {
-        self.item_pnl_moved(item, &Move::new(x, self.beta))
-    }
-
-    #[inline]
     fn item_pnl_moved(&self, item: usize, m: &Move) -> f64 {
         pnl_moved(&self.evals[item], m)
     }
@@ -354,14 +349,9 @@ impl Sample for Paths<'_, '_> {
         let items = &self.book.items;
         let exact = |i: usize, u: usize| -> f64 {
             tail.iter()
-                .map(|&(p, w)| w * self.item_pnl_at(i, self.x[u][p]))
+                .map(|&(p, w)| w * self.item_pnl_moved(i, &self.path_moves[u][p]))
                 .sum()
         };
-        if self.grid.is_none() {
-            return (0..items.len())
-                .map(|i| items[i].underlying.map_or(0.0, |u| exact(i, u)))
-                .collect();
-        }
         // the tail's weight on every node of each level in use: on the finest from the paths'
         // stencils, on the others through their refinement onto it
         let mut weight: Vec<Vec<Vec<f64>>> = self
