@@ -20,6 +20,10 @@ build_wasm() { # out-dir, extra cargo args…
   CARGO_PROFILE_RELEASE_OPT_LEVEL=s wasm-pack build --release --target web --out-dir "$out" --out-name portfolio_margin --no-pack -- "$@" 2>&1 | grep -vE '^\s*$|Compiling|Checking' >&2 || true
   local wasm=$out/portfolio_margin_bg.wasm
   [ -f "$wasm" ] || { echo "[build] wasm-pack produced no $wasm" >&2; exit 1; }
+  # wasm-pack's --no-pack still writes a package.json (the workspace's dependencies, no "type"), so
+  # node would read the ES modules of pkg/full, pkg/hedge and pkg/bench as CommonJS first and warn;
+  # pkg/package.json is written from scripts/package.pkg.json below
+  [ "$out" = pkg ] || echo '{ "type": "module" }' > "$out/package.json"
   # wasm-pack rewrites the .wasm on every run; optimise when its content is new.
   local sum; sum=$(sha256sum "$wasm" | cut -d' ' -f1)
   if [ "$(cat "$out/.optimised" 2>/dev/null)" != "$sum" ]; then
