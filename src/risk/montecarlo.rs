@@ -36,7 +36,7 @@ const LEVELS: usize = (COARSE_LEVELS + FINE_LEVELS + 1) as usize;
 /// times the lowest index multiplier of the range. An option that would need more nodes than
 /// the finest level has, or than there are paths, or which expires within the horizon, is
 /// revalued in every path instead (its P&L has a kink at the strike, which a grid would smooth).
-pub const SPACINGS_PER_SCALE: f64 = 10.0;
+pub const SPACINGS_PER_SCALE: f64 = 4.0;
 /// Shocks are capped at this many standard deviations (keeps every ES finite under fat tails).
 pub const SHOCK_CAP_SD: f64 = 10.0;
 
@@ -167,13 +167,11 @@ enum Place {
 /// The revalued paths.
 struct Paths<'a, 'b> {
     book: &'a RiskBook<'b>,
-    /// Log-return per underlying and path.
-    x: Vec<Vec<f64>>,
     years: f64,
     beta: f64,
-    /// Base grid per underlying: (index multiplier of node 0, node spacing); `None` in full
-    /// revaluation.
-    grid: Option<Vec<(f64, f64)>>,
+    /// Base grid per underlying: (index multiplier of node 0, node spacing, the vol multiplier's
+    /// lowest value over the grid's range); `None` in full revaluation.
+    grid: Option<Vec<(f64, f64, f64)>>,
     revalued: Revalued,
     /// Each item's P&L at the horizon, prepared once.
     evals: Vec<ItemPnl>,
@@ -256,10 +254,7 @@ impl Paths<'_, '_> {
         if t_left <= 0.0 {
             return Place::Exact;
         }
-        let (s0, ds) = grid[u];
-        let s1 = s0 + ds * (GRID_NODES - 1) as f64;
-        let vol_low =
-            libm::exp(self.beta * libm::log(s0)).min(libm::exp(self.beta * libm::log(s1)));
+        let (s0, ds, vol_low) = grid[u];
         let mut scale = p.sigma.unwrap_or(0.0) * t_left.sqrt() * vol_low;
         if self.beta != 0.0 {
             scale = scale.min(1.0 / self.beta.abs());
@@ -290,7 +285,7 @@ impl Paths<'_, '_> {
 
     /// (index multiplier of node 0, spacing) of level `l` of underlying `u`.
     fn level_grid(&self, u: usize, l: i32) -> (f64, f64) {
-        let (s0, ds) = self.grid.as_ref().expect("grid")[u];
+        let (s0, ds, _) = self.grid.as_ref().expect("grid")[u];
         (s0, ds * pow2(l))
     }
 
@@ -329,7 +324,17 @@ pub fn lagrange6(t: f64, n: usize) -> [(usize, f64); 6] {
 /// (Catmull-Rom there would leave about 10⁻⁶ of each long-dated option's scale).
 fn refinement(l: i32, f: i32) -> impl Iterator<Item = (usize, [(usize, f64); 6])> {
     let (n, step) = (level_nodes(l), pow2(f - l));
-    (0..level_nodes(f)).map(move |g| (g, lagrange6(g as f64 * step, n)))
+    // away from the ends the window's weights repeat every `period` fine nodes: computed once
+    let period = 1usize << (l - f);
+    let inner: Vec<[(usize, f64); 6]> = (0..period)
+        .map(|r| lagrange6(2.0 + r as f64 * step, 6))
+        .collect();
+    (0..level_nodes(f)).map(move |g| {
+        match (g / period).checked_sub(2) {
+            Some(i0) if i0 + 6 <= n => (g, inner[g % period].map(|(j, c)| (i0 + j, c))),
+            _ => (g, lagrange6(g as f64 * step, n)),
+        }
+    })
 }
 
 /// The level the paths of underlying `u` read, every other level being refined onto it: the
@@ -354,11 +359,7 @@ impl Sample for Paths<'_, '_> {
         };
         // the tail's weight on every node of each level in use: on the finest from the paths'
         // stencils, on the others through their refinement onto it
-        let mut weight: Vec<Vec<Vec<f64>>> = self
-            .node_moves
-            .iter()
-            .map(|levels| levels.iter().map(|m| vec![0.0; m.len()]).collect())
-            .collect();
+        let mut weight = zeros_like(&self.node_moves);
         for (u, levels) in weight.iter_mut().enumerate() {
             let Some(f) = finest(&self.node_moves[u]) else {
                 continue;
@@ -396,6 +397,14 @@ impl Sample for Paths<'_, '_> {
     }
 }
 
+/// A zero per node of every level, shaped as `node_moves` (per underlying and level slot).
+fn zeros_like(node_moves: &[Vec<Vec<Move>>]) -> Vec<Vec<Vec<f64>>> {
+    node_moves
+        .iter()
+        .map(|levels| levels.iter().map(|m| vec![0.0; m.len()]).collect())
+        .collect()
+}
+
 /// Revalue the account along simulated log-returns `x` (per underlying and path).
 fn revalue<'a, 'b>(
     book: &'a RiskBook<'b>,
@@ -408,7 +417,6 @@ fn revalue<'a, 'b>(
     let beta = var.spot_vol_beta;
     let mut out = Paths {
         book,
-        x,
         years: var.horizon_days / 365.0,
         beta,
         grid: None,
@@ -426,8 +434,7 @@ fn revalue<'a, 'b>(
         path_moves: Vec::new(),
     };
     // every path's move, per underlying, once (not per item)
-    out.path_moves = out
-        .x
+    out.path_moves = x
         .iter()
         .map(|xs| xs.iter().map(|&x| Move::new(x, beta)).collect())
         .collect();
@@ -442,7 +449,10 @@ fn revalue<'a, 'b>(
                         .map(|m| m.s_mult)
                         .fold(f64::NEG_INFINITY, f64::max);
                     let pad = (1e-9 + (hi - lo) * 1e-6).min(0.5 * lo);
-                    (lo - pad, (hi - lo + 2.0 * pad) / (GRID_NODES - 1) as f64)
+                    let (s0, s1) = (lo - pad, hi + pad);
+                    let vol_low = libm::exp(beta * libm::log(s0))
+                        .min(libm::exp(beta * libm::log(s1)));
+                    (s0, (s1 - s0) / (GRID_NODES - 1) as f64, vol_low)
                 })
                 .collect(),
         );
@@ -462,11 +472,7 @@ fn revalue<'a, 'b>(
             }
         }
     }
-    let mut sums: Vec<Vec<Vec<f64>>> = out
-        .node_moves
-        .iter()
-        .map(|levels| levels.iter().map(|m| vec![0.0; m.len()]).collect())
-        .collect();
+    let mut sums = zeros_like(&out.node_moves);
     // positions in one instrument are revalued once on the grid, for their net quantity: an
     // open-addressing table of `nets` by (underlying, level, per-unit P&L); std's maps would add
     // 2 KB of WebAssembly for this one key type
@@ -682,6 +688,16 @@ mod tests {
                 .map(|&(i, c)| c * nodes[i])
                 .sum();
             assert_eq!(v, nodes[g]);
+        }
+    }
+
+    #[test]
+    fn the_refinement_weights_are_lagrange6s_bit_for_bit() {
+        for (l, f) in [(1, 0), (4, 0), (4, -3), (2, -1), (0, -3)] {
+            let (n, step) = (level_nodes(l), pow2(f - l));
+            for (g, w) in refinement(l, f) {
+                assert_eq!(w, lagrange6(g as f64 * step, n), "level {l} onto {f}, node {g}");
+            }
         }
     }
 
