@@ -97,9 +97,9 @@ pub fn compare(
     }
     // the session only values the book: position-by-position pools build no scenario vectors, and
     // each compared model pools the valued positions itself
-    let mut valuing = request.clone();
-    valuing.model = Some(ModelInput::Name("deribit-standard".into()));
-    crate::report::compare::compare(&Session::new(&valuing)?, &models, &by_venue)
+    let valuing =
+        crate::margin::model::Model::resolve(Some(&ModelInput::Name("deribit-standard".into())))?;
+    crate::report::compare::compare(Session::under(request, valuing)?, &models, &by_venue)
 }
 
 /// The margin model presets shipped in the package.

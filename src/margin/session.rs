@@ -85,9 +85,15 @@ impl Session {
     }
 
     pub fn new(request: &Request) -> Result<Session> {
+        Session::under(request, Model::resolve(request.model.as_ref())?)
+    }
+
+    /// The session of `request`'s book under `model` (instead of the request's own).
+    // (one caller on the margin path: inlined there, so that build keeps its size)
+    #[cfg_attr(not(feature = "analysis"), inline(always))]
+    pub fn under(request: &Request, model: Model) -> Result<Session> {
         let inputs = &request.positions;
         let (market, market_source) = market_of(request.market.as_ref())?;
-        let model = Model::resolve(request.model.as_ref())?;
         let account = request.account.clone();
         let mut warnings = request.warnings.clone();
         let valued = value_positions(inputs, &market, &mut warnings)?;

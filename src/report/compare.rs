@@ -185,7 +185,7 @@ fn book_under(
 /// Compare the session's book under `models` (each a preset name, a preset with overrides or a
 /// full model); `venue_models` overrides the model of a venue in the book across venues.
 pub fn compare(
-    session: &Session,
+    mut session: Session,
     models: &[ModelInput],
     venue_models: &BTreeMap<Venue, ModelInput>,
 ) -> Result<Comparison> {
@@ -197,15 +197,18 @@ pub fn compare(
         ));
     }
     let mut out = Vec::with_capacity(models.len());
-    // the valued positions pass from one model's book to the next (copied once, not per model)
-    let mut positions = session.book.positions.clone();
+    // the valued positions pass from one model's book to the next (never copied)
+    let mut positions = std::mem::take(&mut session.book.positions);
     for (i, input) in models.iter().enumerate() {
         let here = format!("models[{i}]");
         let model = Model::resolve(Some(input)).map_err(|e| e.rebased("model", &here))?;
-        let book = book_under(positions, &model, session).map_err(|e| e.rebased("model", &here))?;
-        out.push(figures(&book, &model, session));
+        let book =
+            book_under(positions, &model, &session).map_err(|e| e.rebased("model", &here))?;
+        out.push(figures(&book, &model, &session));
         positions = book.positions;
     }
+    session.book.positions = positions;
+    let venues = venue_book(&session, venue_models)?;
     let cheapest = out
         .iter()
         .fold(None::<&ModelFigures>, |best, m| match best {
@@ -217,8 +220,8 @@ pub fn compare(
     Ok(Comparison {
         models: out,
         cheapest,
-        venues: venue_book(session, venue_models)?,
-        warnings: session.warnings.clone(),
+        venues,
+        warnings: session.warnings,
     })
 }
 

@@ -32,8 +32,9 @@ pub struct Item<'a> {
     pub amount: f64,
     /// Index into [`RiskBook::underlyings`]; `None` for stablecoins (they do not move).
     pub underlying: Option<usize>,
-    pub instrument: String,
-    pub pool: String,
+    /// Borrowed from the position; owned for a collateral coin (upper-cased).
+    pub instrument: std::borrow::Cow<'a, str>,
+    pub pool: std::borrow::Cow<'a, str>,
     pub line: Option<usize>,
     pub path: Option<String>,
     /// Spot value of a coin (collateral or a bare coin line): counted only with `includeCollateral`.
@@ -114,8 +115,8 @@ impl<'a> RiskBook<'a> {
                 position: Some(p),
                 amount: 0.0,
                 underlying: None,
-                instrument: inst.name.clone(),
-                pool: p.pool.clone(),
+                instrument: std::borrow::Cow::Borrowed(inst.name.as_str()),
+                pool: std::borrow::Cow::Borrowed(p.pool.as_str()),
                 line: p.input.line,
                 path: p.input.line.is_none().then(|| format!("positions[{i}]")),
                 is_collateral: holding,
@@ -139,8 +140,8 @@ impl<'a> RiskBook<'a> {
                     position: None,
                     amount,
                     underlying: None,
-                    instrument: coin.clone(),
-                    pool: coin,
+                    instrument: coin.clone().into(),
+                    pool: coin.into(),
                     line: None,
                     path: None,
                     is_collateral: true,
@@ -151,8 +152,8 @@ impl<'a> RiskBook<'a> {
         let mut underlyings: Vec<String> = Vec::new();
         for item in items.iter().filter(|i| i.counted) {
             let u = item_underlying(item);
-            if !is_stablecoin(&u) && !underlyings.contains(&u) {
-                underlyings.push(u);
+            if !is_stablecoin(u) && !underlyings.iter().any(|x| x == u) {
+                underlyings.push(u.to_string());
             }
         }
         underlyings.sort();
@@ -206,10 +207,10 @@ impl<'a> RiskBook<'a> {
     }
 }
 
-fn item_underlying(item: &Item) -> String {
+fn item_underlying<'b>(item: &'b Item) -> &'b str {
     match item.position {
-        Some(p) => p.input.instrument.underlying.clone(),
-        None => item.instrument.clone(),
+        Some(p) => &p.input.instrument.underlying,
+        None => &item.instrument,
     }
 }
 
@@ -285,7 +286,7 @@ pub fn sample_report(
         .map(|(item, pnl)| Contribution {
             line: item.line,
             path: item.path.clone(),
-            instrument: item.instrument.clone(),
+            instrument: item.instrument.to_string(),
             collateral: item.position.is_none(),
             es_usd: -pnl,
         })

@@ -91,7 +91,10 @@ pub fn estimate(
 ) -> TailEstimate {
     let n = losses.len();
     let order = match weights {
-        None => worst_k(losses, tail_count(alpha_var, n).max(tail_count(alpha_es, n))),
+        None => worst_k(
+            losses,
+            tail_count(alpha_var, n).max(tail_count(alpha_es, n)),
+        ),
         Some(_) => worst_first(losses),
     };
     if order.is_empty() {
@@ -195,7 +198,9 @@ mod tests {
             state ^= state << 17;
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
-        let noisy: Vec<f64> = (0..20_000).map(|_| (next() * 50.0).round() - 25.0).collect();
+        let noisy: Vec<f64> = (0..20_000)
+            .map(|_| (next() * 50.0).round() - 25.0)
+            .collect();
         let fat: Vec<f64> = (0..12_345)
             .map(|_| {
                 let u = next().max(1e-12);
@@ -213,7 +218,10 @@ mod tests {
                 for alpha in [0.01, 0.025, 0.05] {
                     let a = estimate(losses, None, alpha, alpha);
                     let n = losses.len();
-                    let b = (losses[full[tail_count(alpha, n) - 1]], equal_es_weights(&full, n, alpha));
+                    let b = (
+                        losses[full[tail_count(alpha, n) - 1]],
+                        equal_es_weights(&full, n, alpha),
+                    );
                     assert_eq!(a.var, b.0);
                     assert_eq!(a.es_weights, b.1);
                 }

@@ -329,11 +329,9 @@ fn refinement(l: i32, f: i32) -> impl Iterator<Item = (usize, [(usize, f64); 6])
     let inner: Vec<[(usize, f64); 6]> = (0..period)
         .map(|r| lagrange6(2.0 + r as f64 * step, 6))
         .collect();
-    (0..level_nodes(f)).map(move |g| {
-        match (g / period).checked_sub(2) {
-            Some(i0) if i0 + 6 <= n => (g, inner[g % period].map(|(j, c)| (i0 + j, c))),
-            _ => (g, lagrange6(g as f64 * step, n)),
-        }
+    (0..level_nodes(f)).map(move |g| match (g / period).checked_sub(2) {
+        Some(i0) if i0 + 6 <= n => (g, inner[g % period].map(|(j, c)| (i0 + j, c))),
+        _ => (g, lagrange6(g as f64 * step, n)),
     })
 }
 
@@ -450,8 +448,8 @@ fn revalue<'a, 'b>(
                         .fold(f64::NEG_INFINITY, f64::max);
                     let pad = (1e-9 + (hi - lo) * 1e-6).min(0.5 * lo);
                     let (s0, s1) = (lo - pad, hi + pad);
-                    let vol_low = libm::exp(beta * libm::log(s0))
-                        .min(libm::exp(beta * libm::log(s1)));
+                    let vol_low =
+                        libm::exp(beta * libm::log(s0)).min(libm::exp(beta * libm::log(s1)));
                     (s0, (s1 - s0) / (GRID_NODES - 1) as f64, vol_low)
                 })
                 .collect(),
@@ -696,7 +694,11 @@ mod tests {
         for (l, f) in [(1, 0), (4, 0), (4, -3), (2, -1), (0, -3)] {
             let (n, step) = (level_nodes(l), pow2(f - l));
             for (g, w) in refinement(l, f) {
-                assert_eq!(w, lagrange6(g as f64 * step, n), "level {l} onto {f}, node {g}");
+                assert_eq!(
+                    w,
+                    lagrange6(g as f64 * step, n),
+                    "level {l} onto {f}, node {g}"
+                );
             }
         }
     }

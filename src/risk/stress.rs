@@ -99,7 +99,7 @@ pub fn run(book: &RiskBook, input: &StressInput) -> Result<StressReport> {
                     .get_mut(&book.underlyings[u])
                     .expect("every underlying") += pnl;
             }
-            *by_pool.entry(item.pool.clone()).or_insert(0.0) += pnl;
+            *by_pool.entry(item.pool.to_string()).or_insert(0.0) += pnl;
             total += pnl;
         }
         scenarios.push(StressResult {
