@@ -343,13 +343,15 @@ const watched = (page) => page.evaluate(() => window.__risk);
 const within = (promise, ms, what) => Promise.race([promise,
   new Promise((_, fail) => setTimeout(() => fail(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
 
-/** A book heavy enough that a 200 000-path, 30-day Monte Carlo run takes seconds (options expiring within
- * the horizon are revalued path by path): the sample, 20 times. */
+/** A book and horizon heavy enough that a 200 000-path Monte Carlo run lasts long enough to cancel (the
+ * sample, 20 times, over 200 days: about 1 s in node on the 2-core machine; over 30 days, 0.26 s, which a
+ * cancel could miss since the grid's coarser option levels and the tail without a full sort). */
 const HEAVY_BOOK = Array(20).fill(pm.samplePositions()).join("\n");
+const HEAVY_HORIZON_DAYS = 200;
 /** Start a 200 000-path run of the heavy book and wait until it reports progress. */
 async function startHeavyRun(page) {
   await page.fill("#risk-paths", "200000");
-  await page.fill("#risk-horizon", "30");
+  await page.fill("#risk-horizon", String(HEAVY_HORIZON_DAYS));
   await page.fill("#positions", HEAVY_BOOK); // the run starts once the edits pause (debounced)
   await page.waitForFunction(() => document.getElementById("risk").dataset.riskState === "running"
     && Number(document.getElementById("risk-progress").dataset.fraction) > 0, null, { timeout: 30000 });
@@ -640,7 +642,7 @@ describe("the Risk section", () => {
       assert.ok(!shown.includes(running), `the stale run's figures never showed (${shown})`);
       assert.equal(await startedRun(page), running + 1, "one run for the whole burst of typing");
       assert.equal(await shownRun(page), running + 1);
-      const v = packageRisk(text, { paths: 200000, horizonDays: 30 }).var;
+      const v = packageRisk(text, { paths: 200000, horizonDays: HEAVY_HORIZON_DAYS }).var;
       assertShown(await figure(page, "var"), v.varUsd, "VaR of the typed book");
       assertShown(await figure(page, "es"), v.esUsd, "ES of the typed book");
       assert.deepEqual(await page.$$eval("#var-by-underlying tbody tr", (rs) => rs.map((r) => r.dataset.underlying)), ["BTC"]);
