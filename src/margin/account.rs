@@ -628,15 +628,19 @@ fn cross_account_report(
     account.margin_ratio = margin_ratio(account.maintenance, account.equity);
     account.available_funds = account.equity - account.initial;
     account.equity_usd = account.equity;
-    let mut underlyings: Vec<String> = book.pools.iter().map(|p| p.underlying.clone()).collect();
-    underlyings.extend(
+    // sorted and distinct by insertion (a handful of names; a sort of Strings compiled to 1 KB)
+    let mut underlyings: Vec<String> = Vec::new();
+    let names = book.pools.iter().map(|p| p.underlying.clone()).chain(
         collateral
             .keys()
             .map(|k| k.trim().to_ascii_uppercase())
             .filter(|c| !crate::pricing::valuation::is_stablecoin(c)),
     );
-    underlyings.sort_unstable();
-    underlyings.dedup();
+    for name in names {
+        if let Err(at) = underlyings.binary_search(&name) {
+            underlyings.insert(at, name);
+        }
+    }
     let today = account.equity - account.maintenance;
     let pooled: usize = book.pools.iter().map(|p| p.members.len()).sum();
     let not_searched = (pooled > LIQUIDATION_MAX_POSITIONS).then_some(pooled);

@@ -5,6 +5,7 @@
 use crate::input::instrument::Settlement;
 use crate::margin::layout::{PoolAssessment, PoolFacts, PoolLayout};
 use crate::margin::model::Model;
+use crate::margin::netting::UnitCache;
 use crate::margin::params::Margin;
 use crate::market::Market;
 use crate::pricing::valuation::ValuedPosition;
@@ -136,8 +137,10 @@ fn build_pool(
     let mut aggregated = vec![0.0; width];
     let mut gross = vec![0.0; width];
     if width > 0 {
+        // identical options priced once (crate::margin::netting)
+        let mut cache = Some(UnitCache::new(refs.len(), width));
         for (row, p) in vectors.chunks_exact_mut(width).zip(&refs) {
-            layout.position_vector(p, row);
+            layout.netted_vector(p, row, cache.as_mut());
             accumulate(&mut aggregated, &mut gross, row);
         }
     }

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::Kind;
+use crate::margin::netting::{unit_key, UnitCache};
 use crate::margin::params::bad_model;
 use crate::margin::risk_matrix::{cleaned, expiry_bucket, pool_delta};
 use crate::pricing::black76;
@@ -463,14 +464,18 @@ impl GridParams {
         s.max(0.01)
     }
 
-    /// A position's weighted P&L in every cell, pool currency.
-    ///
-    /// Options are priced by the sweep's prepared kernel: `ln(F/K)`, `√T` and the discount once
-    /// per position, the term factors once per position, `ln(1+m)` once per cell of the pool
-    /// (per position only when its basis is held); a cell costs one `exp`
-    /// (`black76::price_prepared`).
-    pub fn position_vector(&self, cells: &[GridCell], p: &ValuedPosition, out: &mut [f64]) {
+    /// A position's weighted P&L in every cell, pool currency. A live option's per-unit P&L
+    /// comes from `cache` when an identical option was priced before (`crate::margin::netting`);
+    /// the figures are the same either way.
+    pub fn position_vector(
+        &self,
+        cells: &[GridCell],
+        p: &ValuedPosition,
+        out: &mut [f64],
+        cache: Option<&mut UnitCache>,
+    ) {
         let t_left = p.t_years - self.time_shift_days / 365.0;
+        let prepared = p.input.instrument.kind == Kind::Option && !p.expired && t_left > 0.0;
         let sigma = p.sigma.unwrap_or(0.0);
         let dte = p.dte_days();
         let scale = match (self.term_scaled, &self.term_scaling) {
@@ -484,53 +489,78 @@ impl GridParams {
         } else {
             1.0
         };
+        let terms = (sigma, scale, table, own_move, t_left);
         // a USD risk unit holds inverse positions at the shocked coin price:
         // (V₀ + pnl)·S(1+m) − V₀·S, coin value V₀
         let to_usd = self.risk_units == RiskUnits::Underlying && p.is_inverse();
-        let prepared = p.input.instrument.kind == Kind::Option && !p.expired && t_left > 0.0;
-        let inverse = p.is_inverse();
-        let (f, k, call, q, base) = (
-            p.forward,
-            p.strike(),
-            p.is_call(),
-            p.quantity,
-            p.unit_price_usd,
-        );
-        let (sqrt_t, discount, ln_fk) = if prepared {
-            (
-                libm::sqrt(t_left),
-                libm::exp(-p.rate * t_left),
-                libm::log(f / k),
-            )
-        } else {
-            (0.0, 0.0, 0.0)
-        };
-        for (o, c) in out.iter_mut().zip(cells) {
-            let s = Self::shifted_sigma(sigma, scale, table, &c.vol);
-            let m = (c.move_frac * own_move).max(MIN_MOVE);
-            let pnl = if prepared {
-                let ln_mult = if own_move == 1.0 {
-                    c.ln_mult
-                } else {
-                    libm::log(1.0 + m)
-                };
-                let fm = f * (1.0 + m);
-                let value =
-                    black76::price_prepared(fm, k, ln_fk + ln_mult, s * sqrt_t, discount, call);
-                if inverse {
-                    q * (value / fm - base / f)
-                } else {
-                    q * (value - base)
-                }
-            } else {
-                p.pnl_at_time(m, s, t_left)
-            };
+        let finish = |c: &GridCell, pnl: f64| {
             let pnl = if to_usd {
                 p.index * (pnl * (1.0 + c.move_frac) + p.value_pool * c.move_frac)
             } else {
                 pnl
             };
-            *o = c.weight * pnl;
+            c.weight * pnl
+        };
+        if !prepared {
+            for (o, c) in out.iter_mut().zip(cells) {
+                let s = Self::shifted_sigma(sigma, scale, table, &c.vol);
+                let m = (c.move_frac * own_move).max(MIN_MOVE);
+                *o = finish(c, p.pnl_at_time(m, s, t_left));
+            }
+            return;
+        }
+        match cache {
+            None => Self::option_vector(cells, p, terms, p.quantity, out, finish),
+            Some(cache) => {
+                if let Some(slot) = cache.fetch(&unit_key(p), out) {
+                    Self::option_vector(cells, p, terms, 1.0, slot, |_, pnl| pnl);
+                    for (o, u) in out.iter_mut().zip(slot.iter()) {
+                        *o = *u;
+                    }
+                }
+                for (o, c) in out.iter_mut().zip(cells) {
+                    *o = finish(c, p.quantity * *o);
+                }
+            }
+        }
+    }
+
+    /// A live option's P&L in every cell for `q` units, `finish`ed (weighted and converted): `q ×
+    /// (per-unit P&L)`, so that `q = 1` and no finish give the per-unit vector that `q × it`
+    /// reproduces bit for bit.
+    ///
+    /// Priced by the sweep's prepared kernel: `ln(F/K)`, `√T` and the discount once per
+    /// position, the term factors once per position, `ln(1+m)` once per cell of the pool (per
+    /// position only when its basis is held); a cell costs one `exp` (`black76::price_prepared`).
+    fn option_vector(
+        cells: &[GridCell],
+        p: &ValuedPosition,
+        (sigma, scale, table, own_move, t_left): (f64, f64, f64, f64, f64),
+        q: f64,
+        out: &mut [f64],
+        finish: impl Fn(&GridCell, f64) -> f64,
+    ) {
+        let inverse = p.is_inverse();
+        let (f, k, call, base) = (p.forward, p.strike(), p.is_call(), p.unit_price_usd);
+        let sqrt_t = libm::sqrt(t_left);
+        let discount = libm::exp(-p.rate * t_left);
+        let ln_fk = libm::log(f / k);
+        for (o, c) in out.iter_mut().zip(cells) {
+            let s = Self::shifted_sigma(sigma, scale, table, &c.vol);
+            let m = (c.move_frac * own_move).max(MIN_MOVE);
+            let ln_mult = if own_move == 1.0 {
+                c.ln_mult
+            } else {
+                libm::log(1.0 + m)
+            };
+            let fm = f * (1.0 + m);
+            let value = black76::price_prepared(fm, k, ln_fk + ln_mult, s * sqrt_t, discount, call);
+            let pnl = if inverse {
+                value / fm - base / f
+            } else {
+                value - base
+            };
+            *o = finish(c, q * pnl);
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the model kind; the book, the session, the hedge and the report use these types.
 
 use crate::margin::grid::{grid_risk, GridCell, GridParams, GridRisk};
+use crate::margin::netting::UnitCache;
 use crate::margin::params::Margin;
 use crate::margin::risk_matrix::{
     cleaned, pool_risk, CellRef, CurrencyParams, PoolRisk, PoolScenarios, UnderlyingShock,
@@ -75,9 +76,19 @@ impl PoolLayout {
 
     /// Fill `out` (length `width()`) with a position's P&L in every cell, pool currency.
     pub fn position_vector(&self, p: &ValuedPosition, out: &mut [f64]) {
+        self.netted_vector(p, out, None)
+    }
+
+    /// `position_vector`, pricing an option identical to one in `cache` only once.
+    pub fn netted_vector(
+        &self,
+        p: &ValuedPosition,
+        out: &mut [f64],
+        cache: Option<&mut UnitCache>,
+    ) {
         match self {
-            PoolLayout::Matrix(m) => m.scen.position_vector(m.terms, &m.shock, p, out),
-            PoolLayout::Grid(g) => g.params.position_vector(&g.cells, p, out),
+            PoolLayout::Matrix(m) => m.scen.position_vector(m.terms, &m.shock, p, out, cache),
+            PoolLayout::Grid(g) => g.params.position_vector(&g.cells, p, out, cache),
             PoolLayout::Standard => {}
             #[cfg(feature = "analysis")]
             PoolLayout::Es(_) => {}

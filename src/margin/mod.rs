@@ -10,6 +10,7 @@ pub mod grid;
 pub mod hedge;
 pub mod layout;
 pub mod model;
+pub mod netting;
 #[cfg(feature = "optimize")]
 pub mod optimize;
 pub mod params;

@@ -4,6 +4,7 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::instrument::{Kind, Settlement};
 use crate::input::limits::MAX_IV;
+use crate::margin::netting::{unit_key, UnitCache};
 use crate::margin::params::bad_model;
 use crate::pricing::black76;
 use crate::pricing::valuation::ValuedPosition;
@@ -210,58 +211,42 @@ impl PoolScenarios {
         3 * self.price_moves.len() + self.extended_moves.len()
     }
 
-    /// Fill `out` (length `cells()`) with the position's P&L in the pool's currency.
+    /// Fill `out` (length `cells()`) with the position's P&L in the pool's currency. A live
+    /// option's per-unit vector comes from `cache` when an identical option was priced before
+    /// (`crate::margin::netting`); the figures are the same either way.
     pub fn position_vector(
         &self,
         terms: VolShockTerms,
         shock: &UnderlyingShock,
         p: &ValuedPosition,
         out: &mut [f64],
+        cache: Option<&mut UnitCache>,
     ) {
         let n = self.price_moves.len();
         let r = self.range;
         if p.input.instrument.kind == Kind::Option && !p.expired {
-            // Per-position terms computed once; per cell only ln(1+m) (shared by the pool) changes.
-            let sigma = p.sigma.unwrap_or(0.0);
-            let (up, down) = terms.vol_shocks(shock, sigma, p.dte_days());
-            let (f, k, call) = (p.forward, p.strike(), p.is_call());
-            let sqrt_t = p.t_years.sqrt();
-            let discount = libm::exp(-p.rate * p.t_years);
-            let ln_fk = libm::log(f / k);
-            let base = p.unit_price_usd;
             let q = p.quantity;
-            let cell_pnl = |m: f64, ln_mult: f64, sd: f64| {
-                let fm = f * (1.0 + m);
-                let value = black76::price_prepared(fm, k, ln_fk + ln_mult, sd, discount, call);
-                if self.inverse {
-                    q * (value / fm - base / f)
-                } else {
-                    q * (value - base)
+            match cache {
+                None => self.option_vector(terms, shock, p, q, out),
+                Some(c) => {
+                    if let Some(slot) = c.fetch(&unit_key(p), out) {
+                        self.option_vector(terms, shock, p, 1.0, slot);
+                        for (o, u) in out.iter_mut().zip(slot.iter()) {
+                            *o = *u;
+                        }
+                    }
+                    // the unchanged cell stays 0 exactly, whatever the quantity's sign
+                    let zero = self
+                        .price_moves
+                        .iter()
+                        .position(|m| *m == 0.0)
+                        .map(|j| n + j);
+                    for (i, o) in out.iter_mut().enumerate() {
+                        if Some(i) != zero {
+                            *o *= q;
+                        }
+                    }
                 }
-            };
-            for (v, s) in [up, sigma, down].into_iter().enumerate() {
-                let sd = s * sqrt_t;
-                for (j, (m, ln_mult)) in self
-                    .price_moves
-                    .iter()
-                    .zip(&self.ln_price_mults)
-                    .enumerate()
-                {
-                    out[v * n + j] = if v == 1 && *m == 0.0 {
-                        0.0
-                    } else {
-                        cell_pnl(*m, *ln_mult, sd)
-                    };
-                }
-            }
-            let sd_up = up * sqrt_t;
-            for (e, (m, ln_mult)) in self
-                .extended_moves
-                .iter()
-                .zip(&self.ln_extended_mults)
-                .enumerate()
-            {
-                out[3 * n + e] = cell_pnl(*m, *ln_mult, sd_up) * self.extended_factor(*m, r);
             }
         } else {
             // delta-one (or expired): vol does not matter
@@ -274,6 +259,61 @@ impl PoolScenarios {
             for (e, m) in self.extended_moves.iter().enumerate() {
                 out[3 * n + e] = p.pnl_at(*m, 0.0) * self.extended_factor(*m, r);
             }
+        }
+    }
+
+    /// A live option's P&L in every cell for `q` units: `q × (per-unit P&L)`, and in the
+    /// extended table `q × (per-unit P&L × weight)`, so that `q = 1` gives the per-unit vector
+    /// that `q × it` reproduces bit for bit.
+    fn option_vector(
+        &self,
+        terms: VolShockTerms,
+        shock: &UnderlyingShock,
+        p: &ValuedPosition,
+        q: f64,
+        out: &mut [f64],
+    ) {
+        let (n, r) = (self.price_moves.len(), self.range);
+        // Per-position terms computed once; per cell only ln(1+m) (shared by the pool) changes.
+        let sigma = p.sigma.unwrap_or(0.0);
+        let (up, down) = terms.vol_shocks(shock, sigma, p.dte_days());
+        let (f, k, call) = (p.forward, p.strike(), p.is_call());
+        let sqrt_t = p.t_years.sqrt();
+        let discount = libm::exp(-p.rate * p.t_years);
+        let ln_fk = libm::log(f / k);
+        let base = p.unit_price_usd;
+        let cell_unit = |m: f64, ln_mult: f64, sd: f64| {
+            let fm = f * (1.0 + m);
+            let value = black76::price_prepared(fm, k, ln_fk + ln_mult, sd, discount, call);
+            if self.inverse {
+                value / fm - base / f
+            } else {
+                value - base
+            }
+        };
+        for (v, s) in [up, sigma, down].into_iter().enumerate() {
+            let sd = s * sqrt_t;
+            for (j, (m, ln_mult)) in self
+                .price_moves
+                .iter()
+                .zip(&self.ln_price_mults)
+                .enumerate()
+            {
+                out[v * n + j] = if v == 1 && *m == 0.0 {
+                    0.0
+                } else {
+                    q * cell_unit(*m, *ln_mult, sd)
+                };
+            }
+        }
+        let sd_up = up * sqrt_t;
+        for (e, (m, ln_mult)) in self
+            .extended_moves
+            .iter()
+            .zip(&self.ln_extended_mults)
+            .enumerate()
+        {
+            out[3 * n + e] = q * (cell_unit(*m, *ln_mult, sd_up) * self.extended_factor(*m, r));
         }
     }
 

@@ -204,11 +204,19 @@ fn basis_curve(
                     format!("futures mark {mark} is implausibly far from the index {index} (its annualised basis ln(F/S)/T must be within ±2.5)"),
                 ));
             }
-            basis.push((t, b));
+            insert_sorted(&mut basis, (t, b), |p| p.0);
         }
     }
-    basis.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     Ok(basis)
+}
+
+/// Insert `x` after the elements whose key is at most its own (a stable insertion sort: the lists
+/// are short, at most [`MAX_SMILE_POINTS`], and a `sort_unstable_by` per element type compiled
+/// to about 1 KB of WebAssembly each).
+fn insert_sorted<T>(v: &mut Vec<T>, x: T, key: impl Fn(&T) -> f64) {
+    let k = key(&x);
+    let at = v.partition_point(|e| key(e).total_cmp(&k).is_le());
+    v.insert(at, x);
 }
 
 /// The smiles still to expire, strikes in log-moneyness against each slice's own forward (the
@@ -262,13 +270,11 @@ fn smile_slices(
                     format!("smile iv must be a decimal in [0.0001, {MAX_IV}]"),
                 ));
             }
-            slice.points.push((libm::log(*strike / f), *iv));
+            insert_sorted(&mut slice.points, (libm::log(*strike / f), *iv), |p| p.0);
         }
-        slice.points.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         slice.points.dedup_by(|a, b| a.0 == b.0);
-        slices.push(slice);
+        insert_sorted(&mut slices, slice, |s| s.t_years);
     }
-    slices.sort_unstable_by(|a, b| a.t_years.total_cmp(&b.t_years));
     Ok(slices)
 }
 
