@@ -279,6 +279,11 @@ pub fn as_f64(v: &Value, path: &str) -> Result<f64> {
     }
 }
 
+/// A finite JSON number; None for anything `as_f64` would reject.
+fn finite(v: &Value) -> Option<f64> {
+    v.as_f64().filter(|x| x.is_finite())
+}
+
 #[inline(never)]
 fn not_finite(path: &str, text: &str) -> Error {
     Error::at_path(
@@ -397,11 +402,15 @@ impl<'a> Obj<'a> {
                 format!("{here}: missing number `{key}`"),
             )
         })?;
-        as_f64(v, &self.at(key))
+        self.number(v, key)
     }
     #[inline(never)]
     pub fn opt_f64(&self, key: &str) -> Result<Option<f64>> {
-        self.get(key).map(|v| as_f64(v, &self.at(key))).transpose()
+        self.get(key).map(|v| self.number(v, key)).transpose()
+    }
+    /// `as_f64` at `key`, its path written only for an error.
+    fn number(&self, v: &Value, key: &str) -> Result<f64> {
+        finite(v).map_or_else(|| as_f64(v, &self.at(key)), Ok)
     }
     #[inline(never)]
     pub fn f64_or(&self, key: &str, default: f64) -> Result<f64> {
@@ -451,7 +460,7 @@ impl<'a> Obj<'a> {
         as_array(self.required(key)?, &here)?
             .iter()
             .enumerate()
-            .map(|(i, v)| as_f64(v, &format!("{here}[{i}]")))
+            .map(|(i, v)| finite(v).map_or_else(|| as_f64(v, &format!("{here}[{i}]")), Ok))
             .collect()
     }
     /// A map of numbers (`{"BTC": 2.0}`), in key order.
@@ -466,7 +475,7 @@ impl<'a> Obj<'a> {
         let m = Obj::map(v, &self.at(key))?;
         let mut out = std::collections::BTreeMap::new();
         for (k, x) in m.map {
-            out.insert(k.clone(), as_f64(x, &m.at(k))?);
+            out.insert(k.clone(), m.number(x, k)?);
         }
         Ok(Some(out))
     }

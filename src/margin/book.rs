@@ -2,6 +2,7 @@
 //! (structure of arrays: one row of `width` cells per member). The report, attribution, the
 //! incremental pre-trade impact, the hedge solver and the liquidation search all start here.
 
+use crate::error::owned;
 use crate::input::instrument::Settlement;
 use crate::margin::layout::{PoolAssessment, PoolFacts, PoolLayout};
 use crate::margin::model::Model;
@@ -84,17 +85,15 @@ impl Book {
             .iter()
             .map(|p| model.standard.position_margin(p))
             .collect();
-        let mut members_of: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        // pool names borrowed from the positions: one String per pool, not per position
+        let mut members_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, p) in positions.iter().enumerate() {
-            members_of
-                .entry(model.pool_of(p).to_string())
-                .or_default()
-                .push(i);
+            members_of.entry(model.pool_of(p)).or_default().push(i);
         }
         let pools = members_of
             .into_iter()
             .filter_map(|(pool, members)| {
-                build_pool(pool, members, &positions, &standard, model, market)
+                build_pool(owned(pool), members, &positions, &standard, model, market)
             })
             .collect();
         Book {

@@ -67,7 +67,11 @@ pub struct ModelInfo {
 }
 
 fn preset_json(name: &str) -> Result<Value> {
-    // presets are parsed once per process (or WebAssembly instance)
+    preset_ref(name).cloned()
+}
+
+/// A preset's parameters, parsed once per process (or WebAssembly instance) and borrowed.
+fn preset_ref(name: &str) -> Result<&'static Value> {
     static PARSED: std::sync::OnceLock<Vec<(&'static str, Value)>> = std::sync::OnceLock::new();
     let parsed = PARSED.get_or_init(|| {
         PRESETS
@@ -78,7 +82,7 @@ fn preset_json(name: &str) -> Result<Value> {
     parsed
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.clone())
+        .map(|(_, v)| v)
         .ok_or_else(|| {
             Error::at_path(
                 ErrorCode::BadModel,
@@ -270,12 +274,12 @@ impl Model {
             .and_then(Value::as_str)
             .unwrap_or("custom")
             .to_string();
-        let standard_json = if kind_name == "standard" {
-            params_json.clone()
+        // (read in place: a comparison resolves every preset, each reading these)
+        let standard = StandardParams::from_json(if kind_name == "standard" {
+            &params_json
         } else {
-            preset_json("deribit-standard")?
-        };
-        let standard = StandardParams::from_json(&standard_json)?;
+            preset_ref("deribit-standard")?
+        })?;
         let kind = match kind_name {
             "risk-matrix" => ModelKind::RiskMatrix(RiskMatrixParams::from_json(&params_json)?),
             "scenario-grid" => ModelKind::Grid(GridParams::from_json(&params_json)?),
@@ -283,7 +287,7 @@ impl Model {
             #[cfg(feature = "analysis")]
             "es" => ModelKind::Es(crate::margin::es::EsParams::from_json(
                 &params_json,
-                RiskMatrixParams::from_json(&preset_json("deribit-pm")?)?,
+                RiskMatrixParams::from_json(preset_ref("deribit-pm")?)?,
             )?),
             #[cfg(not(feature = "analysis"))]
             "es" => {
