@@ -13,6 +13,7 @@
 //! Random numbers: xoshiro256++ (`rand_xoshiro`), normals by `rand_distr`'s ziggurat, the
 //! Student-t mixing variable by its chi-squared: the same stream natively and in WebAssembly.
 
+use crate::collections::KeyTable;
 use crate::error::{Error, ErrorCode, Result, Warning, WarningCode};
 use crate::input::analysis::{Revaluation, Seed, Tails, VarInput};
 use crate::risk::correlation::cholesky;
@@ -471,13 +472,11 @@ fn revalue<'a, 'b>(
         }
     }
     let mut sums = zeros_like(&out.node_moves);
-    // positions in one instrument are revalued once on the grid, for their net quantity: an
-    // open-addressing table of `nets` by (underlying, level, per-unit P&L); std's maps would add
-    // 2 KB of WebAssembly for this one key type
+    // positions in one instrument are revalued once on the grid, for their net quantity: `nets`
+    // by (underlying, level, per-unit P&L), the net of each distinct key at `net_of[key]`
     let mut nets: Vec<(usize, i32, ItemPnl)> = Vec::new();
-    let mut keys: Vec<[u64; 10]> = Vec::new();
-    let mut table = vec![usize::MAX; (2 * book.items.len()).next_power_of_two().max(2)];
-    let mask = table.len() - 1;
+    let mut net_of: Vec<usize> = Vec::new();
+    let mut table = KeyTable::<10>::new(book.items.len());
     let items = book.items.len().max(1);
     let mut by_underlying = std::mem::take(&mut out.revalued.by_underlying);
     for (i, item) in book.items.iter().enumerate() {
@@ -487,33 +486,25 @@ fn revalue<'a, 'b>(
                     *total += out.item_pnl_moved(i, m);
                 }
             }
-            (Place::Level(l), Some(u)) => {
-                let mut key = [0; 10];
-                if let ItemPnl::Position(h) = out.evals[i] {
-                    key = h.unit_key();
-                }
-                key[0] |= (u as u64) << 40 | ((l + FINE_LEVELS) as u64) << 32;
-                let mut slot = key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, k| {
-                    (h ^ k).wrapping_mul(0x0000_0100_0000_01b3)
-                }) as usize
-                    & mask;
-                loop {
-                    let n = table[slot];
-                    if n == usize::MAX {
-                        table[slot] = nets.len();
-                        nets.push((u, l, out.evals[i]));
-                        keys.push(key);
-                        break;
+            (Place::Level(l), Some(u)) => match out.evals[i] {
+                ItemPnl::Position(h) => {
+                    let mut key = h.unit_key();
+                    key[0] |= (u as u64) << 40 | ((l + FINE_LEVELS) as u64) << 32;
+                    match table.index(&key) {
+                        (k, true) => {
+                            if let ItemPnl::Position(net) = &mut nets[net_of[k]].2 {
+                                *net = net.with_quantity(net.quantity() + h.quantity());
+                            }
+                        }
+                        _ => {
+                            net_of.push(nets.len());
+                            nets.push((u, l, out.evals[i]));
+                        }
                     }
-                    if let (ItemPnl::Position(net), ItemPnl::Position(h), true) =
-                        (&mut nets[n].2, out.evals[i], keys[n] == key)
-                    {
-                        *net = net.with_quantity(net.quantity() + h.quantity());
-                        break;
-                    }
-                    slot = (slot + 1) & mask;
                 }
-            }
+                // a coin, its own net
+                eval => nets.push((u, l, eval)),
+            },
             _ => {}
         }
         if i % 16 == 0 {
