@@ -137,9 +137,9 @@ fn build_pool(
     let mut gross = vec![0.0; width];
     if width > 0 {
         // identical options priced once (crate::margin::netting)
-        let mut cache = Some(UnitCache::new(refs.len(), width));
+        let mut cache = UnitCache::new(refs.len(), width);
         for (row, p) in vectors.chunks_exact_mut(width).zip(&refs) {
-            layout.netted_vector(p, row, cache.as_mut());
+            layout.netted_vector(p, row, Some(&mut cache));
             accumulate(&mut aggregated, &mut gross, row);
         }
     }

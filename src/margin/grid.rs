@@ -512,12 +512,9 @@ impl GridParams {
         match cache {
             None => Self::option_vector(cells, p, terms, p.quantity, out, finish),
             Some(cache) => {
-                if let Some(slot) = cache.fetch(&unit_key(p), out) {
-                    Self::option_vector(cells, p, terms, 1.0, slot, |_, pnl| pnl);
-                    for (o, u) in out.iter_mut().zip(slot.iter()) {
-                        *o = *u;
-                    }
-                }
+                cache.units(&unit_key(p), out, |units| {
+                    Self::option_vector(cells, p, terms, 1.0, units, |_, pnl| pnl)
+                });
                 for (o, c) in out.iter_mut().zip(cells) {
                     *o = finish(c, p.quantity * *o);
                 }

@@ -45,19 +45,18 @@ impl UnitCache {
         }
     }
 
-    /// Copy the cached vector of `key` into `out` and return None; or, for a new key, return
-    /// the slot its vector is to be written to (then copied to `out` by the caller).
-    pub fn fetch(&mut self, key: &UnitKey, out: &mut [f64]) -> Option<&mut [f64]> {
+    /// Fill `out` with the per-unit vector of `key`: the cached one, or the first time the one
+    /// `price` writes (then kept).
+    pub fn units(&mut self, key: &UnitKey, out: &mut [f64], price: impl FnOnce(&mut [f64])) {
         let w = self.width;
         let (i, known) = self.table.index(key);
-        if known {
-            for (o, u) in out.iter_mut().zip(&self.units[i * w..(i + 1) * w]) {
-                *o = *u;
-            }
-            return None;
+        if !known {
+            self.units.resize((i + 1) * w, 0.0);
+            price(&mut self.units[i * w..]);
         }
-        self.units.resize((i + 1) * w, 0.0);
-        self.units.get_mut(i * w..)
+        for (o, u) in out.iter_mut().zip(&self.units[i * w..(i + 1) * w]) {
+            *o = *u;
+        }
     }
 
     /// Distinct options priced so far.

@@ -229,12 +229,9 @@ impl PoolScenarios {
             match cache {
                 None => self.option_vector(terms, shock, p, q, out),
                 Some(c) => {
-                    if let Some(slot) = c.fetch(&unit_key(p), out) {
-                        self.option_vector(terms, shock, p, 1.0, slot);
-                        for (o, u) in out.iter_mut().zip(slot.iter()) {
-                            *o = *u;
-                        }
-                    }
+                    c.units(&unit_key(p), out, |units| {
+                        self.option_vector(terms, shock, p, 1.0, units)
+                    });
                     // the unchanged cell stays 0 exactly, whatever the quantity's sign
                     let zero = self
                         .price_moves
